@@ -1,0 +1,39 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# pheap: build the module out of tree, and the commands a newcomer runs:
+#   make demo    boot a VM, load pheap, exercise it, print its statistics
+#   make check   every test: builds, checkpatch, KUnit, VM tests
+#
+# KDIR defaults to the running kernel's build directory when it exists,
+# otherwise to the Debian 6.1 headers that scripts/setup.sh installs.
+
+RUNNING_KDIR := /lib/modules/$(shell uname -r)/build
+STOCK61_KDIR := $(shell bash -c '. scripts/common.sh; r=$$(stock_release 6.1); [ -n "$$r" ] && stock_kdir $$r')
+KDIR ?= $(if $(wildcard $(RUNNING_KDIR)/Makefile),$(RUNNING_KDIR),$(STOCK61_KDIR))
+
+
+all: modules
+
+modules:
+	@test -n "$(KDIR)" -a -f "$(KDIR)/Makefile" || { echo "no kernel build directory: run scripts/setup.sh or pass KDIR=<dir>"; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) CONFIG_PHEAP=m modules
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
+	rm -rf out
+
+setup:
+	bash scripts/setup.sh
+
+demo:
+	bash scripts/demo.sh
+
+check:
+	bash scripts/check.sh
+
+kunit:
+	bash scripts/kunit.sh
+
+vmtest:
+	bash scripts/vmtest.sh
+

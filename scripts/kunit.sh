@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run pheap's KUnit suites under kunit.py, built into a debug kernel
+# (SMP, KASAN, lockdep, DEBUG_ATOMIC_SLEEP, CPU hotplug: kunit/.kunitconfig)
+# that boots in QEMU with 4 vCPUs under TCG.
+#
+# The tree is Debian's linux-source-6.1, extracted once into $PHEAP_CACHE
+# and kept with its build directory, so a warm run rebuilds only pheap.
+# pheap is copied (not linked) to lib/pheap: rsync --checksum touches only
+# files whose content changed, which keeps make's rebuild minimal.
+#
+# Fails when kunit.py fails, when any test fails or crashes, and when no
+# test ran at all (kunit.py itself exits 0 then).
+#
+# Environment: PHEAP_CACHE, KUNIT_FILTER (a suite glob, e.g. 'pheap_class'),
+# KUNIT_TIMEOUT (seconds for the test run, default 1500).
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+bash "$PHEAP_ROOT/scripts/setup.sh" >/dev/null
+
+SRC=$(linux_src_dir)
+BUILD=$PHEAP_CACHE/kunit-build
+
+link_pheap() {
+	mkdir -p "$SRC/lib/pheap"
+	rsync -a --checksum --delete \
+		--include='/Kconfig' --include='/Kbuild' --include='/*.[ch]' \
+		--include='/pheap/***' --include='/kunit/***' --include='/bench/***' \
+		--exclude='*' \
+		"$PHEAP_ROOT/" "$SRC/lib/pheap/"
+	grep -q 'lib/pheap/Kconfig' "$SRC/lib/Kconfig" ||
+		echo 'source "lib/pheap/Kconfig"' >>"$SRC/lib/Kconfig"
+	grep -q 'pheap/' "$SRC/lib/Makefile" ||
+		echo 'obj-$(CONFIG_PHEAP) += pheap/' >>"$SRC/lib/Makefile"
+}
+
+prepare_linux_tree
+link_pheap
+
+log=$PHEAP_OUT/kunit.log
+mkdir -p "$PHEAP_OUT" "$BUILD"
+args=(run --arch=x86_64 --build_dir="$BUILD"
+	--kunitconfig="$PHEAP_ROOT/kunit/.kunitconfig"
+	--qemu_args='-smp 4' --jobs="$(nproc)"
+	--timeout="${KUNIT_TIMEOUT:-1500}")
+[ -n "${KUNIT_FILTER:-}" ] && args+=("$KUNIT_FILTER")
+
+say "kunit: kunit.py ${args[*]}"
+set +e
+(cd "$SRC" && python3 tools/testing/kunit/kunit.py "${args[@]}") 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+set -e
+
+# The closing line: "Testing complete. Ran N tests: passed: P, failed: F, ..."
+summary=$(grep -E 'Testing complete\. Ran [0-9]+ tests' "$log" | tail -n 1 || true)
+ran=$(sed -nE 's/.*Ran ([0-9]+) tests.*/\1/p' <<<"$summary")
+failed=$(sed -nE 's/.*failed: ([0-9]+).*/\1/p' <<<"$summary")
+crashed=$(sed -nE 's/.*crashed: ([0-9]+).*/\1/p' <<<"$summary")
+
+if [ "$rc" -ne 0 ]; then
+	die "kunit: kunit.py exited $rc (log: $log)"
+fi
+if [ -z "$ran" ] || [ "$ran" -eq 0 ]; then
+	die "kunit: no test ran (log: $log)"
+fi
+if [ "${failed:-0}" -ne 0 ] || [ "${crashed:-0}" -ne 0 ]; then
+	die "kunit: $summary"
+fi
+# A splat does not fail a KUnit test by itself: read the kernel's log.
+if grep -Eq "$SPLAT" "$BUILD/test.log"; then
+	grep -En "$SPLAT" "$BUILD/test.log" | head -n 20 >&2
+	die "kunit: kernel splat during the tests (log: $BUILD/test.log)"
+fi
+say "kunit: $ran tests passed"

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot a kernel image in QEMU with a busybox initramfs that carries the
+# given modules and a guest script, run the script, and return its exit
+# status. The full console log is kept; the run fails when the log shows
+# a kernel splat (see SPLAT below) even if the script succeeded.
+#
+# usage: vm.sh --kernel IMAGE --script GUEST.sh [--module X.ko]...
+#              [--file SRC:DEST]... [--smp N] [--mem SIZE] [--timeout SECS]
+#              [--log FILE] [--append ARGS] [--kvm]
+#
+# Guest side: /init mounts proc, sysfs, devtmpfs and debugfs, puts the
+# modules in /mod, runs "sh /guest.sh", prints "PHEAP-VM-EXIT=<status>",
+# and powers off. Acceleration is TCG: KVM hangs on the machines this
+# project is developed on, so --kvm (or PHEAP_KVM=1) is an opt-in.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+kernel= script= smp=${PHEAP_SMP:-4} mem=${PHEAP_MEM:-1G} timeout=${PHEAP_VM_TIMEOUT:-900}
+log= append= kvm=${PHEAP_KVM:-0}
+modules=() files=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernel) kernel=$2; shift ;;
+	--script) script=$2; shift ;;
+	--module) modules+=("$2"); shift ;;
+	--file) files+=("$2"); shift ;;
+	--smp) smp=$2; shift ;;
+	--mem) mem=$2; shift ;;
+	--timeout) timeout=$2; shift ;;
+	--log) log=$2; shift ;;
+	--append) append=$2; shift ;;
+	--kvm) kvm=1 ;;
+	*) die "vm: unknown argument $1" ;;
+	esac
+	shift
+done
+[ -r "$kernel" ] || die "vm: no readable kernel image '$kernel'"
+[ -r "$script" ] || die "vm: no guest script '$script'"
+command -v qemu-system-x86_64 >/dev/null || die "vm: qemu missing: run scripts/setup.sh"
+[ -x /bin/busybox ] || die "vm: busybox-static missing: run scripts/setup.sh"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/pheap-vm.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+root=$work/root
+mkdir -p "$root"/{bin,dev,proc,sys,mod,tmp}
+cp /bin/busybox "$root/bin/busybox"
+for m in "${modules[@]}"; do cp "$m" "$root/mod/"; done
+for f in "${files[@]}"; do
+	mkdir -p "$root/$(dirname "${f#*:}")"
+	cp "${f%%:*}" "$root/${f#*:}"
+done
+cp "$script" "$root/guest.sh"
+cp "$PHEAP_ROOT/scripts/guest/lib.sh" "$root/lib.sh"
+cat >"$root/init" <<'INIT'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t debugfs debugfs /sys/kernel/debug
+echo "PHEAP-VM: guest up, $(nproc) CPUs, kernel $(uname -r)"
+cd /
+sh /guest.sh
+rc=$?
+echo "PHEAP-VM-EXIT=$rc"
+poweroff -f
+INIT
+chmod +x "$root/init"
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initrd"
+
+log=${log:-$PHEAP_OUT/vm.log}
+mkdir -p "$(dirname "$log")"
+accel=tcg
+[ "$kvm" = 1 ] && accel=kvm
+cmdline="console=ttyS0 panic=-1 loglevel=7 printk.time=1 $append"
+
+set +e
+timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
+	-accel "$accel" -smp "$smp" -m "$mem" \
+	-kernel "$kernel" -initrd "$work/initrd" -append "$cmdline" \
+	-display none -serial stdio -monitor none -no-reboot -nodefaults \
+	</dev/null >"$log" 2>&1
+qrc=$?
+set -e
+
+if grep -Eq "$SPLAT" "$log"; then
+	say "vm: kernel splat in $log:"
+	grep -En "$SPLAT" "$log" | head -n 20 >&2
+	exit 90
+fi
+if [ "$qrc" -eq 124 ] || [ "$qrc" -eq 137 ]; then
+	say "vm: timed out after ${timeout}s (log: $log)"
+	exit 91
+fi
+rc=$(sed -nE 's/^PHEAP-VM-EXIT=([0-9]+).*/\1/p' "$log" | tail -n 1 | tr -d '\r')
+if [ -z "$rc" ]; then
+	say "vm: guest did not finish its script (qemu exit $qrc, log: $log)"
+	exit 92
+fi
+exit "$rc"
