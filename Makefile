@@ -11,12 +11,13 @@ RUNNING_KDIR := /lib/modules/$(shell uname -r)/build
 STOCK61_KDIR := $(shell bash -c '. scripts/common.sh; r=$$(stock_release 6.1); [ -n "$$r" ] && stock_kdir $$r')
 KDIR ?= $(if $(wildcard $(RUNNING_KDIR)/Makefile),$(RUNNING_KDIR),$(STOCK61_KDIR))
 
+.PHONY: all modules clean demo check setup kunit vmtest
 
 all: modules
 
 modules:
 	@test -n "$(KDIR)" -a -f "$(KDIR)/Makefile" || { echo "no kernel build directory: run scripts/setup.sh or pass KDIR=<dir>"; exit 1; }
-	$(MAKE) -C $(KDIR) M=$(CURDIR) CONFIG_PHEAP=m modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) CONFIG_PHEAP=m CONFIG_PHEAP_STRESS=m modules
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true

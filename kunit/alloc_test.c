@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite pheap_alloc: the allocation API on a private instance:
+ * content, alignment, zeroing, usable size, the large path, absurd sizes,
+ * bad frees, and destroy's leak count.
+ */
+#include <kunit/test.h>
+#include <linux/prandom.h>
+#include <linux/slab.h>
+
+#include "helpers.h"
+
+#define NR_BLOCKS 2000
+
+static int pheap_alloc_test_init(struct kunit *test)
+{
+	test->priv = kt_create(test, 0, 0);
+	return 0;
+}
+
+static void pheap_alloc_test_exit(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, pheap_destroy(test->priv), 0UL);
+}
+
+static unsigned long kt_event(struct pheap *p, enum pheap_event e)
+{
+	struct pheap_stats st;
+
+	pheap_get_stats(p, &st);
+	return st.ev[e];
+}
+
+/*
+ * Random sizes, every block filled with a pattern from its address and
+ * checked before it is freed, in random order: overlapping blocks or a
+ * free list threaded through live data would show.
+ */
+static void alloc_free_pattern_random_sizes(struct kunit *test)
+{
+	struct pheap *p = test->priv;
+	struct rnd_state rnd;
+	size_t *size;
+	void **blk;
+	unsigned int i, j;
+
+	blk = kunit_kcalloc(test, NR_BLOCKS, sizeof(*blk), GFP_KERNEL);
+	size = kunit_kcalloc(test, NR_BLOCKS, sizeof(*size), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, blk);
+	KUNIT_ASSERT_NOT_NULL(test, size);
+	prandom_seed_state(&rnd, 42);
+	for (i = 0; i < NR_BLOCKS; i++) {
+		size[i] = 1 + prandom_u32_state(&rnd) % PHEAP_MAX_SMALL;
+		blk[i] = pheap_alloc_in(p, size[i], GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, blk[i]);
+		kt_fill(blk[i], pheap_usable_size_in(p, blk[i]));
+	}
+	for (i = 0; i < NR_BLOCKS; i++) {
+		j = prandom_u32_state(&rnd) % NR_BLOCKS;
+		swap(blk[i], blk[j]);
+		swap(size[i], size[j]);
+	}
+	for (i = 0; i < NR_BLOCKS; i++) {
+		KUNIT_EXPECT_TRUE_MSG(test, kt_intact(blk[i], size[i]),
+				      "block %u of %zu bytes overwritten", i,
+				      size[i]);
+		pheap_free_in(p, blk[i]);
+		/* reuse half of them at once: freed blocks come back */
+		if (i % 2 == 0) {
+			blk[i] = pheap_alloc_in(p, size[i], GFP_KERNEL);
+			KUNIT_ASSERT_NOT_NULL(test, blk[i]);
+			kt_fill(blk[i], size[i]);
+		} else {
+			blk[i] = NULL;
+		}
+	}
+	for (i = 0; i < NR_BLOCKS; i += 2) {
+		KUNIT_EXPECT_TRUE(test, kt_intact(blk[i], size[i]));
+		pheap_free_in(p, blk[i]);
+	}
+	KUNIT_EXPECT_EQ(test, kt_event(p, PHEAP_EV_BAD_FREE), 0UL);
+}
+
+static void alloc_zero_size_and_null_free(struct kunit *test)
+{
+	struct pheap *p = test->priv;
+
+	KUNIT_EXPECT_PTR_EQ(test, pheap_alloc_in(p, 0, GFP_KERNEL),
+			    (void *)ZERO_SIZE_PTR);
+	pheap_free_in(p, NULL);
+	pheap_free_in(p, ZERO_SIZE_PTR);
+	KUNIT_EXPECT_EQ(test, pheap_usable_size_in(p, NULL), (size_t)0);
+	KUNIT_EXPECT_EQ(test, pheap_usable_size_in(p, ZERO_SIZE_PTR), (size_t)0);
+	KUNIT_EXPECT_EQ(test, kt_event(p, PHEAP_EV_BAD_FREE), 0UL);
+}
+
+/* At least 8-byte aligned; power-of-two sizes up to PAGE_SIZE naturally. */
+static void alloc_alignment(struct kunit *test)
+{
+	struct pheap *p = test->priv;
+	size_t size;
+	void *a[8];
+	int i;
+
+	for (size = 1; size <= 3 * PAGE_SIZE; size += 37) {
+		void *q = pheap_alloc_in(p, size, GFP_KERNEL);
+
+		KUNIT_ASSERT_NOT_NULL(test, q);
+		bool aligned = IS_ALIGNED((unsigned long)q, ARCH_KMALLOC_MINALIGN);
+
+		KUNIT_EXPECT_TRUE_MSG(test, aligned, "size %zu", size);
+		pheap_free_in(p, q);
+	}
+	for (size = 8; size <= PAGE_SIZE; size *= 2) {
+		for (i = 0; i < ARRAY_SIZE(a); i++) {
+			a[i] = pheap_alloc_in(p, size, GFP_KERNEL);
+			KUNIT_ASSERT_NOT_NULL(test, a[i]);
+			KUNIT_EXPECT_EQ_MSG(test, (unsigned long)a[i] % size,
+					    0UL, "size %zu", size);
+		}
+		for (i = 0; i < ARRAY_SIZE(a); i++)
+			pheap_free_in(p, a[i]);
+	}
+}
+
+/* __GFP_ZERO zeroes the whole usable block, even a reused dirty one. */
+static void alloc_gfp_zero(struct kunit *test)
+{
+	struct pheap *p = test->priv;
+	unsigned int c;
+	u8 *q;
+	size_t i, n;
+
+	for (c = 0; c < PHEAP_NR_CLASSES; c++) {
+		q = pheap_alloc_in(p, pheap_csize(c), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, q);
+		memset(q, 0xff, pheap_csize(c));
+		pheap_free_in(p, q);
+		q = pheap_alloc_in(p, pheap_csize(c), GFP_KERNEL | __GFP_ZERO);
+		KUNIT_ASSERT_NOT_NULL(test, q);
+		n = pheap_usable_size_in(p, q);
+		for (i = 0; i < n && !q[i]; i++)
+			;
+		KUNIT_EXPECT_EQ_MSG(test, i, n, "class %u", pheap_csize(c));
+		pheap_free_in(p, q);
+	}
+	q = pheap_alloc_in(p, 3 * PAGE_SIZE, GFP_KERNEL | __GFP_ZERO);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(q, 0, 3 * PAGE_SIZE));
+	pheap_free_in(p, q);
+}
+
+static void usable_size_is_class_or_pages(struct kunit *test)
+{
+	struct pheap *p = test->priv;
+	size_t sizes[] = { 1, 8, 9, 33, 100, 2048, 2049, 4096, 5000, 65536 };
+	size_t want;
+	void *q;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		q = pheap_alloc_in(p, sizes[i], GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, q);
+		want = sizes[i] <= PHEAP_MAX_SMALL ?
+		       pheap_csize(pheap_size_to_class(sizes[i])) :
+		       PAGE_SIZE << get_order(sizes[i]);
+		KUNIT_EXPECT_EQ_MSG(test, pheap_usable_size_in(p, q), want,
+				    "size %zu", sizes[i]);
+		pheap_free_in(p, q);
+	}
+}
+
+/* Above the largest class: whole pages, counted, page aligned. */
+static void large_alloc_whole_pages(struct kunit *test)
+{
+	struct pheap *p = test->priv;
+	struct pheap_stats st;
+	void *q, *r;
+
+	q = pheap_alloc_in(p, PHEAP_MAX_SMALL + 1, GFP_KERNEL);
+	r = pheap_alloc_in(p, 5 * PAGE_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	KUNIT_EXPECT_TRUE(test, PAGE_ALIGNED(q));
+	KUNIT_EXPECT_TRUE(test, PAGE_ALIGNED(r));
+	kt_fill(r, 5 * PAGE_SIZE);
+	pheap_get_stats(p, &st);
+	KUNIT_EXPECT_EQ(test, st.large_nr, 2UL);
+	KUNIT_EXPECT_EQ(test, st.large_bytes, PAGE_SIZE + 8 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, st.u, PAGE_SIZE + 8 * PAGE_SIZE);
+	KUNIT_EXPECT_TRUE(test, kt_intact(r, 5 * PAGE_SIZE));
+	pheap_free_in(p, q);
+	pheap_free_in(p, r);
+	pheap_get_stats(p, &st);
+	KUNIT_EXPECT_EQ(test, st.large_nr, 0UL);
+	KUNIT_EXPECT_EQ(test, st.a, 0UL);
+	KUNIT_EXPECT_EQ(test, st.ev[PHEAP_EV_LARGE_ALLOC], 2UL);
+	KUNIT_EXPECT_EQ(test, st.ev[PHEAP_EV_LARGE_FREE], 2UL);
+}
+
+/* Sizes no order can serve fail cleanly and are counted. */
+static void alloc_absurd_sizes_fail(struct kunit *test)
+{
+	struct pheap *p = test->priv;
+	gfp_t gfp = GFP_KERNEL | __GFP_NOWARN;
+
+	KUNIT_EXPECT_NULL(test, pheap_alloc_in(p, SIZE_MAX, gfp));
+	KUNIT_EXPECT_NULL(test, pheap_alloc_in(p, 1ULL << 40, gfp));
+	KUNIT_EXPECT_NULL(test, pheap_alloc_in(p, (PAGE_SIZE << PHEAP_MAX_PAGE_ORDER) + 1, gfp));
+	KUNIT_EXPECT_NULL(test, pheap_alloc_in(p, 64, gfp | GFP_DMA));
+	KUNIT_EXPECT_EQ(test, kt_event(p, PHEAP_EV_ALLOC_FAIL), 4UL);
+}
+
+/*
+ * Pointers pheap did not hand out are reported and ignored: the heap stays
+ * usable and exact.
+ */
+static void free_bad_pointers_counted_and_ignored(struct kunit *test)
+{
+	struct pheap *p = test->priv, *other;
+	u8 *q, *k, *big, *o;
+	int on_stack;
+
+	q = pheap_alloc_in(p, 64, GFP_KERNEL);
+	big = pheap_alloc_in(p, 3 * PAGE_SIZE, GFP_KERNEL);
+	k = kmalloc(64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_ASSERT_NOT_NULL(test, big);
+	KUNIT_ASSERT_NOT_NULL(test, k);
+	other = kt_create(test, 0, 0);
+	o = pheap_alloc_in(other, 64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, o);
+
+	pheap_free_in(p, k);			/* kmalloc */
+	pheap_free_in(p, &on_stack);		/* stack */
+	pheap_free_in(p, q + 8);		/* interior */
+	pheap_free_in(p, big + PAGE_SIZE);	/* inside a large block */
+	pheap_free_in(p, o);			/* another instance's */
+	KUNIT_EXPECT_EQ(test, kt_event(p, PHEAP_EV_BAD_FREE), 5UL);
+
+	/* on one CPU, so the second free finds q at the head of its list */
+	migrate_disable();
+	pheap_free_in(p, q);
+	pheap_free_in(p, q);			/* double free */
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, kt_event(p, PHEAP_EV_BAD_FREE), 6UL);
+
+	/* nothing was corrupted: the next two blocks are distinct */
+	q = pheap_alloc_in(p, 64, GFP_KERNEL);
+	k[0] = 0;
+	KUNIT_EXPECT_PTR_NE(test, q, pheap_alloc_in(p, 64, GFP_KERNEL));
+	kfree(k);
+	pheap_free_in(other, o);
+	KUNIT_EXPECT_EQ(test, pheap_destroy(other), 0UL);
+	pheap_free_in(p, big);
+	/* q and its neighbour are still allocated: destroy reports them */
+	KUNIT_EXPECT_EQ(test, pheap_destroy(p), 2UL);
+	test->priv = kt_create(test, 0, 0);
+}
+
+/* Destroy counts what is still allocated and returns every page. */
+static void destroy_reports_leaks(struct kunit *test)
+{
+	struct pheap *p = kt_create(test, 0, 0);
+
+	KUNIT_ASSERT_NOT_NULL(test, pheap_alloc_in(p, 100, GFP_KERNEL));
+	KUNIT_ASSERT_NOT_NULL(test, pheap_alloc_in(p, 3 * PAGE_SIZE, GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, pheap_destroy(p), 2UL);
+	KUNIT_EXPECT_EQ(test, pheap_destroy(NULL), 0UL);
+}
+
+/* Bad configurations are refused. */
+static void create_rejects_bad_config(struct kunit *test)
+{
+	struct pheap_config cfg;
+
+	pheap_default_config(&cfg);
+	cfg.f_pct = 0;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(pheap_create(&cfg)), -EINVAL);
+	pheap_default_config(&cfg);
+	cfg.f_pct = 100;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(pheap_create(&cfg)), -EINVAL);
+	pheap_default_config(&cfg);
+	cfg.sb_order = 9;
+	KUNIT_EXPECT_EQ(test, PTR_ERR(pheap_create(&cfg)), -EINVAL);
+}
+
+static struct kunit_case pheap_alloc_cases[] = {
+	KUNIT_CASE(alloc_free_pattern_random_sizes),
+	KUNIT_CASE(alloc_zero_size_and_null_free),
+	KUNIT_CASE(alloc_alignment),
+	KUNIT_CASE(alloc_gfp_zero),
+	KUNIT_CASE(usable_size_is_class_or_pages),
+	KUNIT_CASE(large_alloc_whole_pages),
+	KUNIT_CASE(alloc_absurd_sizes_fail),
+	KUNIT_CASE(free_bad_pointers_counted_and_ignored),
+	KUNIT_CASE(destroy_reports_leaks),
+	KUNIT_CASE(create_rejects_bad_config),
+	{}
+};
+
+static struct kunit_suite pheap_alloc_suite = {
+	.name = "pheap_alloc",
+	.init = pheap_alloc_test_init,
+	.exit = pheap_alloc_test_exit,
+	.test_cases = pheap_alloc_cases,
+};
+
+kunit_test_suite(pheap_alloc_suite);

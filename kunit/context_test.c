@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite pheap_context: allocation and free from hardirq and softirq
+ * (hrtimers) while process context allocates on the same CPU, and CPU
+ * hotplug moving a dead CPU's superblocks to the global heap.
+ */
+#include <kunit/test.h>
+#include <linux/cpu.h>
+#include <linux/cpumask.h>
+#include <linux/delay.h>
+#include <linux/hrtimer.h>
+#include <linux/prandom.h>
+
+#include "helpers.h"
+
+#define IRQ_SLOTS	16
+#define PROC_ITERS	20000
+
+struct ctx_work {
+	struct pheap *p;
+	struct hrtimer timer;
+	enum hrtimer_mode mode;
+	void *slot[IRQ_SLOTS];
+	size_t size[IRQ_SLOTS];
+	unsigned int fires, irq_allocs, irq_fail, corrupt, wrong_ctx;
+	bool stop;
+	struct rnd_state irq_rnd, proc_rnd;
+};
+
+/* One alloc or free per slot visited; checks content before every free. */
+static void ctx_drop(struct ctx_work *w, void **slot, size_t size)
+{
+	if (!*slot)
+		return;
+	if (!kt_intact(*slot, size))
+		w->corrupt++;
+	pheap_free_in(w->p, *slot);
+	*slot = NULL;
+}
+
+static void ctx_step(struct ctx_work *w, struct rnd_state *rnd, void **slot,
+		     size_t *size, gfp_t gfp, unsigned int *allocs)
+{
+	if (*slot) {
+		ctx_drop(w, slot, *size);
+		return;
+	}
+	*size = 1 + prandom_u32_state(rnd) % PHEAP_MAX_SMALL;
+	*slot = pheap_alloc_in(w->p, *size, gfp);
+	if (!*slot) {
+		w->irq_fail++;
+		return;
+	}
+	kt_fill(*slot, *size);
+	(*allocs)++;
+}
+
+static enum hrtimer_restart ctx_timer_fn(struct hrtimer *t)
+{
+	struct ctx_work *w = container_of(t, struct ctx_work, timer);
+	bool hard = w->mode & HRTIMER_MODE_HARD;
+	unsigned int i;
+
+	if (hard ? !in_hardirq() : !in_serving_softirq())
+		w->wrong_ctx++;
+	w->fires++;
+	for (i = 0; i < 4; i++) {
+		unsigned int s = (w->fires * 4 + i) % IRQ_SLOTS;
+
+		ctx_step(w, &w->irq_rnd, &w->slot[s], &w->size[s], GFP_ATOMIC,
+			 &w->irq_allocs);
+	}
+	if (READ_ONCE(w->stop))
+		return HRTIMER_NORESTART;
+	hrtimer_forward_now(t, ns_to_ktime(50 * NSEC_PER_USEC));
+	return HRTIMER_RESTART;
+}
+
+/* Runs bound to one CPU: start the timer there, allocate meanwhile. */
+static int ctx_process_side(void *arg)
+{
+	struct ctx_work *w = arg;
+	void *slot[IRQ_SLOTS] = { };
+	size_t size[IRQ_SLOTS];
+	unsigned int i, dummy = 0;
+
+	hrtimer_init(&w->timer, CLOCK_MONOTONIC, w->mode);
+	w->timer.function = ctx_timer_fn;
+	hrtimer_start(&w->timer, ns_to_ktime(20 * NSEC_PER_USEC), w->mode);
+	for (i = 0; i < PROC_ITERS; i++) {
+		unsigned int s = i % IRQ_SLOTS;
+
+		ctx_step(w, &w->proc_rnd, &slot[s], &size[s], GFP_KERNEL,
+			 &dummy);
+		if (i % 256 == 0)
+			cond_resched();
+	}
+	/* keep going until the timer has fired a few times at least */
+	for (i = 0; i < 1000 && w->fires < 20; i++)
+		usleep_range(100, 200);
+	WRITE_ONCE(w->stop, true);
+	hrtimer_cancel(&w->timer);
+	for (i = 0; i < IRQ_SLOTS; i++) {
+		ctx_drop(w, &slot[i], size[i]);
+		ctx_drop(w, &w->slot[i], w->size[i]);
+	}
+	return 0;
+}
+
+static void ctx_run(struct kunit *test, enum hrtimer_mode mode)
+{
+	struct ctx_work *w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
+	struct pheap_stats st;
+
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	w->p = kt_create(test, 0, 0);
+	w->mode = mode;
+	prandom_seed_state(&w->irq_rnd, 7);
+	prandom_seed_state(&w->proc_rnd, 11);
+	KUNIT_ASSERT_EQ(test, kt_run_on_cpu(cpumask_first(cpu_online_mask),
+					    ctx_process_side, w), 0);
+	KUNIT_EXPECT_GE(test, w->fires, 20U);
+	KUNIT_EXPECT_GT(test, w->irq_allocs, 0U);
+	KUNIT_EXPECT_EQ(test, w->irq_fail, 0U);
+	KUNIT_EXPECT_EQ(test, w->corrupt, 0U);
+	KUNIT_EXPECT_EQ(test, w->wrong_ctx, 0U);
+	pheap_flush(w->p);
+	pheap_get_stats(w->p, &st);
+	KUNIT_EXPECT_EQ(test, st.u, 0UL);
+	KUNIT_EXPECT_EQ(test, st.ev[PHEAP_EV_BAD_FREE], 0UL);
+	KUNIT_EXPECT_EQ(test, pheap_destroy(w->p), 0UL);
+}
+
+static void alloc_free_in_hardirq(struct kunit *test)
+{
+	ctx_run(test, HRTIMER_MODE_REL_PINNED_HARD);
+}
+
+static void alloc_free_in_softirq(struct kunit *test)
+{
+	ctx_run(test, HRTIMER_MODE_REL_PINNED_SOFT);
+}
+
+struct hp_work {
+	struct pheap *p;
+	void *blk[50];
+};
+
+static int hp_alloc(void *arg)
+{
+	struct hp_work *w = arg;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(w->blk); i++) {
+		w->blk[i] = pheap_alloc_in(w->p, 128, GFP_KERNEL);
+		if (!w->blk[i])
+			return -ENOMEM;
+		kt_fill(w->blk[i], 128);
+	}
+	return 0;
+}
+
+static int hp_alloc_free(void *arg)
+{
+	struct hp_work *w = arg;
+	void *q = pheap_alloc_in(w->p, 128, GFP_KERNEL);
+
+	pheap_free_in(w->p, q);
+	return q ? 0 : -ENOMEM;
+}
+
+/* A CPU goes offline: its superblocks move to the global heap. */
+static void hotplug_moves_heap_to_global(struct kunit *test)
+{
+	struct hp_work *w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
+	unsigned int cpu = cpumask_last(cpu_online_mask);
+	struct pheap_cpu_stats cs;
+	struct pheap_stats st;
+	struct pheap_sb *sb;
+	unsigned long tag;
+	int i, err;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs 2 online CPUs, has %u", num_online_cpus());
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	w->p = kt_create(test, 0, 0);
+	KUNIT_ASSERT_EQ(test, kt_run_on_cpu(cpu, hp_alloc, w), 0);
+	pheap_get_cpu_stats(w->p, cpu, &cs);
+	KUNIT_EXPECT_EQ(test, cs.nr_sb, 1UL);
+
+	err = remove_cpu(cpu);
+	if (err) {
+		for (i = 0; i < ARRAY_SIZE(w->blk); i++)
+			pheap_free_in(w->p, w->blk[i]);
+		pheap_destroy(w->p);
+		kunit_skip(test, "CPU %u cannot go offline (%d)", cpu, err);
+	}
+	pheap_get_cpu_stats(w->p, cpu, &cs);
+	KUNIT_EXPECT_EQ(test, cs.nr_sb, 0UL);
+	KUNIT_EXPECT_EQ(test, cs.u, 0UL);
+	KUNIT_EXPECT_EQ(test, cs.a, 0UL);
+	sb = pheap_sb_lookup(w->blk[0], &tag);
+	KUNIT_ASSERT_NOT_NULL(test, sb);
+	KUNIT_EXPECT_PTR_EQ(test, READ_ONCE(sb->owner), &w->p->global);
+	pheap_get_stats(w->p, &st);
+	KUNIT_EXPECT_EQ(test, st.sb_global, 1UL);
+	KUNIT_EXPECT_EQ(test, st.u, 50 * 128UL);
+
+	/* the blocks are intact and can be freed from anywhere */
+	for (i = 0; i < ARRAY_SIZE(w->blk); i++) {
+		KUNIT_EXPECT_TRUE(test, kt_intact(w->blk[i], 128));
+		pheap_free_in(w->p, w->blk[i]);
+	}
+	pheap_flush(w->p);
+	pheap_get_stats(w->p, &st);
+	KUNIT_EXPECT_EQ(test, st.u, 0UL);
+
+	KUNIT_ASSERT_EQ(test, add_cpu(cpu), 0);
+	KUNIT_EXPECT_EQ(test, kt_run_on_cpu(cpu, hp_alloc_free, w), 0);
+	KUNIT_EXPECT_EQ(test, pheap_destroy(w->p), 0UL);
+}
+
+static struct kunit_case pheap_context_cases[] = {
+	KUNIT_CASE(alloc_free_in_hardirq),
+	KUNIT_CASE(alloc_free_in_softirq),
+	KUNIT_CASE(hotplug_moves_heap_to_global),
+	{}
+};
+
+static struct kunit_suite pheap_context_suite = {
+	.name = "pheap_context",
+	.test_cases = pheap_context_cases,
+};
+
+kunit_test_suite(pheap_context_suite);

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by pheap's KUnit suites: private instances, content
+ * patterns, and running a function on a given CPU.
+ */
+#ifndef _PHEAP_KUNIT_HELPERS_H
+#define _PHEAP_KUNIT_HELPERS_H
+
+#include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/err.h>
+#include <linux/kthread.h>
+#include <linux/sched/task.h>
+
+#include "../pheap/internal.h"
+
+/* A private instance with the defaults, or with f, K changed. */
+static inline struct pheap *kt_create(struct kunit *test, unsigned int f_pct,
+				      unsigned int k_sb)
+{
+	struct pheap_config cfg;
+	struct pheap *p;
+
+	pheap_default_config(&cfg);
+	cfg.name = "pheap-kunit";
+	if (f_pct)
+		cfg.f_pct = f_pct;
+	if (k_sb)
+		cfg.k_sb = k_sb;
+	p = pheap_create(&cfg);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, p);
+	return p;
+}
+
+/* The byte every block is filled with: derived from its address. */
+static inline u8 kt_pattern(const void *p)
+{
+	unsigned long a = (unsigned long)p;
+
+	return (u8)((a >> 3) ^ (a >> 13) ^ 0xa5);
+}
+
+static inline void kt_fill(void *p, size_t size)
+{
+	memset(p, kt_pattern(p), size);
+}
+
+/* Return true when the first @size bytes still hold the pattern. */
+static inline bool kt_intact(const void *p, size_t size)
+{
+	const u8 *b = p;
+	u8 want = kt_pattern(p);
+	size_t i;
+
+	for (i = 0; i < size; i++)
+		if (b[i] != want)
+			return false;
+	return true;
+}
+
+struct kt_on_cpu {
+	int (*fn)(void *arg);
+	void *arg;
+	int ret;
+	struct completion done;
+};
+
+static inline int kt_on_cpu_thread(void *data)
+{
+	struct kt_on_cpu *w = data;
+
+	w->ret = w->fn(w->arg);
+	complete(&w->done);
+	return 0;
+}
+
+/* Run @fn(@arg) in a kthread bound to @cpu and wait for it. */
+static inline int kt_run_on_cpu(unsigned int cpu, int (*fn)(void *), void *arg)
+{
+	struct kt_on_cpu w = { .fn = fn, .arg = arg };
+	struct task_struct *t;
+
+	init_completion(&w.done);
+	t = kthread_create_on_cpu(kt_on_cpu_thread, &w, cpu, "pheap_kt/%u");
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	wake_up_process(t);
+	wait_for_completion(&w.done);
+	return w.ret;
+}
+
+#endif

@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pheap debugfs views: /sys/kernel/debug/pheap/{stats,classes,cpus,reset}.
+ *
+ *   stats    one "name value" line per instance-wide figure
+ *   classes  one row per size class, with a header line, like slabinfo
+ *   cpus     one row per possible CPU, then one SLUB-style line per event
+ *	      counter: "<counter> <sum> C0=n C1=m" (non-zero CPUs only)
+ *   reset    write "1" to clear the event counters; anything else: -EINVAL
+ *
+ * Every view is built from the snapshot functions in stats.c, so reading
+ * takes no lock the allocation paths take. No view prints an address.
+ * Creating the files may fail (no debugfs); pheap works without them.
+ */
+#include <linux/debugfs.h>
+#include <linux/fs.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "internal.h"
+
+/* "A/U" with two decimals, "-" when nothing is in use. */
+static void pheap_seq_ratio(struct seq_file *m, unsigned long a,
+			    unsigned long u)
+{
+	unsigned long r;
+
+	if (!u) {
+		seq_puts(m, "-");
+		return;
+	}
+	r = div64_ul((u64)a * 100, u);
+	seq_printf(m, "%lu.%02lu", r / 100, r % 100);
+}
+
+/**
+ * pheap_stats_show() - the "stats" view
+ * @m: seq_file; m->private is the instance
+ * @v: unused
+ *
+ * Context: process context.
+ * Return: 0.
+ */
+int pheap_stats_show(struct seq_file *m, void *v)
+{
+	struct pheap *p = m->private;
+	struct pheap_stats st;
+	unsigned int e;
+
+	pheap_get_stats(p, &st);
+	seq_printf(m, "u_bytes %lu\n", st.u);
+	seq_printf(m, "a_bytes %lu\n", st.a);
+	seq_puts(m, "a_over_u ");
+	pheap_seq_ratio(m, st.a, st.u);
+	seq_putc(m, '\n');
+	seq_printf(m, "peak_u_bytes %lu\n", st.peak_u);
+	seq_printf(m, "peak_a_bytes %lu\n", st.peak_a);
+	seq_printf(m, "sb_cpu %lu\n", st.sb_cpu);
+	seq_printf(m, "sb_global %lu\n", st.sb_global);
+	seq_printf(m, "large_outstanding %lu\n", st.large_nr);
+	seq_printf(m, "large_bytes %lu\n", st.large_bytes);
+	for (e = 0; e < PHEAP_EV_NR; e++)
+		seq_printf(m, "%s %lu\n", pheap_event_names[e], st.ev[e]);
+	seq_printf(m, "param_f_pct %u\n", st.f_pct);
+	seq_printf(m, "param_k_sb %u\n", st.k_sb);
+	seq_printf(m, "param_sb_bytes %u\n", st.sb_bytes);
+	seq_printf(m, "param_nr_classes %u\n", st.nr_classes);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(pheap_stats);
+
+/**
+ * pheap_classes_show() - the "classes" view
+ * @m: seq_file; m->private is the instance
+ * @v: unused
+ *
+ * Context: process context.
+ * Return: 0.
+ */
+int pheap_classes_show(struct seq_file *m, void *v)
+{
+	struct pheap *p = m->private;
+	struct pheap_class_stats cs;
+	unsigned int c;
+
+	seq_puts(m, "# size blocks_inuse blocks_held blocks_per_sb sb_cpu sb_global frag_bytes allocs frees remote_frees\n");
+	for (c = 0; c < PHEAP_NR_CLASSES; c++) {
+		pheap_get_class_stats(p, c, &cs);
+		seq_printf(m, "%u %lu %lu %u %lu %lu %lu %lu %lu %lu\n",
+			   cs.size, cs.blocks_inuse, cs.blocks_held,
+			   cs.blocks_per_sb, cs.sb_cpu, cs.sb_global,
+			   cs.frag_bytes, cs.allocs, cs.frees,
+			   cs.remote_frees);
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(pheap_classes);
+
+/* "<counter> <sum> C0=n C1=m ...", CPUs with a zero count left out */
+static void pheap_cpus_event_line(struct seq_file *m, enum pheap_event e,
+				  struct pheap_cpu_stats *cs)
+{
+	unsigned long sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += cs[cpu].ev[e];
+	seq_printf(m, "%s %lu", pheap_event_names[e], sum);
+	for_each_possible_cpu(cpu)
+		if (cs[cpu].ev[e])
+			seq_printf(m, " C%d=%lu", cpu, cs[cpu].ev[e]);
+	seq_putc(m, '\n');
+}
+
+/**
+ * pheap_cpus_show() - the "cpus" view
+ * @m: seq_file; m->private is the instance
+ * @v: unused
+ *
+ * Context: process context, may sleep.
+ * Return: 0, or -ENOMEM.
+ */
+int pheap_cpus_show(struct seq_file *m, void *v)
+{
+	struct pheap *p = m->private;
+	struct pheap_cpu_stats *cs;
+	enum pheap_event e;
+	int cpu;
+
+	cs = kcalloc(nr_cpu_ids, sizeof(*cs), GFP_KERNEL);
+	if (!cs)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu)
+		pheap_get_cpu_stats(p, cpu, &cs[cpu]);
+
+	seq_puts(m, "# cpu u_bytes a_bytes superblocks fast_hits refills remote_sent remote_recv to_global\n");
+	for_each_possible_cpu(cpu) {
+		unsigned long *ev = cs[cpu].ev;
+
+		seq_printf(m, "%d %lu %lu %lu %lu %lu %lu %lu %lu\n", cpu,
+			   cs[cpu].u, cs[cpu].a, cs[cpu].nr_sb,
+			   ev[PHEAP_EV_ALLOC] - min(ev[PHEAP_EV_ALLOC],
+						    ev[PHEAP_EV_REFILL]),
+			   ev[PHEAP_EV_REFILL], ev[PHEAP_EV_REMOTE_SENT],
+			   ev[PHEAP_EV_REMOTE_RECV], ev[PHEAP_EV_TO_GLOBAL]);
+	}
+	for (e = 0; e < PHEAP_EV_NR; e++)
+		pheap_cpus_event_line(m, e, cs);
+	kfree(cs);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(pheap_cpus);
+
+/**
+ * pheap_reset_request_ok() - is a write to "reset" the one it accepts?
+ * @buf: the bytes written
+ * @len: their count
+ *
+ * Context: any.
+ * Return: true for "1", with or without a trailing newline.
+ */
+bool pheap_reset_request_ok(const char *buf, size_t len)
+{
+	return (len == 1 || (len == 2 && buf[1] == '\n')) && buf[0] == '1';
+}
+
+static ssize_t pheap_reset_write(struct file *file, const char __user *buf,
+				 size_t len, loff_t *ppos)
+{
+	struct pheap *p = file_inode(file)->i_private;
+	char kbuf[2];
+
+	if (len < 1 || len > sizeof(kbuf))
+		return -EINVAL;
+	if (copy_from_user(kbuf, buf, len))
+		return -EFAULT;
+	if (!pheap_reset_request_ok(kbuf, len))
+		return -EINVAL;
+	pheap_reset_events(p);
+	return len;
+}
+
+static const struct file_operations pheap_reset_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = pheap_reset_write,
+	.llseek = noop_llseek,
+};
+
+/**
+ * pheap_debugfs_create() - create an instance's debugfs files
+ * @p: instance
+ * @dir: the directory to put them in (may be an error pointer: then
+ *	 nothing is created)
+ *
+ * Context: process context.
+ */
+void pheap_debugfs_create(struct pheap *p, struct dentry *dir)
+{
+	if (IS_ERR_OR_NULL(dir))
+		return;
+	debugfs_create_file("stats", 0444, dir, p, &pheap_stats_fops);
+	debugfs_create_file("classes", 0444, dir, p, &pheap_classes_fops);
+	debugfs_create_file("cpus", 0444, dir, p, &pheap_cpus_fops);
+	debugfs_create_file("reset", 0200, dir, p, &pheap_reset_fops);
+}

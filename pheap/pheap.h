@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pheap: a per-CPU small-object heap for kernel code (Hoard design).
+ *
+ * The three calls most callers need work on the module's default instance
+ * and follow kmalloc()/kfree()/ksize() semantics:
+ *
+ *	p = pheap_alloc(size, GFP_KERNEL);
+ *	pheap_free(p);
+ *
+ * Callers that want a private heap (tests, benchmarks) create an instance
+ * with pheap_create() and use the *_in() variants. Every figure pheap keeps
+ * is available as a snapshot (struct pheap_stats and friends), the same
+ * numbers /sys/kernel/debug/pheap/ prints.
+ */
+#ifndef _PHEAP_H
+#define _PHEAP_H
+
+#include <linux/types.h>
+#include <linux/gfp.h>
+
+struct pheap;
+
+/**
+ * struct pheap_config - tunables of one instance
+ * @name:	   shown in messages; the default instance is "pheap"
+ * @f_pct:	   Hoard's emptiness fraction f, in percent (1..99)
+ * @k_sb:	   Hoard's K: superblocks of slack a CPU heap may keep
+ * @sb_order:	   a superblock is PAGE_SIZE << @sb_order bytes (S)
+ * @global_reserve: empty superblocks per class the global heap keeps
+ *		   before it returns pages to the page allocator
+ *
+ * pheap_default_config() fills in the module's defaults; a CPU heap holds
+ * at most its in-use bytes plus about K*S, or u/(1-f), whichever is larger.
+ */
+struct pheap_config {
+	const char *name;
+	unsigned int f_pct;
+	unsigned int k_sb;
+	unsigned int sb_order;
+	unsigned int global_reserve;
+};
+
+void pheap_default_config(struct pheap_config *cfg);
+struct pheap *pheap_create(const struct pheap_config *cfg);
+unsigned long pheap_destroy(struct pheap *p);
+
+void *pheap_alloc_in(struct pheap *p, size_t size, gfp_t gfp);
+void pheap_free_in(struct pheap *p, const void *ptr);
+size_t pheap_usable_size_in(struct pheap *p, const void *ptr);
+void pheap_flush(struct pheap *p);
+
+struct pheap *pheap_default(void);
+void *pheap_alloc(size_t size, gfp_t gfp);
+void pheap_free(const void *ptr);
+size_t pheap_usable_size(const void *ptr);
+
+/*
+ * Statistics. Event counters are per CPU and summed on read; figures read
+ * while other CPUs allocate are a racy but consistent-enough snapshot.
+ */
+enum pheap_event {
+	PHEAP_EV_ALLOC,		/* small blocks handed out */
+	PHEAP_EV_FREE,		/* small blocks freed back into their superblock */
+	PHEAP_EV_REFILL,	/* slow path: the active superblock ran dry */
+	PHEAP_EV_REMOTE_SENT,	/* frees of blocks another heap owns */
+	PHEAP_EV_REMOTE_RECV,	/* such frees collected by the owner */
+	PHEAP_EV_FROM_GLOBAL,	/* superblocks taken from the global heap */
+	PHEAP_EV_TO_GLOBAL,	/* threshold returns to the global heap */
+	PHEAP_EV_PAGES_IN,	/* pages taken from the page allocator */
+	PHEAP_EV_PAGES_OUT,	/* pages given back to it */
+	PHEAP_EV_LARGE_ALLOC,	/* whole-page allocations */
+	PHEAP_EV_LARGE_FREE,
+	PHEAP_EV_ALLOC_FAIL,	/* pheap_alloc() returned NULL */
+	PHEAP_EV_BAD_FREE,	/* frees of pointers pheap did not hand out */
+	PHEAP_EV_NR
+};
+
+extern const char *const pheap_event_names[PHEAP_EV_NR];
+
+/**
+ * struct pheap_stats - instance-wide figures
+ * @u:		bytes in use (U): blocks handed out, at class size, plus
+ *		large allocations
+ * @a:		bytes held (A): pages taken from the page allocator
+ * @peak_u:	highest U seen at a slow-path event or a snapshot
+ * @peak_a:	highest A (exact)
+ * @sb_cpu:	superblocks held by CPU heaps
+ * @sb_global:	superblocks held by the global heap
+ * @large_nr:	large allocations outstanding
+ * @large_bytes: their bytes
+ * @ev:		event counters summed over CPUs
+ * @f_pct:	parameters in force (see struct pheap_config)
+ * @k_sb:	K
+ * @sb_bytes:	S, bytes
+ * @nr_classes:	number of size classes
+ */
+struct pheap_stats {
+	unsigned long u, a, peak_u, peak_a;
+	unsigned long sb_cpu, sb_global;
+	unsigned long large_nr, large_bytes;
+	unsigned long ev[PHEAP_EV_NR];
+	unsigned int f_pct, k_sb, sb_bytes, nr_classes;
+};
+
+/**
+ * struct pheap_class_stats - one size class
+ * @size:	   block size
+ * @blocks_inuse:  blocks handed out (including frees not yet collected)
+ * @blocks_held:   blocks in all superblocks of the class
+ * @blocks_per_sb: blocks in one superblock
+ * @sb_cpu:	   superblocks on CPU heaps
+ * @sb_global:	   superblocks in the global heap
+ * @req_bytes:	   bytes requested by all allocations counted
+ * @frag_bytes:	   internal fragmentation of those allocations:
+ *		   allocs * size - req_bytes
+ * @allocs:	   allocations
+ * @frees:	   frees
+ * @remote_frees:  frees from a CPU that does not own the block
+ */
+struct pheap_class_stats {
+	unsigned int size, blocks_per_sb;
+	unsigned long blocks_inuse, blocks_held;
+	unsigned long sb_cpu, sb_global;
+	unsigned long req_bytes, frag_bytes;
+	unsigned long allocs, frees, remote_frees;
+};
+
+/**
+ * struct pheap_cpu_stats - one CPU heap
+ * @u:	 bytes in use in this heap's superblocks
+ * @a:	 bytes held by this heap's superblocks
+ * @nr_sb: superblocks
+ * @ev:	 this CPU's event counters
+ */
+struct pheap_cpu_stats {
+	unsigned long u, a, nr_sb;
+	unsigned long ev[PHEAP_EV_NR];
+};
+
+unsigned int pheap_nr_classes(void);
+unsigned int pheap_class_size(unsigned int idx);
+void pheap_get_stats(struct pheap *p, struct pheap_stats *st);
+void pheap_get_class_stats(struct pheap *p, unsigned int idx,
+			   struct pheap_class_stats *cs);
+void pheap_get_cpu_stats(struct pheap *p, unsigned int cpu,
+			 struct pheap_cpu_stats *cs);
+void pheap_reset_events(struct pheap *p);
+
+#endif /* _PHEAP_H */

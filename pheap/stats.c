@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pheap statistics: snapshots of an instance's figures.
+ *
+ * Event counters live in each CPU heap (h->ev[] and the per-class
+ * allocs/frees/remote_frees/req_bytes), written by their CPU with
+ * interrupts off or with this_cpu ops, and summed here on read. Reading
+ * takes no lock the allocation paths take: the reads of other CPUs'
+ * counters and of u/a are racy on purpose (data_race()), so a snapshot
+ * taken while CPUs allocate is a sum of figures from slightly different
+ * moments. The global heap's per-class figures are read under nothing
+ * either; they change only on slow paths.
+ *
+ * PHEAP_EV_ALLOC and PHEAP_EV_FREE are not counted separately: they are
+ * the sums of the per-class allocs and frees, so the fast paths bump one
+ * counter each.
+ *
+ * Peak U is sampled whenever pages are taken and whenever a snapshot is
+ * taken; an exact running peak would need a shared counter on the fast
+ * path. Peak A is exact.
+ */
+#include <linux/build_bug.h>
+#include <linux/cpu.h>
+#include <linux/cpumask.h>
+#include <linux/percpu.h>
+#include <linux/smp.h>
+#include <linux/string.h>
+
+#include "internal.h"
+
+const char *const pheap_event_names[PHEAP_EV_NR] = {
+	[PHEAP_EV_ALLOC]	= "allocs",
+	[PHEAP_EV_FREE]		= "frees",
+	[PHEAP_EV_REFILL]	= "refills",
+	[PHEAP_EV_REMOTE_SENT]	= "remote_frees_sent",
+	[PHEAP_EV_REMOTE_RECV]	= "remote_frees_recv",
+	[PHEAP_EV_FROM_GLOBAL]	= "refills_from_global",
+	[PHEAP_EV_TO_GLOBAL]	= "returns_to_global",
+	[PHEAP_EV_PAGES_IN]	= "pages_in",
+	[PHEAP_EV_PAGES_OUT]	= "pages_out",
+	[PHEAP_EV_LARGE_ALLOC]	= "large_allocs",
+	[PHEAP_EV_LARGE_FREE]	= "large_frees",
+	[PHEAP_EV_ALLOC_FAIL]	= "alloc_failures",
+	[PHEAP_EV_BAD_FREE]	= "bad_frees",
+};
+EXPORT_SYMBOL_GPL(pheap_event_names);
+static_assert(ARRAY_SIZE(pheap_event_names) == PHEAP_EV_NR);
+
+/* A read of a figure another CPU may be updating: racy on purpose. */
+#define RACY(x) data_race(READ_ONCE(x))
+
+static unsigned long pheap_global_inuse_bytes(struct pheap *p)
+{
+	unsigned long bytes = 0;
+	unsigned int c;
+
+	for (c = 0; c < PHEAP_NR_CLASSES; c++)
+		bytes += RACY(p->global.cls[c].inuse) * pheap_csize(c);
+	return bytes;
+}
+
+static unsigned long pheap_current_u(struct pheap *p)
+{
+	unsigned long u = pheap_global_inuse_bytes(p);
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		u += RACY(per_cpu_ptr(p->cpu_heaps, cpu)->u);
+	return u + RACY(p->large_bytes);
+}
+
+static void pheap_raise_peak(atomic_long_t *peak, long val)
+{
+	long old = atomic_long_read(peak);
+
+	while (val > old && !atomic_long_try_cmpxchg(peak, &old, val))
+		;
+}
+
+/**
+ * pheap_note_peak_u() - sample U into the peak
+ * @p: instance
+ *
+ * Context: any.
+ */
+void pheap_note_peak_u(struct pheap *p)
+{
+	pheap_raise_peak(&p->peak_u, pheap_current_u(p));
+}
+
+/* One CPU heap's event counters, ALLOC and FREE summed from its classes. */
+static void pheap_cpu_events(struct pheap_heap *h, unsigned long *ev)
+{
+	unsigned int c, e;
+
+	for (e = 0; e < PHEAP_EV_NR; e++)
+		ev[e] = RACY(h->ev[e]);
+	for (c = 0; c < PHEAP_NR_CLASSES; c++) {
+		ev[PHEAP_EV_ALLOC] += RACY(h->cls[c].allocs);
+		ev[PHEAP_EV_FREE] += RACY(h->cls[c].frees);
+	}
+}
+
+/**
+ * pheap_get_cpu_stats() - one CPU heap's figures
+ * @p: instance
+ * @cpu: a possible CPU
+ * @cs: filled in
+ *
+ * Context: any; racy against @cpu's own updates (see the file comment).
+ */
+void pheap_get_cpu_stats(struct pheap *p, unsigned int cpu,
+			 struct pheap_cpu_stats *cs)
+{
+	struct pheap_heap *h = per_cpu_ptr(p->cpu_heaps, cpu);
+	unsigned int c;
+
+	memset(cs, 0, sizeof(*cs));
+	cs->u = RACY(h->u);
+	cs->a = RACY(h->a);
+	for (c = 0; c < PHEAP_NR_CLASSES; c++)
+		cs->nr_sb += RACY(h->cls[c].nr_sb);
+	pheap_cpu_events(h, cs->ev);
+}
+EXPORT_SYMBOL_GPL(pheap_get_cpu_stats);
+
+/**
+ * pheap_get_class_stats() - one size class's figures
+ * @p: instance
+ * @idx: class index, below pheap_nr_classes()
+ * @cs: filled in (zeroed for a bad @idx)
+ *
+ * Context: any.
+ */
+void pheap_get_class_stats(struct pheap *p, unsigned int idx,
+			   struct pheap_class_stats *cs)
+{
+	const struct pheap_class_info *ci;
+	struct pheap_heap_class *hc;
+	int cpu;
+
+	memset(cs, 0, sizeof(*cs));
+	if (idx >= PHEAP_NR_CLASSES)
+		return;
+	ci = &p->ci[idx];
+	cs->size = ci->size;
+	cs->blocks_per_sb = ci->nblocks;
+	for_each_possible_cpu(cpu) {
+		hc = &per_cpu_ptr(p->cpu_heaps, cpu)->cls[idx];
+		cs->blocks_inuse += RACY(hc->inuse);
+		cs->sb_cpu += RACY(hc->nr_sb);
+		cs->allocs += RACY(hc->allocs);
+		cs->frees += RACY(hc->frees);
+		cs->remote_frees += RACY(hc->remote_frees);
+		cs->req_bytes += RACY(hc->req_bytes);
+	}
+	hc = &p->global.cls[idx];
+	cs->blocks_inuse += RACY(hc->inuse);
+	cs->sb_global = RACY(hc->nr_sb);
+	cs->blocks_held = (cs->sb_cpu + cs->sb_global) * ci->nblocks;
+	cs->frag_bytes = cs->allocs * ci->size - cs->req_bytes;
+}
+EXPORT_SYMBOL_GPL(pheap_get_class_stats);
+
+/**
+ * pheap_get_stats() - an instance's figures
+ * @p: instance
+ * @st: filled in
+ *
+ * Also samples U into the peak.
+ *
+ * Context: any.
+ */
+void pheap_get_stats(struct pheap *p, struct pheap_stats *st)
+{
+	unsigned long ev[PHEAP_EV_NR];
+	unsigned int c, e;
+	int cpu;
+
+	memset(st, 0, sizeof(*st));
+	for_each_possible_cpu(cpu) {
+		struct pheap_heap *h = per_cpu_ptr(p->cpu_heaps, cpu);
+
+		pheap_cpu_events(h, ev);
+		for (e = 0; e < PHEAP_EV_NR; e++)
+			st->ev[e] += ev[e];
+		for (c = 0; c < PHEAP_NR_CLASSES; c++)
+			st->sb_cpu += RACY(h->cls[c].nr_sb);
+	}
+	for (c = 0; c < PHEAP_NR_CLASSES; c++)
+		st->sb_global += RACY(p->global.cls[c].nr_sb);
+	st->u = pheap_current_u(p);
+	pheap_raise_peak(&p->peak_u, st->u);
+	st->peak_u = atomic_long_read(&p->peak_u);
+	st->a = atomic_long_read(&p->pages_held) << PAGE_SHIFT;
+	st->peak_a = atomic_long_read(&p->peak_pages) << PAGE_SHIFT;
+	st->large_nr = RACY(p->large_nr);
+	st->large_bytes = RACY(p->large_bytes);
+	st->f_pct = p->cfg.f_pct;
+	st->k_sb = p->cfg.k_sb;
+	st->sb_bytes = p->sb_bytes;
+	st->nr_classes = PHEAP_NR_CLASSES;
+}
+EXPORT_SYMBOL_GPL(pheap_get_stats);
+
+static void pheap_reset_heap_events(struct pheap_heap *h)
+{
+	unsigned int c;
+
+	memset(h->ev, 0, sizeof(h->ev));
+	for (c = 0; c < PHEAP_NR_CLASSES; c++) {
+		h->cls[c].allocs = 0;
+		h->cls[c].frees = 0;
+		h->cls[c].remote_frees = 0;
+		h->cls[c].req_bytes = 0;
+	}
+}
+
+static void pheap_reset_this_cpu(void *arg)
+{
+	struct pheap *p = arg;
+
+	pheap_reset_heap_events(this_cpu_ptr(p->cpu_heaps));
+}
+
+/**
+ * pheap_reset_events() - clear the event counters
+ * @p: instance
+ *
+ * Each CPU clears its own counters with interrupts off, so no increment is
+ * lost half way. In-use and held figures, and the peaks, are kept.
+ *
+ * Context: process context; may not be called with interrupts off.
+ */
+void pheap_reset_events(struct pheap *p)
+{
+	int cpu;
+
+	cpus_read_lock();
+	on_each_cpu(pheap_reset_this_cpu, p, 1);
+	for_each_possible_cpu(cpu)
+		if (!cpu_online(cpu))
+			pheap_reset_heap_events(per_cpu_ptr(p->cpu_heaps, cpu));
+	cpus_read_unlock();
+}
+EXPORT_SYMBOL_GPL(pheap_reset_events);

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pheap module glue: the parameters, the default instance behind
+ * pheap_alloc()/pheap_free(), its debugfs directory, the CPU hotplug state
+ * and the shrinker. The allocator itself is in pheap/.
+ *
+ * Optional parts (debugfs, the shrinker) never fail the load.
+ */
+#include <linux/debugfs.h>
+#include <linux/module.h>
+#include <linux/shrinker.h>
+
+#include "pheap/internal.h"
+
+/*
+ * Defaults (see pheap_default_config() for the memory budget they give):
+ * f = 25 % and K = 4 superblocks of S = 8 KiB. A CPU heap may then hold
+ * at most max(u + 32 KiB, u / 0.75) before it returns superblocks: the
+ * K*S term keeps a small, busy heap from bouncing superblocks to the
+ * global heap on every few frees, the f term bounds a large heap to a
+ * third more than it uses. Measured: scripts/bench.sh (blowup, mixed).
+ */
+static unsigned int f_pct = 25;
+module_param(f_pct, uint, 0444);
+MODULE_PARM_DESC(f_pct, "emptiness fraction f, percent (default 25)");
+
+static unsigned int k_sb = 4;
+module_param(k_sb, uint, 0444);
+MODULE_PARM_DESC(k_sb, "K: spare superblocks a CPU heap may keep (default 4)");
+
+static unsigned int sb_order = 1;
+module_param(sb_order, uint, 0444);
+MODULE_PARM_DESC(sb_order, "superblock size S = PAGE_SIZE << sb_order (default 1)");
+
+static unsigned int global_reserve = 1;
+module_param(global_reserve, uint, 0444);
+MODULE_PARM_DESC(global_reserve, "empty superblocks per class the global heap keeps (default 1)");
+
+static struct pheap *pheap_def;
+static struct dentry *pheap_debugfs_root;
+static struct shrinker *pheap_shrinker;
+
+static unsigned long pheap_shrink_count(struct shrinker *s,
+					struct shrink_control *sc)
+{
+	return pheap_global_empty_pages(pheap_def) ?: SHRINK_EMPTY;
+}
+
+static unsigned long pheap_shrink_scan(struct shrinker *s,
+				       struct shrink_control *sc)
+{
+	unsigned long nr_sb = DIV_ROUND_UP(sc->nr_to_scan, 1UL << sb_order);
+	unsigned long freed = pheap_global_shrink(pheap_def, nr_sb);
+
+	return freed ?: SHRINK_STOP;
+}
+
+static int __init pheap_init(void)
+{
+	struct pheap_config cfg;
+	int err;
+
+	err = pheap_core_init();
+	if (err)
+		return err;
+
+	pheap_default_config(&cfg);
+	cfg.f_pct = f_pct;
+	cfg.k_sb = k_sb;
+	cfg.sb_order = sb_order;
+	cfg.global_reserve = global_reserve;
+	pheap_def = pheap_create(&cfg);
+	if (IS_ERR(pheap_def)) {
+		err = PTR_ERR(pheap_def);
+		pr_err("pheap: bad parameters or no memory (%d)\n", err);
+		goto exit_core;
+	}
+	pheap_set_default(pheap_def);
+
+	pheap_debugfs_root = debugfs_create_dir("pheap", NULL);
+	pheap_debugfs_create(pheap_def, pheap_debugfs_root);
+	pheap_shrinker = pheap_shrinker_create("pheap", pheap_shrink_count,
+					       pheap_shrink_scan, pheap_def);
+	if (!pheap_shrinker)
+		pr_warn("pheap: no shrinker: empty superblocks stay until unload\n");
+	pr_info("pheap: ready, f=%u%% K=%u S=%lu bytes\n", f_pct, k_sb,
+		PAGE_SIZE << sb_order);
+	return 0;
+
+exit_core:
+	pheap_core_exit();
+	return err;
+}
+
+static void __exit pheap_exit(void)
+{
+	pheap_shrinker_destroy(pheap_shrinker);
+	debugfs_remove_recursive(pheap_debugfs_root);
+	pheap_set_default(NULL);
+	pheap_destroy(pheap_def);
+	pheap_core_exit();
+	pr_info("pheap: unloaded\n");
+}
+
+module_init(pheap_init);
+module_exit(pheap_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("pheap: per-CPU small-object heap with a global heap (Hoard design)");

@@ -1,0 +1,26 @@
+# SPDX-License-Identifier: GPL-2.0
+# make demo, guest side: load pheap, run a mixed workload on every CPU with
+# cross-CPU frees, show the debugfs files, unload.
+D=/sys/kernel/debug/pheap
+NCPU=$(nproc)
+
+echo "== insmod pheap.ko (f=25%, K=4, S=8 KiB)"
+insmod /mod/pheap.ko || exit 1
+echo "== ls $D"
+ls $D
+echo "== workload: pheap_stress on each of $NCPU CPUs: 50000 random-size"
+echo "   allocs/frees each, a quarter of the frees done by another CPU,"
+echo "   16 blocks per CPU kept allocated so the tables show something in use"
+insmod /mod/pheap_stress.ko ops=50000 keep=16 || exit 1
+dmesg | grep 'pheap_stress:' | sed 's/^\[[^]]*\] //'
+for f in stats classes cpus; do
+	echo "== cat $D/$f"
+	cat $D/$f
+done
+echo "== rmmod pheap_stress (frees the kept blocks from one CPU: remote frees)"
+rmmod pheap_stress || exit 1
+grep -E '^(u_bytes|a_bytes|remote_frees_sent|remote_frees_recv) ' $D/stats
+echo "== rmmod pheap"
+rmmod pheap || exit 1
+dmesg | grep 'pheap: destroyed' | sed 's/^\[[^]]*\] //'
+echo "== done"

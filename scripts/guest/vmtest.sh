@@ -1,0 +1,51 @@
+# SPDX-License-Identifier: GPL-2.0
+# VM test, guest side: load pheap, stress it from every CPU with cross-CPU
+# frees while readers read every debugfs file, check reset, unload, check
+# that every page went back.
+. /lib.sh
+D=/sys/kernel/debug/pheap
+NCPU=$(nproc)
+OPS=$((1000000 / NCPU + 1))
+
+t "insmod pheap.ko" insmod /mod/pheap.ko
+for f in stats classes cpus; do
+	t "debugfs $f readable" test -r $D/$f
+done
+t "debugfs reset present" test -e $D/reset
+
+reader() {
+	while [ ! -e /tmp/stop ]; do
+		cat $D/stats $D/classes $D/cpus >/dev/null || echo "reader: read failed"
+	done
+}
+reader & r1=$!
+reader & r2=$!
+t "stress: $OPS ops on each of $NCPU CPUs, cross-CPU frees, contents checked" \
+	insmod /mod/pheap_stress.ko ops=$OPS
+touch /tmp/stop
+wait $r1 $r2
+
+echo "== $D/stats after the workload"
+cat $D/stats
+echo "== $D/classes after the workload"
+cat $D/classes
+t "stats: u_bytes back to 0" grep -qx 'u_bytes 0' $D/stats
+t "stats: allocations counted" sh -c "! grep -qx 'allocs 0' $D/stats"
+t "stats: no bad frees" grep -qx 'bad_frees 0' $D/stats
+t "stats: A >= U" awk '/^u_bytes/{u=$2} /^a_bytes/{a=$2} END{exit !(a >= u)}' $D/stats
+t "classes: header and $(($(wc -l <$D/classes) - 1)) rows of 10 fields" \
+	awk 'NR==1{ok=($1=="#")} NR>1{if (NF!=10) ok=0} END{exit !(ok && NR==16)}' $D/classes
+t "cpus: one row per CPU and SLUB-style lines" \
+	awk '/^[0-9]/{r++} /^allocs [0-9]+ C[0-9]+=/{s=1} END{exit !(r >= '"$NCPU"' && s)}' $D/cpus
+
+reset_rejects() { ! (echo "$1" >$D/reset) 2>/tmp/err && grep -q 'Invalid argument' /tmp/err; }
+t "reset: '2' fails with EINVAL" reset_rejects 2
+t "reset: 'yes' fails with EINVAL" reset_rejects yes
+t "reset: bad input changed nothing" sh -c "! grep -qx 'allocs 0' $D/stats"
+t "reset: '1' clears the event counters" sh -c "echo 1 >$D/reset && grep -qx 'allocs 0' $D/stats"
+
+t "rmmod pheap_stress" rmmod pheap_stress
+t "rmmod pheap" rmmod pheap
+t "debugfs directory removed" test ! -e $D
+t "every page returned at unload" sh -c "dmesg | grep -q 'pheap: destroyed, all pages returned'"
+done_testing

@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pheap_stress: a workload for the VM tests and the demo, built on
+ * pheap's exported API only.
+ *
+ * At load it runs one kthread per online CPU, bound to it and released
+ * together. Each does @ops operations on a table of its own slots: an
+ * empty slot gets a block of a random size (mostly small, some large),
+ * a full slot is either freed here or swapped into a shared exchange table
+ * (one time in @cross_pct), which hands it to whatever CPU swaps that
+ * entry next: frees by other CPUs. Every block carries its size and a
+ * pattern derived from its address, checked before it is freed, so an
+ * overlap or a lost write shows up as corruption.
+ *
+ * Afterwards it frees what is left, calls pheap_flush() and checks that
+ * pheap's bytes in use are back to what they were. Any corruption or
+ * leak fails the load with -EIO, after printing what went wrong. With
+ * keep > 0 each CPU leaves that many blocks allocated until unload (they
+ * are freed then, from the unloading CPU): the demo uses it to show
+ * figures in use.
+ */
+#include <linux/atomic.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/module.h>
+#include <linux/prandom.h>
+#include <linux/sched.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+
+#include "../pheap/pheap.h"
+
+static unsigned long ops = 300000;
+module_param(ops, ulong, 0444);
+MODULE_PARM_DESC(ops, "operations per CPU (default 300000)");
+
+static unsigned int cross_pct = 25;
+module_param(cross_pct, uint, 0444);
+MODULE_PARM_DESC(cross_pct, "percent of frees handed to another CPU (default 25)");
+
+static unsigned int keep;
+module_param(keep, uint, 0444);
+MODULE_PARM_DESC(keep, "blocks per CPU left allocated until unload (default 0)");
+
+#define SLOTS		256
+#define XCHG_SLOTS	1024
+
+static void *xchg_table[XCHG_SLOTS];
+static atomic_t ready;
+static DECLARE_COMPLETION(go);
+static atomic_long_t errors, cross_frees, total_ops;
+static void **kept;	/* keep blocks per CPU, kept[cpu * keep + k] */
+
+static u8 pattern_of(const void *p)
+{
+	unsigned long a = (unsigned long)p;
+
+	return (u8)((a >> 3) ^ (a >> 11) ^ 0x5a);
+}
+
+static size_t random_size(struct rnd_state *rnd)
+{
+	u32 r = prandom_u32_state(rnd);
+
+	if (r % 64 == 0)
+		return 2049 + r % (3 * PAGE_SIZE);	/* large path */
+	return 8 + r % 2041;				/* 8 .. 2048 */
+}
+
+static void *stress_alloc(struct rnd_state *rnd)
+{
+	size_t size = random_size(rnd);
+	u8 *p = pheap_alloc(size, GFP_KERNEL);
+
+	if (!p) {
+		atomic_long_inc(&errors);
+		pr_err("pheap_stress: allocation of %zu bytes failed\n", size);
+		return NULL;
+	}
+	*(size_t *)p = size;
+	memset(p + sizeof(size_t), pattern_of(p), size - sizeof(size_t));
+	return p;
+}
+
+static void stress_check_free(void *block)
+{
+	u8 *p = block, want = pattern_of(p);
+	size_t size = *(size_t *)p, i;
+
+	if (size < 8 || size > 2049 + 3 * PAGE_SIZE ||
+	    pheap_usable_size(p) < size) {
+		atomic_long_inc(&errors);
+		pr_err("pheap_stress: block header corrupt (size %zu)\n", size);
+		return;		/* leave it alone: not ours to free any more */
+	}
+	for (i = sizeof(size_t); i < size; i++) {
+		if (p[i] != want) {
+			atomic_long_inc(&errors);
+			pr_err("pheap_stress: byte %zu of a %zu-byte block overwritten\n",
+			       i, size);
+			break;
+		}
+	}
+	pheap_free(p);
+}
+
+static void stress_step(struct rnd_state *rnd, void **slot)
+{
+	void *old;
+
+	if (!*slot) {
+		*slot = stress_alloc(rnd);
+		return;
+	}
+	if (prandom_u32_state(rnd) % 100 < cross_pct) {
+		old = xchg(&xchg_table[prandom_u32_state(rnd) % XCHG_SLOTS], *slot);
+		*slot = NULL;
+		if (old) {
+			atomic_long_inc(&cross_frees);
+			stress_check_free(old);
+		}
+		return;
+	}
+	stress_check_free(*slot);
+	*slot = NULL;
+}
+
+static void stress_free_kept(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr_cpu_ids * keep; i++)
+		if (kept[i])
+			stress_check_free(kept[i]);
+	kfree(kept);
+	kept = NULL;
+}
+
+static int stress_thread(void *arg)
+{
+	unsigned int cpu = (unsigned long)arg, i, k = 0;
+	void **slots = kcalloc(SLOTS, sizeof(void *), GFP_KERNEL);
+	struct rnd_state rnd;
+	unsigned long n;
+
+	prandom_seed_state(&rnd, 0x9e3779b9ULL * (cpu + 1));
+	atomic_inc(&ready);
+	wait_for_completion(&go);
+	if (!slots) {
+		atomic_long_inc(&errors);
+			return 0;
+	}
+	for (n = 0; n < ops; n++) {
+		stress_step(&rnd, &slots[prandom_u32_state(&rnd) % SLOTS]);
+		if (n % 1024 == 0)
+			cond_resched();
+	}
+	for (i = 0; i < SLOTS; i++) {
+		if (!slots[i])
+			continue;
+		if (k < keep)
+			kept[cpu * keep + k++] = slots[i];
+		else
+			stress_check_free(slots[i]);
+	}
+	kfree(slots);
+	atomic_long_add(ops, &total_ops);
+	return 0;
+}
+
+/* Start a bound kthread per online CPU, release them together, wait. */
+static int stress_run(void)
+{
+	unsigned int cpu, n = 0, i, ncpu = num_online_cpus();
+	struct task_struct **threads, *t;
+	int err = 0;
+
+	threads = kcalloc(ncpu, sizeof(*threads), GFP_KERNEL);
+	if (!threads)
+		return -ENOMEM;
+	for_each_online_cpu(cpu) {
+		if (n == ncpu)
+			break;
+		t = kthread_create_on_cpu(stress_thread,
+					  (void *)(unsigned long)cpu, cpu,
+					  "pheap_stress/%u");
+		if (IS_ERR(t)) {
+			err = PTR_ERR(t);
+			break;
+		}
+		get_task_struct(t);
+		wake_up_process(t);
+		threads[n++] = t;
+	}
+	while (atomic_read(&ready) < n)
+		usleep_range(1000, 2000);
+	complete_all(&go);
+	for (i = 0; i < n; i++) {
+		kthread_stop(threads[i]);
+		put_task_struct(threads[i]);
+	}
+	kfree(threads);
+	return err ?: n;
+}
+
+static void stress_drain_exchange(void)
+{
+	unsigned int i;
+	void *old;
+
+	for (i = 0; i < XCHG_SLOTS; i++) {
+		old = xchg(&xchg_table[i], NULL);
+		if (old)
+			stress_check_free(old);
+	}
+}
+
+static int __init pheap_stress_init(void)
+{
+	struct pheap *p = pheap_default();
+	struct pheap_stats before, after;
+	unsigned int i, nr_kept = 0;
+	int n;
+
+	kept = kcalloc(nr_cpu_ids * (keep ?: 1), sizeof(void *), GFP_KERNEL);
+	if (!kept)
+		return -ENOMEM;
+	pheap_flush(p);
+	pheap_get_stats(p, &before);
+
+	n = stress_run();
+	if (n < 0) {
+		kfree(kept);
+		return n;
+	}
+	stress_drain_exchange();
+	pheap_flush(p);
+	pheap_get_stats(p, &after);
+
+	for (i = 0; i < nr_cpu_ids * keep; i++)
+		nr_kept += !!kept[i];
+	pr_info("pheap_stress: %ld operations on %d CPUs, %ld freed by another CPU, %ld errors\n",
+		atomic_long_read(&total_ops), n, atomic_long_read(&cross_frees),
+		atomic_long_read(&errors));
+	pr_info("pheap_stress: bytes in use before %lu, after %lu (%u blocks kept)\n",
+		before.u, after.u, nr_kept);
+	if (!keep && after.u != before.u) {
+		pr_err("pheap_stress: bytes in use did not return to where they were\n");
+		atomic_long_inc(&errors);
+	}
+	if (atomic_long_read(&errors)) {
+		stress_free_kept();
+		return -EIO;
+	}
+	return 0;
+}
+
+static void __exit pheap_stress_exit(void)
+{
+	stress_free_kept();
+}
+
+module_init(pheap_stress_init);
+module_exit(pheap_stress_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("pheap stress workload: all CPUs, cross-CPU frees, content checks");
