@@ -181,9 +181,39 @@ static void threshold_round_robin_bounded(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pheap_destroy(p), 0UL);
 }
 
+/* The global heap keeps a reserve of empties; the shrinker takes it too. */
+static void global_shrink_frees_reserve(struct kunit *test)
+{
+	struct pheap *p = kt_create(test, 25, 1);
+	unsigned int cls = pheap_size_to_class(BLK);
+	unsigned int n = 3 * p->ci[cls].nblocks, i;
+	unsigned long pages = 1UL << p->cfg.sb_order;
+	struct pheap_stats st;
+	void **blk;
+
+	blk = kunit_kcalloc(test, n, sizeof(*blk), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, blk);
+	migrate_disable();
+	for (i = 0; i < n; i++)
+		blk[i] = pheap_alloc_in(p, BLK, GFP_KERNEL);
+	for (i = 0; i < n; i++)
+		pheap_free_in(p, blk[i]);
+	migrate_enable();
+	/* K = 1: one empty superblock stays on the CPU, one in reserve */
+	KUNIT_EXPECT_EQ(test, pheap_global_empty_pages(p), pages);
+	KUNIT_EXPECT_EQ(test, pheap_global_shrink(p, 100), pages);
+	KUNIT_EXPECT_EQ(test, pheap_global_empty_pages(p), 0UL);
+	KUNIT_EXPECT_EQ(test, pheap_global_shrink(p, 100), 0UL);
+	pheap_get_stats(p, &st);
+	KUNIT_EXPECT_EQ(test, st.sb_global, 0UL);
+	KUNIT_EXPECT_EQ(test, st.a, (unsigned long)p->sb_bytes);
+	KUNIT_EXPECT_EQ(test, pheap_destroy(p), 0UL);
+}
+
 static struct kunit_case pheap_threshold_cases[] = {
 	KUNIT_CASE(threshold_scripted_frees),
 	KUNIT_CASE(threshold_round_robin_bounded),
+	KUNIT_CASE(global_shrink_frees_reserve),
 	{}
 };
 

@@ -32,6 +32,7 @@
 #include <linux/mm.h>
 #include <linux/percpu.h>
 #include <linux/ratelimit.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
 
@@ -113,12 +114,13 @@ void *pheap_alloc_in(struct pheap *p, size_t size, gfp_t gfp)
 	unsigned int cls;
 	void *obj;
 
+	might_alloc(gfp);
+	if (unlikely(gfp & (__GFP_DMA | __GFP_DMA32)))
+		return pheap_alloc_refused(p, gfp);
 	if (unlikely(size > PHEAP_MAX_SMALL))
 		return pheap_alloc_large_path(p, size, gfp);
 	if (unlikely(!size))
 		return ZERO_SIZE_PTR;
-	if (unlikely(gfp & (__GFP_DMA | __GFP_DMA32)))
-		return pheap_alloc_refused(p, gfp);
 	cls = pheap_size_to_class(size);
 
 	local_irq_save(flags);
@@ -144,9 +146,6 @@ static void pheap_free_small(struct pheap *p, struct pheap_sb *sb, void *obj,
 	struct pheap_heap *h;
 	unsigned long flags;
 
-	if (unlikely(want_init_on_free()))
-		memset(obj, 0, pheap_csize(sb->cls));
-
 	local_irq_save(flags);
 	h = this_cpu_ptr(p->cpu_heaps);
 	hc = &h->cls[sb->cls];
@@ -156,9 +155,13 @@ static void pheap_free_small(struct pheap *p, struct pheap_sb *sb, void *obj,
 			pheap_report_bad_free(p, obj, "double free", caller);
 			return;
 		}
+		if (unlikely(want_init_on_free()))
+			memset(obj, 0, pheap_csize(sb->cls));
 		hc->frees++;
 		pheap_cpu_push(p, h, sb, obj);
 	} else {
+		if (unlikely(want_init_on_free()))
+			memset(obj, 0, pheap_csize(sb->cls));
 		hc->frees++;
 		hc->remote_frees++;
 		pheap_ev_inc(h, PHEAP_EV_REMOTE_SENT);

@@ -69,10 +69,10 @@ static void pheap_release_list(struct pheap *p, struct list_head *list)
 }
 
 /* Free one block into a global superblock. Class lock held. */
-static void pheap_global_free_locked(struct pheap *p, struct pheap_sb *sb,
-				     void *obj)
+static void pheap_global_take_remote(struct pheap *p, struct pheap_heap *g,
+				     struct pheap_sb *sb, void *obj)
 {
-	struct pheap_heap_class *hc = &p->global.cls[sb->cls];
+	struct pheap_heap_class *hc = &g->cls[sb->cls];
 
 	pheap_global_unlist(p, sb);
 	*(void **)obj = sb->free;
@@ -85,19 +85,8 @@ static void pheap_global_free_locked(struct pheap *p, struct pheap_sb *sb,
 /* Collect the class's remote frees. Class lock held. */
 static void pheap_global_drain_locked(struct pheap *p, unsigned int cls)
 {
-	struct llist_node *node = llist_del_all(&p->gcls[cls].remote);
-	struct llist_node *next;
-	struct pheap_sb *sb;
-	unsigned long tag;
-
-	for (; node; node = next) {
-		next = node->next;
-		sb = pheap_sb_lookup(node, &tag);
-		if (READ_ONCE(sb->owner) != &p->global)
-			pheap_free_remote(p, sb, node);
-		else
-			pheap_global_free_locked(p, sb, node);
-	}
+	pheap_collect(p, &p->gcls[cls].remote, &p->global,
+		      pheap_global_take_remote);
 }
 
 /**

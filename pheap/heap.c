@@ -249,18 +249,23 @@ void pheap_free_remote(struct pheap *p, struct pheap_sb *sb, void *obj)
 }
 
 /**
- * pheap_drain_remote() - collect the blocks other CPUs freed to @h
+ * pheap_collect() - take the blocks waiting on a remote list
  * @p: instance
- * @h: a CPU heap
+ * @list: the list
+ * @me: the heap that owns @list
+ * @take: frees one block into a superblock @me owns
  *
- * Blocks whose superblock @h no longer owns are forwarded to the owner.
+ * The one rule for remote frees: a block whose superblock @me still owns
+ * is taken; any other is forwarded to the superblock's owner now.
  *
- * Context: @h's CPU with interrupts disabled, or any CPU once @h's CPU is
- * dead.
+ * Context: @me's owner (its CPU with interrupts off, or the class lock).
  */
-void pheap_drain_remote(struct pheap *p, struct pheap_heap *h)
+void pheap_collect(struct pheap *p, struct llist_head *list,
+		   struct pheap_heap *me,
+		   void (*take)(struct pheap *p, struct pheap_heap *me,
+				struct pheap_sb *sb, void *obj))
 {
-	struct llist_node *node = llist_del_all(&h->remote);
+	struct llist_node *node = llist_del_all(list);
 	struct llist_node *next;
 	struct pheap_sb *sb;
 	unsigned long tag;
@@ -268,13 +273,31 @@ void pheap_drain_remote(struct pheap *p, struct pheap_heap *h)
 	for (; node; node = next) {
 		next = node->next;
 		sb = pheap_sb_lookup(node, &tag);
-		if (READ_ONCE(sb->owner) != h) {
+		if (READ_ONCE(sb->owner) == me)
+			take(p, me, sb, node);
+		else
 			pheap_free_remote(p, sb, node);
-			continue;
-		}
-		pheap_ev_inc(h, PHEAP_EV_REMOTE_RECV);
-		pheap_cpu_push(p, h, sb, node);
 	}
+}
+
+static void pheap_cpu_take_remote(struct pheap *p, struct pheap_heap *h,
+				  struct pheap_sb *sb, void *obj)
+{
+	pheap_ev_inc(h, PHEAP_EV_REMOTE_RECV);
+	pheap_cpu_push(p, h, sb, obj);
+}
+
+/**
+ * pheap_drain_remote() - collect the blocks other CPUs freed to @h
+ * @p: instance
+ * @h: a CPU heap
+ *
+ * Context: @h's CPU with interrupts disabled, or any CPU once @h's CPU is
+ * dead.
+ */
+void pheap_drain_remote(struct pheap *p, struct pheap_heap *h)
+{
+	pheap_collect(p, &h->remote, h, pheap_cpu_take_remote);
 }
 
 /**

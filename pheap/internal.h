@@ -237,6 +237,10 @@ void *pheap_alloc_slow(struct pheap *p, unsigned int cls, size_t size,
 		       gfp_t gfp, unsigned long *flags);
 void pheap_regroup(struct pheap *p, struct pheap_heap *h, struct pheap_sb *sb);
 void pheap_free_remote(struct pheap *p, struct pheap_sb *sb, void *obj);
+void pheap_collect(struct pheap *p, struct llist_head *list,
+		   struct pheap_heap *me,
+		   void (*take)(struct pheap *p, struct pheap_heap *me,
+				struct pheap_sb *sb, void *obj));
 void pheap_drain_remote(struct pheap *p, struct pheap_heap *h);
 void pheap_threshold_return(struct pheap *p, struct pheap_heap *h);
 void pheap_cpu_heap_evict(struct pheap *p, struct pheap_heap *h);
