@@ -94,12 +94,15 @@ exit_core:
 
 static void __exit pheap_exit(void)
 {
+	unsigned long leaked;
+
 	pheap_shrinker_destroy(pheap_shrinker);
 	debugfs_remove_recursive(pheap_debugfs_root);
 	pheap_set_default(NULL);
-	pheap_destroy(pheap_def);
+	leaked = pheap_destroy(pheap_def);
 	pheap_core_exit();
-	pr_info("pheap: unloaded\n");
+	pr_info("pheap: unloaded, every page returned (%lu allocations were still in use)\n",
+		leaked);
 }
 
 module_init(pheap_init);

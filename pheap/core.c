@@ -352,7 +352,8 @@ EXPORT_SYMBOL_GPL(pheap_create);
  * @p: instance; no other caller may use it any more. NULL is a no-op.
  *
  * Blocks still allocated are freed with their superblocks and counted; a
- * non-zero count is reported once.
+ * non-zero count is reported. Pages that cannot be accounted for (a bug)
+ * trigger a warning: without one, every page went back.
  *
  * Context: process context, may sleep.
  * Return: the number of blocks and large allocations still allocated.
@@ -375,8 +376,6 @@ unsigned long pheap_destroy(struct pheap *p)
 	if (WARN_ON_ONCE(atomic_long_read(&p->pages_held)))
 		pr_err("%s: %ld pages unaccounted for\n", p->cfg.name,
 		       atomic_long_read(&p->pages_held));
-	else
-		pr_info("%s: destroyed, all pages returned\n", p->cfg.name);
 	free_percpu(p->cpu_heaps);
 	kfree(p);
 	return leaked;

@@ -25,9 +25,8 @@ rsync -a --checksum --delete \
 	--filter='P *.o' --filter='P *.ko' --filter='P .*.cmd' --filter='P *.mod*' \
 	--filter='P modules.order' --filter='P Module.symvers' --filter='P .*.d'
 blog=$PHEAP_OUT/build-$rel.log
-mods=(CONFIG_PHEAP=m CONFIG_PHEAP_STRESS=m)
-[ -f "$dir/bench/pheap_bench.c" ] && mods+=(CONFIG_PHEAP_BENCH=m)
-if ! make -C "$kdir" M="$dir" "${mods[@]}" "$@" modules >"$blog" 2>&1; then
+if ! make -C "$kdir" M="$dir" CONFIG_PHEAP=m CONFIG_PHEAP_STRESS=m \
+	CONFIG_PHEAP_BENCH=m "$@" modules >"$blog" 2>&1; then
 	cat "$blog" >&2
 	die "build: failed against $rel"
 fi
