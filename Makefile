@@ -3,6 +3,7 @@
 # pheap: build the module out of tree, and the commands a newcomer runs:
 #   make demo    boot a VM, load pheap, exercise it, print its statistics
 #   make check   every test: builds, checkpatch, KUnit, VM tests
+#   make bench   pheap next to kmalloc in a VM: table, CSV, plots in results/
 #
 # KDIR defaults to the running kernel's build directory when it exists,
 # otherwise to the Debian 6.1 headers that scripts/setup.sh installs.
@@ -11,13 +12,14 @@ RUNNING_KDIR := /lib/modules/$(shell uname -r)/build
 STOCK61_KDIR := $(shell bash -c '. scripts/common.sh; r=$$(stock_release 6.1); [ -n "$$r" ] && stock_kdir $$r')
 KDIR ?= $(if $(wildcard $(RUNNING_KDIR)/Makefile),$(RUNNING_KDIR),$(STOCK61_KDIR))
 
-.PHONY: all modules clean demo check setup kunit vmtest
+.PHONY: all modules clean demo check setup kunit vmtest bench
 
 all: modules
 
 modules:
 	@test -n "$(KDIR)" -a -f "$(KDIR)/Makefile" || { echo "no kernel build directory: run scripts/setup.sh or pass KDIR=<dir>"; exit 1; }
-	$(MAKE) -C $(KDIR) M=$(CURDIR) CONFIG_PHEAP=m CONFIG_PHEAP_STRESS=m modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) CONFIG_PHEAP=m CONFIG_PHEAP_STRESS=m \
+		CONFIG_PHEAP_BENCH=m modules
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
@@ -36,5 +38,8 @@ kunit:
 	bash scripts/kunit.sh
 
 vmtest:
-	bash scripts/vmtest.sh
+	bash scripts/vmtest.sh 6.1
+	bash scripts/vmtest.sh 6.12
 
+bench:
+	bash scripts/bench.sh

@@ -52,6 +52,7 @@ stage checkpatch checkpatch
 stage kunit bash "$PHEAP_ROOT/scripts/kunit.sh"
 stage vm-6.1 vm_61
 stage vm-6.12 vm_612
+stage bench-quick bash "$PHEAP_ROOT/scripts/bench.sh" --quick
 
 [ $failed -eq 0 ] || say "failed stages: ${failures[*]}"
 echo "$passed passed, $failed failed"

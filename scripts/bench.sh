@@ -1,0 +1,331 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make bench: pheap next to kmalloc (SLUB) and SLUB with fresh kmem_caches,
+# measured in the kernel (bench/pheap_bench.c) on the stock Debian 6.1
+# kernel under QEMU. Builds the modules, boots once per init_on_alloc
+# setting (1, Debian's default, then 0), loads pheap.ko and pheap_bench.ko
+# (which runs the suite at load time and prints one line per result), and
+# turns the console logs into:
+#
+#   <out>/bench-table.txt  the table printed at the end (also .md)
+#   <out>/bench.csv        every result: init_on_alloc, scenario, case,
+#                          metric, alloc, median, min, max, n
+#   <out>/bench-threadtest.png  throughput against CPUs
+#   <out>/bench-blowup.png      memory held over memory in use, per round
+#   <out>/bench-ioa<N>.log      the console logs; <out>/bench-env.txt
+#
+# usage: bench.sh [--quick] [--smp N] [--reps N] [--ops N]
+#                 [--scenarios a,b,...] [--init-on-alloc "1 0"]
+#                 [--pheap-args "k_sb=8 ..."] [--out DIR] [--timeout SECS]
+#        bench.sh --report [--quick | --out DIR]   table and plots again,
+#                                                  from <out>/bench.csv
+#
+# <out> is results/ (results/quick/ with --quick). --quick is the make
+# check stage: fewer operations and repetitions, and only sanity is
+# asserted: every scenario ran, every time is non-zero, pheap's A >= U,
+# no errors reported by the module, no kernel splat. Nothing asserts on
+# time: under TCG only the ratios mean something. PHEAP_SMP sets the vCPUs
+# (default 4).
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+ALL_SCENARIOS="pair batch threadtest larson remote-free prodcons blowup active-false passive-false mixed"
+
+quick=0 smp=${PHEAP_SMP:-4} reps= ops= scenarios=all ioa_list="1 0"
+pheap_args= out= timeout= report_only=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) quick=1 ;;
+	--smp) smp=$2; shift ;;
+	--reps) reps=$2; shift ;;
+	--ops) ops=$2; shift ;;
+	--scenarios) scenarios=$2; shift ;;
+	--init-on-alloc) ioa_list=$2; shift ;;
+	--pheap-args) pheap_args=$2; shift ;;
+	--out) out=$2; shift ;;
+	--timeout) timeout=$2; shift ;;
+	--report) report_only=1 ;;
+	*) die "bench: unknown argument $1 (see the header of $0)" ;;
+	esac
+	shift
+done
+[ "$smp" -ge 2 ] || die "bench: needs at least 2 vCPUs (--smp)"
+if [ $quick = 1 ]; then
+	out=${out:-$PHEAP_ROOT/results/quick}
+	ops=${ops:-20000} reps=${reps:-2} timeout=${timeout:-300}
+else
+	out=${out:-$PHEAP_ROOT/results}
+	ops=${ops:-1000000} reps=${reps:-5} timeout=${timeout:-2400}
+fi
+[ "$scenarios" = all ] && want=$ALL_SCENARIOS || want=${scenarios//,/ }
+for s in $want; do
+	case " $ALL_SCENARIOS " in
+	*" $s "*) ;;
+	*) die "bench: unknown scenario '$s' (known: $ALL_SCENARIOS)" ;;
+	esac
+done
+
+fails=0
+# check LOG IOA: the sanity the quick mode (and every run) asserts.
+check() {
+	local log=$1 ioa=$2 s bad=0 clean
+	clean=$work/clean.log
+	tr -d '\r' <"$log" >"$clean"
+	grep -q "pheap_bench: start .*init_on_alloc=$ioa " "$clean" ||
+		{ say "bench: FAIL init_on_alloc=$ioa not in force (see $log)"; bad=1; }
+	grep -q 'pheap_bench: done .*errors=0 ' "$clean" ||
+		{ say "bench: FAIL module did not finish cleanly:"; grep -a 'pheap_bench: \(E \|done\)' "$clean" | head; bad=1; }
+	for s in $want; do
+		grep -q "pheap_bench: D scenario=$s " "$clean" ||
+			{ say "bench: FAIL scenario $s did not run"; bad=1; continue; }
+		for a in pheap kmalloc; do
+			grep -q "R scenario=$s .*metric=ns_per_op alloc=$a " "$clean" ||
+				{ say "bench: FAIL scenario $s: no time for $a"; bad=1; }
+		done
+	done
+	# Every time non-zero; pheap's A/U at least 1.
+	if ! sed -n 's/.*pheap_bench: R //p' "$clean" | awk '
+		{ for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] } }
+		f["metric"] == "ns_per_op" && f["min"] + 0 <= 0 { print "zero time: " $0; bad = 1 }
+		f["alloc"] == "pheap" && f["metric"] ~ /^a_over_u/ && f["min"] + 0 < 1 { print "pheap A < U: " $0; bad = 1 }
+		END { exit bad }'; then
+		bad=1
+	fi
+	return $bad
+}
+
+# parse LOG IOA: the result lines as CSV rows.
+parse() {
+	tr -d '\r' <"$1" | sed -n 's/.*pheap_bench: R //p' | awk -v ioa="$2" '
+		{ for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+		  printf "%s,%s,%s,%s,%s,%s,%s,%s,%s\n", ioa, f["scenario"], f["case"],
+			 f["metric"], f["alloc"], f["median"], f["min"], f["max"], f["n"] }'
+}
+
+# table CSV MARKDOWN: the one table, from bench.csv. Time rows carry
+# pheap's memory figures of the same runs; memory rows follow where the
+# workload holds objects at the end; blowup's per-round rows are in the
+# CSV and the plot only.
+table() {
+	awk -F, -v md="$2" '
+	function fmt(m, v) {
+		if (v == "") return "-"
+		if (m == "ns_per_op") return sprintf("%.1f", v)
+		if (m ~ /over/) return sprintf("%.3f", v)
+		return sprintf("%d", v + 0.5 * (v >= 0 ? 1 : -1))
+	}
+	function show(s, c, m) {
+		if (c ~ /^round/) return 0
+		if (m == "ns_per_op" || m ~ /over/ || m ~ /lines$/) return 1
+		return m == "held_kb" && (s == "larson" || s == "blowup" || s == "mixed")
+	}
+	function row(a, b, c, d, e, f, g, h, i, j, l) {
+		if (md)
+			printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", a, b, c, d, e, f, g, h, i, j, l
+		else
+			printf "%-13s %-15s %-16s %9s %9s %9s %6s %6s %7s %8s %10s\n", a, b, c, d, e, f, g, h, i, j, l
+	}
+	function ratio(x, y) {
+		return (x != "" && y != "" && y + 0 != 0) ? sprintf("%.2f", x / y) : "-"
+	}
+	NR == 1 { next }
+	{
+		g = $1 SUBSEP $2 SUBSEP $3
+		k = g SUBSEP $4
+		if (!(g in gseen)) { gseen[g] = 1; gorder[++ng] = g }
+		if (!(k in seen)) { seen[k] = 1; gm[g, ++gn[g]] = $4 }
+		med[k, $5] = $6; lo[k, $5] = $7; hi[k, $5] = $8
+	}
+	END {
+		# per case: the time first, then the other metrics as they came
+		for (i = 1; i <= ng; i++) {
+			g = gorder[i]
+			if ((g SUBSEP "ns_per_op") in seen) order[++nk] = g SUBSEP "ns_per_op"
+			for (j = 1; j <= gn[g]; j++)
+				if (gm[g, j] != "ns_per_op") order[++nk] = g SUBSEP gm[g, j]
+		}
+		row("scenario", "case", "metric", "pheap", "kmalloc", "kcache", "p/km", "p/kc", "spread%", "peak_kB", "pages_in/out")
+		if (md) print "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|"
+		for (i = 1; i <= nk; i++) {
+			split(order[i], f, SUBSEP)
+			if (!show(f[2], f[3], f[4])) continue
+			if (f[1] != last) {
+				last = f[1]
+				lbl = "init_on_alloc=" f[1] (f[1] == 1 ? " (Debian default: every allocation is zeroed)" : " (no zeroing)")
+				if (md) printf "| **%s** | | | | | | | | | | |\n", lbl
+				else printf "---- %s ----\n", lbl
+			}
+			k = order[i]; m = f[4]
+			p = med[k, "pheap"]; q = med[k, "kmalloc"]; r = med[k, "kcache"]
+			spread = "-"; peak = "-"; pages = "-"
+			if (m == "ns_per_op") {
+				nz = 0
+				split("pheap kmalloc kcache", al, " ")
+				for (j = 1; j <= 3; j++)
+					if (med[k, al[j]] + 0 > 0) {
+						x = (hi[k, al[j]] - lo[k, al[j]]) / med[k, al[j]] * 100
+						if (x > nz) nz = x
+					}
+				spread = sprintf("%d", nz + 0.5)
+				b = f[1] SUBSEP f[2] SUBSEP f[3] SUBSEP
+				peak = fmt("peak_kb", med[b "peak_kb", "pheap"])
+				pages = fmt("n", med[b "pages_in", "pheap"]) "/" fmt("n", med[b "pages_out", "pheap"])
+			}
+			row(f[2], f[3], m, fmt(m, p), fmt(m, q), fmt(m, r), ratio(p, q), ratio(p, r), spread, peak, pages)
+		}
+	}' "$1"
+}
+
+# plotdata CSV DIR: one small file per plotted series.
+plotdata() {
+	rm -rf "$2"
+	mkdir -p "$2"
+	awk -F, -v d="$2" '
+	NR == 1 { next }
+	$2 == "threadtest" && $4 == "ns_per_op" && $6 > 0 && $7 > 0 && $8 > 0 {
+		c = $3; sub(/^cpus/, "", c)
+		print c, 1000 / $6, 1000 / $8, 1000 / $7 > (d "/tt-" $1 "-" $5 ".dat")
+	}
+	$2 == "blowup" && $3 ~ /^round/ && ($4 == "held_over_live" || $4 == "a_over_u") {
+		r = $3; sub(/^round/, "", r)
+		print r, $6, $7, $8 > (d "/bu-" $1 "-" $5 "-" $4 ".dat")
+	}' "$1"
+}
+
+# plot_threadtest DIR IOAS N, plot_blowup DIR IOAS N: gnuplot commands
+# for one PNG, a panel per init_on_alloc setting.
+plot_threadtest() {
+	local d=$1 ioas=$2 n=$3 ioa a
+	echo "set output '$(dirname "$d")/bench-threadtest.png'"
+	echo "set multiplot layout 1,$n title 'threadtest (Hoard): 64-byte alloc/free, fixed total work, throughput vs CPUs (QEMU TCG, $(nproc)-core host: only ratios mean something)'"
+	echo 'set key top left'
+	for ioa in $ioas; do
+		echo "set title 'init_on_alloc=$ioa'; set xlabel 'CPUs'; set ylabel 'Mops/s (median, min..max)'; set xtics 1; set yrange [0:*]"
+		printf 'plot '
+		for a in pheap kmalloc kcache; do
+			[ ! -f "$d/tt-$ioa-$a.dat" ] || printf "'%s' using 1:2:3:4 title '%s', " "$d/tt-$ioa-$a.dat" "$a"
+		done
+		echo '1/0 notitle'
+	done
+	echo 'unset multiplot'
+}
+
+plot_blowup() {
+	local d=$1 ioas=$2 n=$3 ioa a f
+	echo "set output '$(dirname "$d")/bench-blowup.png'"
+	echo "set multiplot layout 1,$n title 'round-robin blowup: CPU i allocates, CPU i+1 frees; memory held / memory in use after each round'"
+	echo 'set key bottom right'
+	for ioa in $ioas; do
+		echo "set title 'init_on_alloc=$ioa'; set xlabel 'round'; set ylabel 'A / U'; set xtics 1; set yrange [0:*]"
+		printf 'plot '
+		for a in pheap kmalloc kcache; do
+			f=$d/bu-$ioa-$a-held_over_live.dat
+			[ ! -f "$f" ] || printf "'%s' using 1:2:3:4 title '%s: held / live bytes', " "$f" "$a"
+		done
+		f=$d/bu-$ioa-pheap-a_over_u.dat
+		[ ! -f "$f" ] || printf "'%s' using 1:2:3:4 dashtype 2 title 'pheap: own A/U (U counts uncollected remote frees)', " "$f"
+		echo '1/0 notitle'
+	done
+	echo 'unset multiplot'
+}
+
+# plots OUT: the PNGs whose scenarios are in OUT/bench.csv.
+plots() {
+	local o=$1 d=$1/plot ioas n gp
+	rm -f "$o/bench-threadtest.png" "$o/bench-blowup.png"
+	command -v gnuplot >/dev/null || { say "bench: gnuplot missing (scripts/setup.sh): no plots"; return 0; }
+	plotdata "$o/bench.csv" "$d"
+	ioas=$(awk -F, 'NR > 1 { print $1 }' "$o/bench.csv" | sort -ru | tr '\n' ' ')
+	n=$(echo "$ioas" | wc -w)
+	gp=$d/plots.gp
+	{
+		echo 'set terminal pngcairo noenhanced size '$((520 * n))',420 font ",9"'
+		echo 'set grid; set style data yerrorlines'
+		! compgen -G "$d/tt-*.dat" >/dev/null || plot_threadtest "$d" "$ioas" "$n"
+		! compgen -G "$d/bu-*.dat" >/dev/null || plot_blowup "$d" "$ioas" "$n"
+	} >"$gp"
+	[ "$(wc -l <"$gp")" -gt 2 ] || return 0
+	gnuplot "$gp" || { say "bench: gnuplot failed ($gp)"; return 1; }
+}
+
+# report OUT: table (printed, .txt, .md) and plots from OUT/bench.csv.
+report() {
+	local o=$1 f
+	[ -s "$o/bench.csv" ] || { say "bench: no results in $o/bench.csv"; return 1; }
+	table "$o/bench.csv" 0 >"$o/bench-table.txt"
+	table "$o/bench.csv" 1 >"$o/bench-table.md"
+	echo
+	echo "p/km, p/kc = pheap / kmalloc and pheap / kcache of the medians. Every metric"
+	echo "is lower-is-better: a ratio < 1 means pheap is faster (ns_per_op) or holds"
+	echo "less memory. For memory compare with kcache: kmalloc's held_kb counts only"
+	echo "new slab pages (its caches were partly filled before the run)."
+	echo "spread% = (max - min) / median, worst of the three. peak_kB and"
+	echo "pages_in/out: pheap's peak A and pages taken/returned in the same runs."
+	cat "$o/bench-table.txt"
+	cat "$o/bench-env.txt" 2>/dev/null || true
+	echo
+	plots "$o" || return 1
+	for f in "$o"/bench-*.png; do
+		[ ! -f "$f" ] || say "plot: $f"
+	done
+}
+
+if [ $report_only = 1 ]; then
+	report "$out"
+	exit
+fi
+
+t_start=$(date +%s)
+rel=$(stock_release 6.1)
+[ -n "$rel" ] || die "bench: no Debian 6.1 kernel with headers: run scripts/setup.sh"
+say "bench: building against $rel"
+dir=$(bash "$PHEAP_ROOT/scripts/build.sh" 6.1 | tail -n 1)
+for m in "$dir/pheap.ko" "$dir/bench/pheap_bench.ko"; do
+	[ -f "$m" ] || die "bench: $m was not built"
+done
+mkdir -p "$out"
+work=$(mktemp -d "${TMPDIR:-/tmp}/pheap-bench.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+bench_args="scenarios=$scenarios reps=$reps ops=$ops"
+[ $quick = 1 ] && bench_args="$bench_args quick=1"
+echo "$bench_args" >"$work/bench.args"
+echo "$pheap_args" >"$work/pheap.args"
+
+csv=$out/bench.csv
+echo "init_on_alloc,scenario,case,metric,alloc,median,min,max,n" >"$csv"
+for ioa in $ioa_list; do
+	log=$out/bench-ioa$ioa.log
+	say "bench: init_on_alloc=$ioa: booting $rel, $smp vCPUs, TCG; pheap_bench $bench_args (log $log)"
+	t0=$(date +%s)
+	rc=0
+	bash "$PHEAP_ROOT/scripts/vm.sh" --kernel "$(stock_image "$rel")" \
+		--script "$PHEAP_ROOT/scripts/guest/bench.sh" \
+		--module "$dir/pheap.ko" --module "$dir/bench/pheap_bench.ko" \
+		--file "$work/bench.args:/bench.args" \
+		--file "$work/pheap.args:/pheap.args" \
+		--smp "$smp" --append "init_on_alloc=$ioa" --timeout "$timeout" \
+		--log "$log" || rc=$?
+	say "bench: init_on_alloc=$ioa: VM exit $rc after $(( $(date +%s) - t0 ))s"
+	if [ $rc -ne 0 ]; then
+		tr -d '\r' <"$log" | grep -a -E '^not ok|pheap_bench: (E |done)' | sed 's/^/    | /' || true
+		fails=$((fails + 1))
+		continue
+	fi
+	parse "$log" "$ioa" >>"$csv"
+	check "$log" "$ioa" || fails=$((fails + 1))
+done
+
+{
+	echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo "host: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) CPUs, $(awk '/MemTotal/ { printf "%d GiB", $2 / 1048576 }' /proc/meminfo)"
+	echo "qemu: $(qemu-system-x86_64 --version | head -n 1), TCG (no KVM), $smp vCPUs, ${PHEAP_MEM:-1G} guest memory"
+	echo "guest kernel: $rel (Debian stock)"
+	echo "pheap_bench: $bench_args; pheap.ko: ${pheap_args:-defaults}"
+} >"$out/bench-env.txt"
+
+report "$out" || fails=$((fails + 1))
+say "bench: $(( $(date +%s) - t_start ))s in all; results in $out"
+[ $fails -eq 0 ] || die "bench: $fails check(s) failed"
+say "bench: sanity checks passed (no timing assertions)"
