@@ -150,6 +150,31 @@ static void alloc_gfp_zero(struct kunit *test)
 	pheap_free_in(p, q);
 }
 
+/* With init_on_free a freed block is zeroed (but for its free-list link). */
+static void free_zeroes_with_init_on_free(struct kunit *test)
+{
+	struct pheap *p = test->priv;
+	unsigned int c;
+	u8 *q;
+
+	if (!want_init_on_free())
+		kunit_skip(test, "the kernel runs without init_on_free");
+	for (c = 0; c < PHEAP_NR_CLASSES; c++) {
+		migrate_disable();
+		q = pheap_alloc_in(p, pheap_csize(c), GFP_KERNEL);
+		if (q) {
+			memset(q, 0xff, pheap_csize(c));
+			pheap_free_in(p, q);
+		}
+		migrate_enable();
+		KUNIT_ASSERT_NOT_NULL(test, q);
+		/* q is free now: only its first word, the link, may be set */
+		KUNIT_EXPECT_TRUE_MSG(test, !memchr_inv(q + sizeof(void *), 0,
+							pheap_csize(c) - sizeof(void *)),
+				      "class %u", pheap_csize(c));
+	}
+}
+
 static void usable_size_is_class_or_pages(struct kunit *test)
 {
 	struct pheap *p = test->priv;
@@ -290,6 +315,7 @@ static struct kunit_case pheap_alloc_cases[] = {
 	KUNIT_CASE(alloc_zero_size_and_null_free),
 	KUNIT_CASE(alloc_alignment),
 	KUNIT_CASE(alloc_gfp_zero),
+	KUNIT_CASE(free_zeroes_with_init_on_free),
 	KUNIT_CASE(usable_size_is_class_or_pages),
 	KUNIT_CASE(large_alloc_whole_pages),
 	KUNIT_CASE(alloc_absurd_sizes_fail),

@@ -10,6 +10,9 @@
 # pheap is copied (not linked) to lib/pheap: rsync --checksum touches only
 # files whose content changed, which keeps make's rebuild minimal.
 #
+# The kernel boots with init_on_free=1, so pheap's zero-on-free path runs
+# under the tests; init_on_alloc stays off, so __GFP_ZERO is tested alone.
+#
 # Fails when kunit.py fails, when any test fails or crashes, and when no
 # test ran at all (kunit.py itself exits 0 then).
 #
@@ -44,6 +47,7 @@ mkdir -p "$PHEAP_OUT" "$BUILD"
 args=(run --arch=x86_64 --build_dir="$BUILD"
 	--kunitconfig="$PHEAP_ROOT/kunit/.kunitconfig"
 	--qemu_args='-smp 4' --jobs="$(nproc)"
+	--kernel_args=init_on_free=1
 	--timeout="${KUNIT_TIMEOUT:-1500}")
 [ -n "${KUNIT_FILTER:-}" ] && args+=("$KUNIT_FILTER")
 
