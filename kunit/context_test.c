@@ -149,15 +149,8 @@ struct hp_work {
 static int hp_alloc(void *arg)
 {
 	struct hp_work *w = arg;
-	int i;
 
-	for (i = 0; i < ARRAY_SIZE(w->blk); i++) {
-		w->blk[i] = pheap_alloc_in(w->p, 128, GFP_KERNEL);
-		if (!w->blk[i])
-			return -ENOMEM;
-		kt_fill(w->blk[i], 128);
-	}
-	return 0;
+	return kt_alloc_filled(w->p, w->blk, ARRAY_SIZE(w->blk), 128);
 }
 
 static int hp_alloc_free(void *arg)

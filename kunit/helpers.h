@@ -58,6 +58,21 @@ static inline bool kt_intact(const void *p, size_t size)
 	return true;
 }
 
+/* Allocate @n blocks of @size from @p, each filled with its pattern. */
+static inline int kt_alloc_filled(struct pheap *p, void **blk, unsigned int n,
+				  size_t size)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		blk[i] = pheap_alloc_in(p, size, GFP_KERNEL);
+		if (!blk[i])
+			return -ENOMEM;
+		kt_fill(blk[i], size);
+	}
+	return 0;
+}
+
 struct kt_on_cpu {
 	int (*fn)(void *arg);
 	void *arg;

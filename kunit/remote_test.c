@@ -19,16 +19,9 @@ struct remote_work {
 static int remote_alloc(void *arg)
 {
 	struct remote_work *w = arg;
-	int i;
 
 	w->cpu_seen = raw_smp_processor_id();
-	for (i = 0; i < NR_REMOTE; i++) {
-		w->blk[i] = pheap_alloc_in(w->p, 64, GFP_KERNEL);
-		if (!w->blk[i])
-			return -ENOMEM;
-		kt_fill(w->blk[i], 64);
-	}
-	return 0;
+	return kt_alloc_filled(w->p, w->blk, NR_REMOTE, 64);
 }
 
 static int remote_free(void *arg)
