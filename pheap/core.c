@@ -145,24 +145,24 @@ static void pheap_free_small(struct pheap *p, struct pheap_sb *sb, void *obj,
 	struct pheap_heap_class *hc;
 	struct pheap_heap *h;
 	unsigned long flags;
+	bool local;
 
 	local_irq_save(flags);
 	h = this_cpu_ptr(p->cpu_heaps);
 	hc = &h->cls[sb->cls];
-	if (likely(READ_ONCE(sb->owner) == h)) {
-		if (unlikely(sb->free == obj)) {
-			local_irq_restore(flags);
-			pheap_report_bad_free(p, obj, "double free", caller);
-			return;
-		}
-		if (unlikely(want_init_on_free()))
-			memset(obj, 0, pheap_csize(sb->cls));
-		hc->frees++;
+	local = READ_ONCE(sb->owner) == h;
+	if (unlikely(local && sb->free == obj)) {
+		local_irq_restore(flags);
+		pheap_report_bad_free(p, obj, "double free", caller);
+		return;
+	}
+	/* only now is the block known to be the caller's to wipe */
+	if (unlikely(want_init_on_free()))
+		memset(obj, 0, pheap_csize(sb->cls));
+	hc->frees++;
+	if (likely(local)) {
 		pheap_cpu_push(p, h, sb, obj);
 	} else {
-		if (unlikely(want_init_on_free()))
-			memset(obj, 0, pheap_csize(sb->cls));
-		hc->frees++;
 		hc->remote_frees++;
 		pheap_ev_inc(h, PHEAP_EV_REMOTE_SENT);
 		pheap_free_remote(p, sb, obj);
@@ -322,7 +322,7 @@ struct pheap *pheap_create(const struct pheap_config *cfg)
 		raw_spin_lock_init(&p->gcls[c].lock);
 		init_llist_head(&p->gcls[c].remote);
 	}
-	pheap_heap_init(p, &p->global, -1);
+	pheap_heap_init(p, &p->global);
 	raw_spin_lock_init(&p->large_lock);
 	INIT_LIST_HEAD(&p->large_pages);
 
@@ -331,7 +331,7 @@ struct pheap *pheap_create(const struct pheap_config *cfg)
 	if (!p->cpu_heaps)
 		goto free_instance;
 	for_each_possible_cpu(cpu)
-		pheap_heap_init(p, per_cpu_ptr(p->cpu_heaps, cpu), cpu);
+		pheap_heap_init(p, per_cpu_ptr(p->cpu_heaps, cpu));
 
 	err = cpuhp_state_add_instance_nocalls(pheap_cpuhp_state,
 					       &p->cpuhp_node);

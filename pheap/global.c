@@ -40,7 +40,7 @@ static void pheap_global_unlist(struct pheap *p, struct pheap_sb *sb)
 
 	if (sb->group == 0)
 		gc->nr_empty--;
-	pheap_heap_unlist(p, &p->global, sb);
+	list_del_init(&sb->node);
 }
 
 /* Take empty superblocks beyond @keep off class @cls, onto @out. */

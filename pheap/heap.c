@@ -57,11 +57,10 @@
  * pheap_heap_init() - an empty heap
  * @p: instance
  * @h: heap, zeroed
- * @cpu: the CPU it serves, or -1 for the global heap
  *
  * Context: any.
  */
-void pheap_heap_init(struct pheap *p, struct pheap_heap *h, int cpu)
+void pheap_heap_init(struct pheap *p, struct pheap_heap *h)
 {
 	unsigned int c, g;
 
@@ -69,8 +68,6 @@ void pheap_heap_init(struct pheap *p, struct pheap_heap *h, int cpu)
 		for (g = 0; g < PHEAP_GROUPS; g++)
 			INIT_LIST_HEAD(&h->cls[c].groups[g]);
 	init_llist_head(&h->remote);
-	h->cpu = cpu;
-	h->pheap = p;
 	pheap_heap_set_floor(p, h);
 }
 
@@ -87,20 +84,6 @@ void pheap_heap_list(struct pheap *p, struct pheap_heap *h,
 {
 	sb->group = pheap_group(&p->ci[sb->cls], sb->inuse);
 	list_add(&sb->node, &h->cls[sb->cls].groups[sb->group]);
-}
-
-/**
- * pheap_heap_unlist() - take a superblock out of its fullness group
- * @p: instance
- * @h: heap owning @sb
- * @sb: superblock, listed
- *
- * Context: @h's owner.
- */
-void pheap_heap_unlist(struct pheap *p, struct pheap_heap *h,
-		       struct pheap_sb *sb)
-{
-	list_del_init(&sb->node);
 }
 
 /* A CPU heap takes ownership of @sb (from the global heap or new). */
@@ -155,7 +138,7 @@ static struct pheap_sb *pheap_take_partial(struct pheap *p,
 		sb = list_first_entry_or_null(&hc->groups[g], struct pheap_sb,
 					      node);
 		if (sb) {
-			pheap_heap_unlist(p, h, sb);
+			list_del_init(&sb->node);
 			return sb;
 		}
 	}
@@ -310,7 +293,7 @@ void pheap_drain_remote(struct pheap *p, struct pheap_heap *h)
  */
 void pheap_regroup(struct pheap *p, struct pheap_heap *h, struct pheap_sb *sb)
 {
-	pheap_heap_unlist(p, h, sb);
+	list_del_init(&sb->node);
 	pheap_heap_list(p, h, sb);
 }
 
@@ -357,7 +340,7 @@ static void pheap_cpu_detach(struct pheap *p, struct pheap_heap *h,
 	if (hc->active == sb)
 		hc->active = NULL;
 	else
-		pheap_heap_unlist(p, h, sb);
+		list_del_init(&sb->node);
 	pheap_cpu_disown(p, h, sb);
 }
 

@@ -133,9 +133,7 @@ struct pheap_heap_class {
  * @u_floor: threshold: the heap is too empty when u < u_floor, where
  *	    u_floor = min(a - K*S, (1 - f) * a), recomputed whenever a changes
  * @remote: blocks freed by CPUs other than the owner, waiting for it
- * @cpu:    the CPU, or -1 for the global heap
  * @ev:	    event counters (enum pheap_event) for this CPU
- * @pheap:  the instance
  *
  * CPU heaps: owner CPU with irqs off, except @remote (any CPU may push).
  */
@@ -143,9 +141,7 @@ struct pheap_heap {
 	struct pheap_heap_class cls[PHEAP_NR_CLASSES];
 	unsigned long u, a, u_floor;
 	struct llist_head remote;
-	int cpu;
 	unsigned long ev[PHEAP_EV_NR];
-	struct pheap *pheap;
 } ____cacheline_aligned_in_smp;
 
 /**
@@ -204,7 +200,6 @@ struct pheap {
 	atomic_long_t peak_u;
 
 	struct hlist_node cpuhp_node;		/* CPU hotplug */
-	struct list_head list;			/* all instances, for the shrinker */
 };
 
 /* class.c */
@@ -227,12 +222,13 @@ unsigned long pheap_large_release_all(struct pheap *p);
 void pheap_note_pages(struct pheap *p, long delta);
 void pheap_note_peak_u(struct pheap *p);
 
+/* stats.c */
+void pheap_raise_peak(atomic_long_t *peak, long val);
+
 /* heap.c */
-void pheap_heap_init(struct pheap *p, struct pheap_heap *h, int cpu);
+void pheap_heap_init(struct pheap *p, struct pheap_heap *h);
 void pheap_heap_list(struct pheap *p, struct pheap_heap *h,
 		     struct pheap_sb *sb);
-void pheap_heap_unlist(struct pheap *p, struct pheap_heap *h,
-		       struct pheap_sb *sb);
 void *pheap_alloc_slow(struct pheap *p, unsigned int cls, size_t size,
 		       gfp_t gfp, unsigned long *flags);
 void pheap_regroup(struct pheap *p, struct pheap_heap *h, struct pheap_sb *sb);

@@ -58,13 +58,10 @@ static gfp_t pheap_page_gfp(gfp_t gfp)
 void pheap_note_pages(struct pheap *p, long delta)
 {
 	long held = atomic_long_add_return(delta, &p->pages_held);
-	long peak = atomic_long_read(&p->peak_pages);
 
 	if (delta > 0) {
 		this_cpu_add(p->cpu_heaps->ev[PHEAP_EV_PAGES_IN], delta);
-		while (held > peak &&
-		       !atomic_long_try_cmpxchg(&p->peak_pages, &peak, held))
-			;
+		pheap_raise_peak(&p->peak_pages, held);
 		pheap_note_peak_u(p);
 	} else {
 		this_cpu_add(p->cpu_heaps->ev[PHEAP_EV_PAGES_OUT], -delta);

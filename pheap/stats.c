@@ -69,7 +69,14 @@ static unsigned long pheap_current_u(struct pheap *p)
 	return u + RACY(p->large_bytes);
 }
 
-static void pheap_raise_peak(atomic_long_t *peak, long val)
+/**
+ * pheap_raise_peak() - keep the larger of a peak and a new value
+ * @peak: the peak
+ * @val: the value
+ *
+ * Context: any; lock free.
+ */
+void pheap_raise_peak(atomic_long_t *peak, long val)
 {
 	long old = atomic_long_read(peak);
 
