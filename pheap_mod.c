@@ -14,8 +14,8 @@
 
 /*
  * Defaults (see pheap_default_config() for the memory budget they give):
- * f = 25 % and K = 4 superblocks of S = 8 KiB. A CPU heap may then hold
- * at most max(u + 32 KiB, u / 0.75) before it returns superblocks: the
+ * f = 25 % and K = 8 of S = 4 KiB. The idle superblocks of a CPU heap may
+ * then hold at most max(u + 32 KiB, u / 0.75) before it returns some: the
  * K*S term keeps a small, busy heap from bouncing superblocks to the
  * global heap on every few frees, the f term bounds a large heap to a
  * third more than it uses. Measured: scripts/bench.sh (blowup, mixed).
@@ -24,13 +24,13 @@ static unsigned int f_pct = 25;
 module_param(f_pct, uint, 0444);
 MODULE_PARM_DESC(f_pct, "emptiness fraction f, percent (default 25)");
 
-static unsigned int k_sb = 4;
+static unsigned int k_sb = 8;
 module_param(k_sb, uint, 0444);
-MODULE_PARM_DESC(k_sb, "K: spare superblocks a CPU heap may keep (default 4)");
+MODULE_PARM_DESC(k_sb, "K: free superblocks' worth (K*S bytes) a CPU heap may keep (default 8)");
 
-static unsigned int sb_order = 1;
+static unsigned int sb_order;
 module_param(sb_order, uint, 0444);
-MODULE_PARM_DESC(sb_order, "superblock size S = PAGE_SIZE << sb_order (default 1)");
+MODULE_PARM_DESC(sb_order, "smallest superblock S = PAGE_SIZE << sb_order (default 0)");
 
 static unsigned int global_reserve = 1;
 module_param(global_reserve, uint, 0444);
@@ -49,8 +49,7 @@ static unsigned long pheap_shrink_count(struct shrinker *s,
 static unsigned long pheap_shrink_scan(struct shrinker *s,
 				       struct shrink_control *sc)
 {
-	unsigned long nr_sb = DIV_ROUND_UP(sc->nr_to_scan, 1UL << sb_order);
-	unsigned long freed = pheap_global_shrink(pheap_def, nr_sb);
+	unsigned long freed = pheap_global_shrink(pheap_def, sc->nr_to_scan);
 
 	return freed ?: SHRINK_STOP;
 }

@@ -211,8 +211,9 @@ static void large_alloc_whole_pages(struct kunit *test)
 	kt_fill(r, 5 * PAGE_SIZE);
 	pheap_get_stats(p, &st);
 	KUNIT_EXPECT_EQ(test, st.large_nr, 2UL);
-	KUNIT_EXPECT_EQ(test, st.large_bytes, PAGE_SIZE + 8 * PAGE_SIZE);
-	KUNIT_EXPECT_EQ(test, st.u, PAGE_SIZE + 8 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, st.large_bytes,
+			(PAGE_SIZE << get_order(PHEAP_MAX_SMALL + 1)) + 8 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, st.u, st.large_bytes);
 	KUNIT_EXPECT_TRUE(test, kt_intact(r, 5 * PAGE_SIZE));
 	pheap_free_in(p, q);
 	pheap_free_in(p, r);
@@ -221,6 +222,64 @@ static void large_alloc_whole_pages(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.a, 0UL);
 	KUNIT_EXPECT_EQ(test, st.ev[PHEAP_EV_LARGE_ALLOC], 2UL);
 	KUNIT_EXPECT_EQ(test, st.ev[PHEAP_EV_LARGE_FREE], 2UL);
+}
+
+/* Large allocations are compound pages: a tail page's reference holds. */
+static void large_alloc_is_compound(struct kunit *test)
+{
+	struct pheap *p = test->priv;
+	struct page *head, *tail;
+	void *q;
+
+	q = pheap_alloc_in(p, 3 * PAGE_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	head = virt_to_page(q);
+	tail = virt_to_page(q + 2 * PAGE_SIZE);
+	KUNIT_EXPECT_TRUE(test, PageHead(head));
+	KUNIT_EXPECT_PTR_EQ(test, compound_head(tail), head);
+	KUNIT_EXPECT_EQ(test, compound_order(head), 2U);
+	/* a caller's reference outlives the free: KASAN would see misuse */
+	get_page(tail);
+	pheap_free_in(p, q);
+	KUNIT_EXPECT_EQ(test, page_ref_count(head), 1);
+	put_page(tail);
+}
+
+/*
+ * 2049..4096 bytes are blocks of superblocks (classes 3072 and 4096), at
+ * least PHEAP_MIN_BLOCKS to a superblock, not whole pages; 4096-byte
+ * blocks are page aligned.
+ */
+static void alloc_classes_above_2048(struct kunit *test)
+{
+	static const size_t sizes[] = { 2049, 3072, 3073, 4000, 4096 };
+	void *q[2 * PHEAP_MIN_BLOCKS + 1];
+	struct pheap *p = test->priv;
+	struct pheap_sb *sb;
+	unsigned long tag;
+	unsigned int i, j;
+	size_t csize;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		csize = sizes[i] <= 3072 ? 3072 : 4096;
+		KUNIT_ASSERT_EQ(test, kt_alloc_filled(p, q, ARRAY_SIZE(q),
+						      sizes[i]), 0);
+		for (j = 0; j < ARRAY_SIZE(q); j++) {
+			sb = pheap_sb_lookup(q[j], &tag);
+			KUNIT_ASSERT_NOT_NULL_MSG(test, sb, "size %zu", sizes[i]);
+			KUNIT_EXPECT_EQ(test, pheap_csize(sb->cls), (unsigned int)csize);
+			KUNIT_EXPECT_GE(test, (unsigned int)sb->nblocks,
+					(unsigned int)PHEAP_MIN_BLOCKS);
+			KUNIT_EXPECT_EQ(test, pheap_usable_size_in(p, q[j]), csize);
+			if (csize == 4096)
+				KUNIT_EXPECT_TRUE(test, PAGE_ALIGNED(q[j]));
+		}
+		for (j = 0; j < ARRAY_SIZE(q); j++) {
+			KUNIT_EXPECT_TRUE(test, kt_intact(q[j], sizes[i]));
+			pheap_free_in(p, q[j]);
+		}
+	}
+	KUNIT_EXPECT_EQ(test, kt_event(p, PHEAP_EV_LARGE_ALLOC), 0UL);
 }
 
 /* Sizes no order can serve fail cleanly and are counted. */
@@ -263,8 +322,14 @@ static void free_bad_pointers_counted_and_ignored(struct kunit *test)
 	pheap_free_in(p, o);			/* another instance's */
 	KUNIT_EXPECT_EQ(test, kt_event(p, PHEAP_EV_BAD_FREE), 5UL);
 
-	/* on one CPU, so the second free finds q at the head of its list */
+	/*
+	 * On one CPU, so the second free finds q at the head of its list: q
+	 * is allocated again after migrate_disable(), because creating the
+	 * other instance may have moved this thread to another CPU.
+	 */
 	migrate_disable();
+	pheap_free_in(p, q);
+	q = pheap_alloc_in(p, 64, GFP_KERNEL);
 	pheap_free_in(p, q);
 	pheap_free_in(p, q);			/* double free */
 	migrate_enable();
@@ -318,6 +383,8 @@ static struct kunit_case pheap_alloc_cases[] = {
 	KUNIT_CASE(free_zeroes_with_init_on_free),
 	KUNIT_CASE(usable_size_is_class_or_pages),
 	KUNIT_CASE(large_alloc_whole_pages),
+	KUNIT_CASE(large_alloc_is_compound),
+	KUNIT_CASE(alloc_classes_above_2048),
 	KUNIT_CASE(alloc_absurd_sizes_fail),
 	KUNIT_CASE(free_bad_pointers_counted_and_ignored),
 	KUNIT_CASE(destroy_reports_leaks),

@@ -66,8 +66,10 @@ static void group_of_inuse(struct kunit *test)
 	unsigned int c, n, g, prev;
 
 	for (c = 0; c < PHEAP_NR_CLASSES; c++) {
-		pheap_class_info_init(&ci, pheap_csize(c), 8192);
-		KUNIT_EXPECT_EQ(test, ci.nblocks, 8192U / pheap_csize(c));
+		pheap_class_info_init(&ci, pheap_csize(c), 0);
+		KUNIT_EXPECT_EQ(test, ci.nblocks, ci.sb_bytes / pheap_csize(c));
+		KUNIT_EXPECT_GE(test, ci.nblocks, (unsigned int)PHEAP_MIN_BLOCKS);
+		KUNIT_EXPECT_EQ(test, ci.sb_bytes, (unsigned int)PAGE_SIZE << ci.order);
 		KUNIT_EXPECT_EQ(test, pheap_group(&ci, 0), 0U);
 		KUNIT_EXPECT_EQ(test, pheap_group(&ci, ci.nblocks),
 				(unsigned int)PHEAP_FULL);

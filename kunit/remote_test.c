@@ -5,6 +5,7 @@
  */
 #include <kunit/test.h>
 #include <linux/cpumask.h>
+#include <linux/delay.h>
 
 #include "helpers.h"
 
@@ -37,32 +38,36 @@ static int remote_free(void *arg)
 	return bad;
 }
 
-/* Use up the active superblock and one more: that refill collects. */
-static int remote_refill(void *arg)
+/* A few 16-byte pairs, enough for NR_REMOTE frees to be collected. */
+static int remote_pairs(void *arg)
 {
 	struct remote_work *w = arg;
-	unsigned int left = w->p->ci[pheap_size_to_class(64)].nblocks - NR_REMOTE;
 	unsigned int i;
+	void *q;
 
-	for (i = 0; i <= left; i++) {
-		w->blk[i] = pheap_alloc_in(w->p, 64, GFP_KERNEL);
-		if (!w->blk[i])
+	for (i = 0; i < DIV_ROUND_UP(NR_REMOTE, PHEAP_COLLECT_BATCH); i++) {
+		q = pheap_alloc_in(w->p, 16, GFP_KERNEL);
+		if (!q)
 			return -ENOMEM;
+		pheap_free_in(w->p, q);
 	}
-	return i;
+	return 0;
 }
 
-/* Allocate on CPU A, free on CPU B: the blocks come back to A. */
+/*
+ * Allocate on CPU A, free on CPU B: the blocks come back to A's own
+ * superblocks, collected by A's next frees in another class (or by its
+ * collector, whichever comes first), with no lock taken by B.
+ */
 static void remote_free_returns_to_owner(struct kunit *test)
 {
-	struct remote_work *w;
 	struct pheap_cpu_stats a, b;
+	struct remote_work *w;
 	struct pheap_heap *ha;
 	struct pheap_sb *sb;
 	unsigned long tag;
 	unsigned int cpu_a, cpu_b;
 	struct pheap *p;
-	int n;
 
 	if (num_online_cpus() < 2)
 		kunit_skip(test, "needs 2 online CPUs, has %u", num_online_cpus());
@@ -79,29 +84,18 @@ static void remote_free_returns_to_owner(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ha->u, NR_REMOTE * 64UL);
 	KUNIT_EXPECT_EQ(test, kt_run_on_cpu(cpu_b, remote_free, w), 0);
 	KUNIT_EXPECT_EQ(test, w->cpu_seen, cpu_b);
-
 	pheap_get_cpu_stats(p, cpu_b, &b);
 	KUNIT_EXPECT_EQ(test, b.ev[PHEAP_EV_REMOTE_SENT], (unsigned long)NR_REMOTE);
 	KUNIT_EXPECT_EQ(test, b.nr_sb, 0UL);
-	/* not collected yet: A still counts them, they wait on A's list */
-	KUNIT_EXPECT_EQ(test, ha->u, NR_REMOTE * 64UL);
-	KUNIT_EXPECT_FALSE(test, llist_empty(&ha->remote));
 
-	/* A's next refill collects them, into the same superblock */
-	n = kt_run_on_cpu(cpu_a, remote_refill, w);
-	KUNIT_ASSERT_GT(test, n, 0);
+	KUNIT_EXPECT_EQ(test, kt_run_on_cpu(cpu_a, remote_pairs, w), 0);
 	pheap_get_cpu_stats(p, cpu_a, &a);
 	KUNIT_EXPECT_EQ(test, a.ev[PHEAP_EV_REMOTE_RECV], (unsigned long)NR_REMOTE);
-	KUNIT_EXPECT_EQ(test, a.u, n * 64UL);
-	KUNIT_EXPECT_EQ(test, a.nr_sb, 1UL);
+	KUNIT_EXPECT_EQ(test, a.u, 0UL);
 	KUNIT_EXPECT_TRUE(test, llist_empty(&ha->remote));
-	sb = pheap_sb_lookup(w->blk[n - 1], &tag);
+	sb = pheap_sb_lookup(w->blk[0], &tag);
 	KUNIT_ASSERT_NOT_NULL(test, sb);
 	KUNIT_EXPECT_PTR_EQ(test, READ_ONCE(sb->owner), ha);
-	while (n--)
-		pheap_free_in(p, w->blk[n]);
-	pheap_flush(p);
-	KUNIT_EXPECT_EQ(test, ha->u, 0UL);
 	KUNIT_EXPECT_EQ(test, pheap_destroy(p), 0UL);
 }
 
@@ -123,8 +117,6 @@ static void flush_collects_everywhere(struct kunit *test)
 	w->p = p;
 	KUNIT_ASSERT_EQ(test, kt_run_on_cpu(cpu_a, remote_alloc, w), 0);
 	KUNIT_EXPECT_EQ(test, kt_run_on_cpu(cpu_b, remote_free, w), 0);
-	pheap_get_stats(p, &st);
-	KUNIT_EXPECT_EQ(test, st.u, NR_REMOTE * 64UL);
 	pheap_flush(p);
 	pheap_get_stats(p, &st);
 	KUNIT_EXPECT_EQ(test, st.u, 0UL);
@@ -132,8 +124,82 @@ static void flush_collects_everywhere(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pheap_destroy(p), 0UL);
 }
 
+struct idle_work {
+	struct pheap *p;
+	void **blk;
+	unsigned int n;
+};
+
+static int idle_alloc(void *arg)
+{
+	struct idle_work *w = arg;
+
+	return kt_alloc_filled(w->p, w->blk, w->n, 256);
+}
+
+static int idle_free(void *arg)
+{
+	struct idle_work *w = arg;
+	unsigned int i;
+
+	for (i = 0; i < w->n; i++)
+		pheap_free_in(w->p, w->blk[i]);
+	return 0;
+}
+
+/*
+ * CPU A allocates many superblocks' worth and then does nothing; CPU B
+ * frees every block. Without any help from A, within a bounded time (the
+ * collector runs PHEAP_COLLECT_DELAY after the first free; the test
+ * allows a second): A has collected them all, and has given back every
+ * emptied superblock beyond its K*S of slack and its active one, and the
+ * global heap every one beyond its reserve.
+ */
+static void remote_frees_to_idle_owner_collected(struct kunit *test)
+{
+	struct idle_work w = { .n = 2048 };
+	const struct pheap_class_info *ci;
+	struct pheap_cpu_stats a;
+	unsigned int cpu_a, cpu_b;
+	struct pheap_stats st;
+	unsigned long limit;
+	int waited;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs 2 online CPUs, has %u", num_online_cpus());
+	cpu_a = cpumask_first(cpu_online_mask);
+	cpu_b = cpumask_next(cpu_a, cpu_online_mask);
+	w.blk = kunit_kcalloc(test, w.n, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, w.blk);
+	w.p = kt_create(test, 0, 0);
+	ci = &w.p->ci[pheap_size_to_class(256)];
+	KUNIT_ASSERT_EQ(test, kt_run_on_cpu(cpu_a, idle_alloc, &w), 0);
+	pheap_get_cpu_stats(w.p, cpu_a, &a);
+	KUNIT_EXPECT_EQ(test, a.u, w.n * 256UL);
+	KUNIT_EXPECT_EQ(test, kt_run_on_cpu(cpu_b, idle_free, &w), 0);
+
+	for (waited = 0; waited < 1000; waited += 10) {
+		pheap_get_cpu_stats(w.p, cpu_a, &a);
+		if (a.ev[PHEAP_EV_REMOTE_RECV] == w.n)
+			break;
+		usleep_range(10000, 11000);
+	}
+	kunit_info(test, "collected after about %d ms", waited);
+	KUNIT_EXPECT_EQ(test, a.ev[PHEAP_EV_REMOTE_RECV], (unsigned long)w.n);
+	KUNIT_EXPECT_EQ(test, a.u, 0UL);
+	KUNIT_EXPECT_LE(test, a.a, w.p->k_bytes + ci->sb_bytes);
+	KUNIT_EXPECT_GT(test, a.ev[PHEAP_EV_TO_GLOBAL], 0UL);
+	pheap_get_stats(w.p, &st);
+	limit = w.p->k_bytes + ci->sb_bytes +
+		w.p->cfg.global_reserve * ci->sb_bytes;
+	KUNIT_EXPECT_LE(test, st.a, limit);
+	KUNIT_EXPECT_GT(test, st.ev[PHEAP_EV_PAGES_OUT], 0UL);
+	KUNIT_EXPECT_EQ(test, pheap_destroy(w.p), 0UL);
+}
+
 static struct kunit_case pheap_remote_cases[] = {
 	KUNIT_CASE(remote_free_returns_to_owner),
+	KUNIT_CASE(remote_frees_to_idle_owner_collected),
 	KUNIT_CASE(flush_collects_everywhere),
 	{}
 };

@@ -35,7 +35,9 @@ static void sb_new_carve_covers_every_block(struct kunit *test)
 		sb = pheap_sb_new(p, c, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, sb);
 		KUNIT_EXPECT_EQ(test, (unsigned int)sb->nblocks,
-				p->sb_bytes / pheap_csize(c));
+				p->ci[c].sb_bytes / pheap_csize(c));
+		KUNIT_EXPECT_GE(test, (unsigned int)sb->nblocks,
+				(unsigned int)PHEAP_MIN_BLOCKS);
 		bitmap_zero(seen, 1024);
 		n = 0;
 		for (obj = sb->free; obj && n <= sb->nblocks; obj = *(void **)obj) {
@@ -77,7 +79,7 @@ static void sb_lookup_every_block_and_interior(struct kunit *test)
 		}
 		/* the slack after the last block is not a block */
 		blk = sb->base + sb->nblocks * size;
-		if (p->sb_bytes % size)
+		if (p->ci[c].sb_bytes % size)
 			KUNIT_EXPECT_FALSE(test, pheap_sb_block_ok(p, sb, blk));
 		pheap_sb_release(p, sb);
 	}
@@ -121,13 +123,13 @@ static void sb_pages_accounted(struct kunit *test)
 	sb = pheap_sb_new(p, 0, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, sb);
 	pheap_get_stats(p, &st);
-	KUNIT_EXPECT_EQ(test, st.a, (unsigned long)p->sb_bytes);
-	KUNIT_EXPECT_EQ(test, st.ev[PHEAP_EV_PAGES_IN], 1UL << p->cfg.sb_order);
+	KUNIT_EXPECT_EQ(test, st.a, (unsigned long)p->ci[0].sb_bytes);
+	KUNIT_EXPECT_EQ(test, st.ev[PHEAP_EV_PAGES_IN], 1UL << p->ci[0].order);
 	pheap_sb_release(p, sb);
 	pheap_get_stats(p, &st);
 	KUNIT_EXPECT_EQ(test, st.a, 0UL);
-	KUNIT_EXPECT_EQ(test, st.ev[PHEAP_EV_PAGES_OUT], 1UL << p->cfg.sb_order);
-	KUNIT_EXPECT_EQ(test, st.peak_a, (unsigned long)p->sb_bytes);
+	KUNIT_EXPECT_EQ(test, st.ev[PHEAP_EV_PAGES_OUT], 1UL << p->ci[0].order);
+	KUNIT_EXPECT_EQ(test, st.peak_a, (unsigned long)p->ci[0].sb_bytes);
 }
 
 static struct kunit_case pheap_sb_cases[] = {

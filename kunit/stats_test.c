@@ -204,11 +204,14 @@ static void stats_show_parses(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pheap_destroy(p), 0UL);
 }
 
-/* "classes": a header, then one row of ten numbers per class. */
+/*
+ * "classes": a header, then one row of eleven numbers per class, with the
+ * geometry: blocks per superblock and its bytes.
+ */
 static void classes_show_parses(struct kunit *test)
 {
 	struct pheap *p = kt_create(test, 0, 0);
-	unsigned long v[10];
+	unsigned long v[11];
 	char *buf, *line;
 	unsigned int rows = 0;
 	int n;
@@ -216,15 +219,19 @@ static void classes_show_parses(struct kunit *test)
 	buf = kt_show(test, p, pheap_classes_show);
 	line = strsep(&buf, "\n");
 	KUNIT_EXPECT_EQ(test, line[0], '#');
-	KUNIT_EXPECT_EQ(test, kt_count_fields(line), 11U);
+	KUNIT_EXPECT_EQ(test, kt_count_fields(line), 12U);
 	while ((line = strsep(&buf, "\n")) && *line) {
-		KUNIT_EXPECT_EQ(test, kt_count_fields(line), 10U);
-		n = sscanf(line, "%lu %lu %lu %lu %lu %lu %lu %lu %lu %lu",
+		KUNIT_EXPECT_EQ(test, kt_count_fields(line), 11U);
+		n = sscanf(line, "%lu %lu %lu %lu %lu %lu %lu %lu %lu %lu %lu",
 			   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
-			   &v[7], &v[8], &v[9]);
-		KUNIT_EXPECT_EQ(test, n, 10);
-		if (rows < PHEAP_NR_CLASSES)
+			   &v[7], &v[8], &v[9], &v[10]);
+		KUNIT_EXPECT_EQ(test, n, 11);
+		if (rows < PHEAP_NR_CLASSES) {
 			KUNIT_EXPECT_EQ(test, v[0], (unsigned long)pheap_csize(rows));
+			KUNIT_EXPECT_EQ(test, v[3], (unsigned long)p->ci[rows].nblocks);
+			KUNIT_EXPECT_EQ(test, v[4], (unsigned long)p->ci[rows].sb_bytes);
+			KUNIT_EXPECT_GE(test, v[3], (unsigned long)PHEAP_MIN_BLOCKS);
+		}
 		rows++;
 	}
 	KUNIT_EXPECT_EQ(test, rows, (unsigned int)PHEAP_NR_CLASSES);

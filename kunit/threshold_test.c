@@ -1,25 +1,136 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit suite pheap_threshold: Hoard's threshold return. After every free
- * a CPU heap keeps u >= a - K*S or u >= (1-f)*a, and the superblocks it
- * gives up are the emptiest; across CPUs a round-robin producer/consumer
- * stays within U + P*K*S.
+ * KUnit suite pheap_threshold: Hoard's threshold return as pheap keeps it
+ * (heap.c): over a CPU heap's idle superblocks (all but the actives)
+ *
+ *	a' - u' <= max(K*S, f * a')
+ *
+ * after every operation, hence a_i <= max(u_i + K*S, u_i / (1 - f)) plus
+ * one active superblock per class; active superblocks are never returned,
+ * and a return leaves half the slack free (hysteresis), so no superblock
+ * ping-pongs through the global heap; across CPUs a round-robin
+ * producer/consumer stays within the bound.
  */
 #include <kunit/test.h>
 #include <linux/cpumask.h>
+#include <linux/prandom.h>
 
 #include "helpers.h"
 
-#define NR_SB	5
-#define BLK	64
+/* What a CPU heap holds, counted by walking its lists. */
+struct walk {
+	unsigned long idle_held, idle_used, active_held, u, a;
+};
 
-static bool invariant_holds(struct pheap *p, struct pheap_heap *h)
+static void walk_heap(struct pheap *p, struct pheap_heap *h, struct walk *w)
 {
-	return h->u + p->k_bytes >= h->a ||
-	       100 * h->u >= (100 - p->cfg.f_pct) * h->a;
+	const struct pheap_class_info *ci;
+	struct pheap_sb *sb;
+	unsigned int c, g;
+
+	memset(w, 0, sizeof(*w));
+	for (c = 0; c < PHEAP_NR_CLASSES; c++) {
+		ci = &p->ci[c];
+		for (g = 0; g < PHEAP_GROUPS; g++) {
+			list_for_each_entry(sb, &h->cls[c].groups[g], node) {
+				w->idle_held += ci->sb_bytes;
+				w->idle_used += sb->inuse * ci->size;
+			}
+		}
+		sb = h->cls[c].active;
+		if (sb) {
+			w->active_held += ci->sb_bytes;
+			w->u += sb->inuse * ci->size;
+		}
+	}
+	w->u += w->idle_used;
+	w->a = w->idle_held + w->active_held;
 }
 
-/* Is the superblock at @base still held by CPU heap @h? */
+/*
+ * The bound, from the heap's lists alone: the invariant over the idle
+ * superblocks, and a_i <= max(u_i + K*S, u_i / (1 - f)) + actives.
+ * Return: NULL, or what failed.
+ */
+static const char *bound_broken(struct pheap *p, struct pheap_heap *h)
+{
+	unsigned long f = p->cfg.f_pct, by_f;
+	struct walk w;
+
+	walk_heap(p, h, &w);
+	if (w.u != h->u || w.a != h->a || w.idle_held != h->idle_held ||
+	    w.idle_used != h->idle_used)
+		return "the heap's counts differ from its lists";
+	if (w.idle_held - w.idle_used > max(p->k_bytes, w.idle_held * f / 100))
+		return "idle slack above max(K*S, f*a')";
+	by_f = DIV_ROUND_UP(w.u * 100, 100 - f);
+	if (w.a > max(w.u + p->k_bytes, by_f) + w.active_held)
+		return "a above max(u + K*S, u/(1-f)) + actives";
+	return NULL;
+}
+
+#define MODEL_BLOCKS	1200
+
+/*
+ * The memory-bound model test: a scripted run on one CPU over two classes
+ * (64 and 1024 bytes: 64 and 8 blocks to a superblock) of allocations and
+ * frees in a fixed pseudo-random order; after every single operation the
+ * bound holds, checked from the heap's lists, not from its counters.
+ */
+static void threshold_bound_after_every_op(struct kunit *test)
+{
+	struct pheap *p = kt_create(test, 25, 2);
+	const char *why = NULL;
+	struct rnd_state rnd;
+	struct pheap_heap *h;
+	unsigned int i, j, op = 0;
+	void **blk;
+
+	blk = kunit_kcalloc(test, MODEL_BLOCKS, sizeof(*blk), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, blk);
+	prandom_seed_state(&rnd, 8);
+	migrate_disable();
+	h = this_cpu_ptr(p->cpu_heaps);
+	/* fill, free a random half, refill some, free everything */
+	for (i = 0; i < MODEL_BLOCKS && !why; i++, op++) {
+		blk[i] = pheap_alloc_in(p, i % 3 ? 64 : 1024, GFP_KERNEL);
+		why = blk[i] ? bound_broken(p, h) : "allocation failed";
+	}
+	for (i = 0; i < 4 * MODEL_BLOCKS && !why; i++, op++) {
+		j = prandom_u32_state(&rnd) % MODEL_BLOCKS;
+		if (blk[j]) {
+			pheap_free_in(p, blk[j]);
+			blk[j] = NULL;
+		} else if (i < 2 * MODEL_BLOCKS) {
+			blk[j] = pheap_alloc_in(p, j % 3 ? 64 : 1024, GFP_KERNEL);
+			if (!blk[j])
+				why = "allocation failed";
+		}
+		why = why ?: bound_broken(p, h);
+	}
+	for (i = 0; i < MODEL_BLOCKS && !why; i++, op++) {
+		pheap_free_in(p, blk[i]);
+		blk[i] = NULL;
+		why = bound_broken(p, h);
+	}
+	migrate_enable();
+	KUNIT_EXPECT_NULL_MSG(test, why, "operation %u: %s (u=%lu a=%lu idle %lu/%lu)",
+			      op, why, h->u, h->a, h->idle_used, h->idle_held);
+	KUNIT_EXPECT_GT(test, h->ev[PHEAP_EV_TO_GLOBAL], 0UL);
+	for (i = 0; i < MODEL_BLOCKS; i++)
+		pheap_free_in(p, blk[i]);
+	KUNIT_EXPECT_EQ(test, pheap_destroy(p), 0UL);
+}
+
+#define NR_TRACK	16
+
+/* Superblocks by base address; a move is a change of "held by @h". */
+struct tracker {
+	void *base[NR_TRACK];
+	bool held[NR_TRACK];
+	unsigned int moves[NR_TRACK], n;
+};
+
 static bool held_by(struct pheap_heap *h, void *base)
 {
 	unsigned long tag;
@@ -28,88 +139,93 @@ static bool held_by(struct pheap_heap *h, void *base)
 	return sb && READ_ONCE(sb->owner) == h;
 }
 
-/*
- * The model: Hoard's rule applied to the per-superblock counts the test
- * keeps; it returns the emptiest superblocks while the invariant fails.
- */
-struct model {
-	unsigned long u, a;
-	unsigned int inuse[NR_SB];
-	bool held[NR_SB];
-};
-
-static void model_free(struct pheap *p, struct model *m, unsigned int sb)
+static void track(struct tracker *t, struct pheap_heap *h, const void *blk)
 {
-	unsigned int i, best;
+	unsigned long tag;
+	struct pheap_sb *sb = pheap_sb_lookup(blk, &tag);
+	unsigned int i;
 
-	m->inuse[sb]--;
-	m->u -= BLK;
-	while (!(m->u + p->k_bytes >= m->a ||
-		 100 * m->u >= (100 - p->cfg.f_pct) * m->a)) {
-		best = NR_SB;
-		for (i = 0; i < NR_SB; i++)
-			if (m->held[i] && (best == NR_SB || m->inuse[i] < m->inuse[best]))
-				best = i;
-		m->held[best] = false;
-		m->u -= m->inuse[best] * BLK;
-		m->a -= p->sb_bytes;
+	if (!sb || t->n == NR_TRACK)
+		return;
+	for (i = 0; i < t->n; i++)
+		if (t->base[i] == sb->base)
+			return;
+	t->base[t->n] = sb->base;
+	t->held[t->n++] = held_by(h, sb->base);
+}
+
+static unsigned int most_moves(struct tracker *t, struct pheap_heap *h)
+{
+	unsigned int i, most = 0;
+	bool now;
+
+	for (i = 0; i < t->n; i++) {
+		now = held_by(h, t->base[i]);
+		t->moves[i] += now != t->held[i];
+		t->held[i] = now;
+		most = max(most, t->moves[i]);
 	}
+	return most;
 }
 
 /*
- * Fill five superblocks of one class on one CPU, then free them block by
- * block in allocation order. After every free: the invariant holds, and
- * the superblocks the CPU still holds are those the model says.
+ * At the threshold boundary, alternating allocations and frees move no
+ * superblock more than once. First the heap of a CPU that has just freed
+ * a bulk of 64-byte blocks (it keeps K*S of them idle), then a 16-byte
+ * pair loop: the pair's superblock is active and never returned. Then
+ * frees into idle superblocks alternating with allocations.
  */
-static void threshold_scripted_frees(struct kunit *test)
+static void threshold_boundary_moves_once(struct kunit *test)
 {
-	struct pheap *p = kt_create(test, 25, 1);
-	unsigned int per_sb = p->ci[pheap_size_to_class(BLK)].nblocks;
-	unsigned int n = NR_SB * per_sb, i, s;
+	struct pheap *p = kt_create(test, 0, 0);
+	unsigned int per_sb = p->ci[pheap_size_to_class(64)].nblocks;
+	unsigned int n = (p->cfg.k_sb + 2) * per_sb, i, most = 0;
+	struct tracker *t;
 	struct pheap_heap *h;
-	struct model m = { };
-	void **blk, *base[NR_SB];
-	unsigned long tag;
+	void **blk, *q;
 
 	blk = kunit_kcalloc(test, n, sizeof(*blk), GFP_KERNEL);
+	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, blk);
+	KUNIT_ASSERT_NOT_NULL(test, t);
 	migrate_disable();
 	h = this_cpu_ptr(p->cpu_heaps);
 	for (i = 0; i < n; i++) {
-		blk[i] = pheap_alloc_in(p, BLK, GFP_KERNEL);
+		blk[i] = pheap_alloc_in(p, 64, GFP_KERNEL);
 		if (!blk[i])
 			break;
+		track(t, h, blk[i]);
 	}
-	for (s = 0; s < NR_SB && i == n; s++) {
-		base[s] = pheap_sb_lookup(blk[s * per_sb], &tag)->base;
-		m.inuse[s] = per_sb;
-		m.held[s] = true;
-	}
-	m.u = n * BLK;
-	m.a = NR_SB * p->sb_bytes;
-	KUNIT_EXPECT_EQ(test, h->u, m.u);
-	KUNIT_EXPECT_EQ(test, h->a, m.a);
-
-	for (i = 0; i < n && blk[n - 1]; i++) {
-		s = i / per_sb;
+	for (i = 0; i < n && blk[n - 1]; i++)
 		pheap_free_in(p, blk[i]);
-		model_free(p, &m, s);
-		if (!invariant_holds(p, h) || h->u != m.u || h->a != m.a)
-			break;
-		for (s = 0; s < NR_SB; s++)
-			if (held_by(h, base[s]) != m.held[s])
-				break;
-		if (s < NR_SB)
-			break;
+	most_moves(t, h);
+	memset(t->moves, 0, sizeof(t->moves));
+	/* the pair loop on a heap that just freed a bulk */
+	for (i = 0; i < 200 && blk[n - 1]; i++) {
+		q = pheap_alloc_in(p, 16, GFP_KERNEL);
+		track(t, h, q);
+		most = max(most, most_moves(t, h));
+		pheap_free_in(p, q);
+		most = max(most, most_moves(t, h));
+	}
+	/* refill the 64-byte superblocks, then free into idle ones, refill */
+	for (i = 0; i < n && blk[n - 1]; i++)
+		blk[i] = pheap_alloc_in(p, 64, GFP_KERNEL);
+	for (i = 0; i < n && blk[n - 1] && blk[i]; i++) {
+		pheap_free_in(p, blk[i]);
+		most = max(most, most_moves(t, h));
+		blk[i] = pheap_alloc_in(p, 64, GFP_KERNEL);
+		most = max(most, most_moves(t, h));
+		track(t, h, blk[i]);
 	}
 	migrate_enable();
-	KUNIT_ASSERT_NOT_NULL_MSG(test, blk[n - 1], "could not fill %u blocks", n);
-	KUNIT_EXPECT_EQ_MSG(test, i, n, "diverged after free %u: u=%lu a=%lu model u=%lu a=%lu",
-			    i, h->u, h->a, m.u, m.a);
-	KUNIT_EXPECT_EQ(test, h->u, 0UL);
-	/* what remains is at most K superblocks of slack */
-	KUNIT_EXPECT_LE(test, h->a, p->k_bytes);
-	KUNIT_EXPECT_GE(test, h->ev[PHEAP_EV_TO_GLOBAL], (unsigned long)NR_SB - 2);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, blk[n - 1], "could not allocate %u blocks", n);
+	KUNIT_EXPECT_LE_MSG(test, most, 1U,
+			    "a superblock moved %u times (%lu to, %lu from global)",
+			    most, h->ev[PHEAP_EV_TO_GLOBAL],
+			    h->ev[PHEAP_EV_FROM_GLOBAL]);
+	for (i = 0; i < n; i++)
+		pheap_free_in(p, blk[i]);
 	KUNIT_EXPECT_EQ(test, pheap_destroy(p), 0UL);
 }
 
@@ -145,15 +261,16 @@ static int rr_free(void *arg)
 /*
  * Round robin: CPU i allocates a batch much larger than K*S, CPU i+1 frees
  * it. Without threshold return every CPU would keep a batch's worth of
- * superblocks. Pages held never exceed U + P*K*S, plus the global heap's
- * reserve for the one class used.
+ * superblocks. Pages held never exceed U/(1-f) + P*(K*S + one active
+ * superblock of the class), plus the global heap's reserve.
  */
 static void threshold_round_robin_bounded(struct kunit *test)
 {
 	unsigned int ncpu = num_online_cpus(), *cpus, r, i = 0, cpu;
 	struct pheap *p = kt_create(test, 25, 1);
 	struct rr_work w = { .p = p, .n = 512 };
-	unsigned long bound_extra;
+	const struct pheap_class_info *ci = &p->ci[pheap_size_to_class(256)];
+	unsigned long extra;
 	struct pheap_stats st;
 
 	if (ncpu < 2)
@@ -164,20 +281,23 @@ static void threshold_round_robin_bounded(struct kunit *test)
 		cpus[i++] = cpu;
 	w.blk = kunit_kcalloc(test, w.n, sizeof(void *), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, w.blk);
-	bound_extra = ncpu * p->k_bytes + p->cfg.global_reserve * p->sb_bytes;
+	extra = ncpu * (p->k_bytes + ci->sb_bytes) +
+		p->cfg.global_reserve * ci->sb_bytes;
 
+#define RR_BOUND(u)	(DIV_ROUND_UP((u) * 100, 100 - p->cfg.f_pct) + extra)
 	for (r = 0; r < 4 * ncpu; r++) {
 		KUNIT_ASSERT_EQ(test, kt_run_on_cpu(cpus[r % ncpu], rr_alloc, &w), 0);
 		pheap_get_stats(p, &st);
-		KUNIT_EXPECT_LE_MSG(test, st.a, st.u + bound_extra, "round %u, allocated", r);
+		KUNIT_EXPECT_LE_MSG(test, st.a, RR_BOUND(st.u), "round %u, allocated", r);
 		kt_run_on_cpu(cpus[(r + 1) % ncpu], rr_free, &w);
 		pheap_get_stats(p, &st);
-		KUNIT_EXPECT_LE_MSG(test, st.a, st.u + bound_extra, "round %u, freed", r);
+		KUNIT_EXPECT_LE_MSG(test, st.a, RR_BOUND(st.u), "round %u, freed", r);
 		pheap_flush(p);
 		pheap_get_stats(p, &st);
 		KUNIT_EXPECT_EQ(test, st.u, 0UL);
-		KUNIT_EXPECT_LE_MSG(test, st.a, bound_extra, "round %u, collected", r);
+		KUNIT_EXPECT_LE_MSG(test, st.a, extra, "round %u, collected", r);
 	}
+#undef RR_BOUND
 	KUNIT_EXPECT_EQ(test, pheap_destroy(p), 0UL);
 }
 
@@ -185,9 +305,9 @@ static void threshold_round_robin_bounded(struct kunit *test)
 static void global_shrink_frees_reserve(struct kunit *test)
 {
 	struct pheap *p = kt_create(test, 25, 1);
-	unsigned int cls = pheap_size_to_class(BLK);
+	unsigned int cls = pheap_size_to_class(64);
 	unsigned int n = 3 * p->ci[cls].nblocks, i;
-	unsigned long pages = 1UL << p->cfg.sb_order;
+	unsigned long pages = 1UL << p->ci[cls].order;
 	struct pheap_stats st;
 	void **blk;
 
@@ -195,23 +315,24 @@ static void global_shrink_frees_reserve(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, blk);
 	migrate_disable();
 	for (i = 0; i < n; i++)
-		blk[i] = pheap_alloc_in(p, BLK, GFP_KERNEL);
+		blk[i] = pheap_alloc_in(p, 64, GFP_KERNEL);
 	for (i = 0; i < n; i++)
 		pheap_free_in(p, blk[i]);
 	migrate_enable();
-	/* K = 1: one empty superblock stays on the CPU, one in reserve */
+	/* K*S = one superblock: one idle and the active stay, one in reserve */
 	KUNIT_EXPECT_EQ(test, pheap_global_empty_pages(p), pages);
 	KUNIT_EXPECT_EQ(test, pheap_global_shrink(p, 100), pages);
 	KUNIT_EXPECT_EQ(test, pheap_global_empty_pages(p), 0UL);
 	KUNIT_EXPECT_EQ(test, pheap_global_shrink(p, 100), 0UL);
 	pheap_get_stats(p, &st);
 	KUNIT_EXPECT_EQ(test, st.sb_global, 0UL);
-	KUNIT_EXPECT_EQ(test, st.a, (unsigned long)p->sb_bytes);
+	KUNIT_EXPECT_EQ(test, st.a, 2UL * p->ci[cls].sb_bytes);
 	KUNIT_EXPECT_EQ(test, pheap_destroy(p), 0UL);
 }
 
 static struct kunit_case pheap_threshold_cases[] = {
-	KUNIT_CASE(threshold_scripted_frees),
+	KUNIT_CASE(threshold_bound_after_every_op),
+	KUNIT_CASE(threshold_boundary_moves_once),
 	KUNIT_CASE(threshold_round_robin_bounded),
 	KUNIT_CASE(global_shrink_frees_reserve),
 	{}

@@ -2,18 +2,30 @@
 /*
  * pheap size classes: one table, one size -> class function.
  *
- * The classes are the powers of two from 8 to 2048 (OS/161's kheap used
- * 16..2048) with a class half way between each pair from 32 up (48, 96,
- * 192, ...: kmalloc has 96 and 192). Spacing by 1.5 instead of 2 bounds the
- * internal fragmentation of a block at a third of its size instead of half
- * of it; Hoard's b = 1.2 would double the class count, and with it the
- * superblocks a heap holds half empty. Every power of two is a class, so a
+ * The classes are the powers of two from 8 to 4096 (OS/161's kheap used
+ * 16..2048; kmalloc goes on to 8192) with a class half way between each
+ * pair from 32 up (48, 96, 192, ..., 3072: kmalloc has 96 and 192).
+ * Spacing by 1.5 instead of 2 bounds the internal fragmentation of a
+ * block at a third of its size instead of half of it; Hoard's b = 1.2
+ * would double the class count, and with it the superblocks a heap holds
+ * half empty. Every power of two is a class, so a
  * power-of-two request gets a power-of-two block, naturally aligned: blocks
  * are laid out from the superblock's page-aligned base.
  *
  * size -> class is arithmetic on the bit length of size - 1 (one bsr and a
  * compare): no table to warm, and nothing to initialise.
- * Requests above PHEAP_MAX_SMALL take whole pages (sb.c).
+ * Requests above PHEAP_MAX_SMALL take whole pages (large.c).
+ *
+ * Superblock geometry: each class gets the smallest superblock, at least
+ * PAGE_SIZE << sb_order, that holds PHEAP_MIN_BLOCKS blocks. With 4 KiB
+ * pages and sb_order 0: one page up to 512-byte blocks (8..512 blocks),
+ * 8 KiB for 768 and 1024, 16 KiB for 1536 and 2048, 32 KiB for 3072 and
+ * 4096. Fewer blocks per superblock would make a class refill (and move
+ * superblocks through the global heap) every few allocations; larger
+ * superblocks for the small classes would hold pages that a CPU using a
+ * class lightly never fills. What a superblock cannot fill with whole
+ * blocks is slack: 1 KiB of the 16 KiB for 1536, 2 KiB of the 32 KiB for
+ * 3072, otherwise at most a block less a byte.
  */
 #include <linux/bitops.h>
 #include <linux/bug.h>
@@ -23,9 +35,10 @@
 
 const unsigned short pheap_class_sizes[PHEAP_NR_CLASSES] = {
 	8, 16, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048,
+	3072, 4096,
 };
 
-static_assert(PHEAP_MAX_SMALL == 2048);
+static_assert(PHEAP_MAX_SMALL == 4096);
 static_assert(ARCH_KMALLOC_MINALIGN <= 8);
 
 /**
@@ -44,7 +57,7 @@ unsigned int pheap_size_to_class(size_t size)
 		return 0;		/* 8 */
 	if (k <= 5)
 		return k - 3;		/* 16, 32 */
-	pow2 = 2 * k - 8;		/* 2^k: 64 is class 4, 2048 class 14 */
+	pow2 = 2 * k - 8;		/* 2^k: 64 is class 4, 4096 class 16 */
 	return size <= (3U << (k - 2)) ? pow2 - 1 : pow2;
 }
 
@@ -95,20 +108,23 @@ unsigned int pheap_group(const struct pheap_class_info *ci, unsigned int inuse)
 }
 
 /**
- * pheap_class_info_init() - derive a class's geometry for a superblock size
+ * pheap_class_info_init() - derive a class's geometry
  * @ci: filled in
  * @size: block size
- * @sb_bytes: superblock size S
+ * @min_order: the smallest superblock order (the instance's sb_order)
  *
  * Context: any.
  */
 void pheap_class_info_init(struct pheap_class_info *ci, unsigned int size,
-			   unsigned int sb_bytes)
+			   unsigned int min_order)
 {
 	unsigned int g, partial = PHEAP_FULL - 1;
 
 	ci->size = size;
-	ci->nblocks = sb_bytes / size;
+	ci->order = max_t(unsigned int, min_order,
+			  get_order(PHEAP_MIN_BLOCKS * size));
+	ci->sb_bytes = PAGE_SIZE << ci->order;
+	ci->nblocks = ci->sb_bytes / size;
 	ci->recip = reciprocal_value(size);
 	ci->group_min[0] = 0;
 	/* group g (1..partial) starts at (g - 1)/partial of the blocks, >= 1 */

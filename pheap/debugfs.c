@@ -84,12 +84,12 @@ int pheap_classes_show(struct seq_file *m, void *v)
 	struct pheap_class_stats cs;
 	unsigned int c;
 
-	seq_puts(m, "# size blocks_inuse blocks_held blocks_per_sb sb_cpu sb_global frag_bytes allocs frees remote_frees\n");
+	seq_puts(m, "# size blocks_inuse blocks_held blocks_per_sb sb_bytes sb_cpu sb_global frag_bytes allocs frees remote_frees\n");
 	for (c = 0; c < PHEAP_NR_CLASSES; c++) {
 		pheap_get_class_stats(p, c, &cs);
-		seq_printf(m, "%u %lu %lu %u %lu %lu %lu %lu %lu %lu\n",
+		seq_printf(m, "%u %lu %lu %u %u %lu %lu %lu %lu %lu %lu\n",
 			   cs.size, cs.blocks_inuse, cs.blocks_held,
-			   cs.blocks_per_sb, cs.sb_cpu, cs.sb_global,
+			   cs.blocks_per_sb, cs.sb_bytes, cs.sb_cpu, cs.sb_global,
 			   cs.frag_bytes, cs.allocs, cs.frees,
 			   cs.remote_frees);
 	}

@@ -2,91 +2,105 @@
 /*
  * pheap global heap: superblocks no CPU heap holds.
  *
- * One struct pheap_heap (p->global) with a raw spinlock per class
- * (p->gcls[c].lock) that protects the class's lists and the block state of
- * every superblock in them. CPU heaps put superblocks here when the
- * threshold is crossed or their CPU goes offline, and take them back when
- * they run dry, fullest first. Empty superblocks beyond the reserve
- * (global_reserve per class) go back to the page allocator at once; the
- * shrinker frees the reserve too under memory pressure.
+ * struct pheap_global: per class, a raw spinlock that protects the class's
+ * fullness groups and the block state of every superblock in them. CPU
+ * heaps put superblocks here when their threshold is crossed or their CPU
+ * goes offline, and take them back when they run dry, fullest first (so a
+ * CPU fills what is already half used before it touches an empty
+ * superblock, and empties drain towards the page allocator). Empty
+ * superblocks beyond the reserve (cfg.global_reserve per class) go back
+ * to the page allocator; the shrinker takes the reserve too under memory
+ * pressure.
  *
- * Frees of blocks in global superblocks arrive lock free on
- * p->gcls[c].remote and are collected whenever the class lock is taken.
+ * Frees of blocks in global superblocks arrive lock free on the class's
+ * remote list (remote.c). They are collected a batch at a time whenever
+ * the class lock is taken, and by the global work item, armed by the
+ * first push to an empty list, so that a class no CPU takes from still
+ * gets its empty superblocks back to the page allocator.
  *
- * Pages are released after the lock is dropped (__free_pages() and kfree()
- * under a raw spinlock would nest a sleeping lock on PREEMPT_RT).
+ * Pages are never released under the class lock: superblocks to release
+ * go on the caller's list, which the caller releases once it holds no
+ * pheap lock (the page allocator takes sleeping locks on PREEMPT_RT).
  *
- * Context: every function here may run with interrupts off; the locks are
- * taken with irqsave.
+ * Context: every function here but the work and pheap_global_release_all()
+ * may run with interrupts off; the class locks are taken with irqsave.
  */
 #include <linux/list.h>
 #include <linux/llist.h>
+#include <linux/sched.h>
 #include <linux/spinlock.h>
+#include <linux/workqueue.h>
 
 #include "internal.h"
 
-static void pheap_global_list(struct pheap *p, struct pheap_sb *sb)
+/* Put @sb on its fullness group. Class lock held. */
+static void pheap_global_list(struct pheap *p, struct pheap_global_class *gc,
+			      struct pheap_sb *sb)
 {
-	struct pheap_global_class *gc = &p->gcls[sb->cls];
-
-	pheap_heap_list(p, &p->global, sb);
+	sb->group = pheap_group(&p->ci[sb->cls], sb->inuse);
+	list_add(&sb->node, &gc->groups[sb->group]);
 	if (sb->group == 0)
 		gc->nr_empty++;
 }
 
-static void pheap_global_unlist(struct pheap *p, struct pheap_sb *sb)
+static void pheap_global_unlist(struct pheap_global_class *gc,
+				struct pheap_sb *sb)
 {
-	struct pheap_global_class *gc = &p->gcls[sb->cls];
-
 	if (sb->group == 0)
 		gc->nr_empty--;
 	list_del_init(&sb->node);
 }
 
-/* Take empty superblocks beyond @keep off class @cls, onto @out. */
-static void pheap_global_trim(struct pheap *p, unsigned int cls,
+/* Take empty superblocks beyond @keep off the class, onto @out. */
+static void pheap_global_trim(struct pheap_global_class *gc,
 			      unsigned long keep, struct list_head *out)
 {
-	struct pheap_heap_class *hc = &p->global.cls[cls];
 	struct pheap_sb *sb;
 
-	while (p->gcls[cls].nr_empty > keep) {
-		sb = list_first_entry(&hc->groups[0], struct pheap_sb, node);
-		pheap_global_unlist(p, sb);
-		hc->nr_sb--;
+	while (gc->nr_empty > keep) {
+		sb = list_first_entry(&gc->groups[0], struct pheap_sb, node);
+		pheap_global_unlist(gc, sb);
+		gc->nr_sb--;
 		list_add(&sb->node, out);
 	}
 }
 
-static void pheap_release_list(struct pheap *p, struct list_head *list)
+/* Free one remotely freed block into a global superblock. */
+static void pheap_global_take_block(struct pheap *p,
+				    struct pheap_global_class *gc,
+				    struct pheap_sb *sb, void *obj)
 {
-	struct pheap_sb *sb, *tmp;
-
-	list_for_each_entry_safe(sb, tmp, list, node) {
-		list_del(&sb->node);
-		pheap_sb_release(p, sb);
-	}
-}
-
-/* Free one block into a global superblock. Class lock held. */
-static void pheap_global_take_remote(struct pheap *p, struct pheap_heap *g,
-				     struct pheap_sb *sb, void *obj)
-{
-	struct pheap_heap_class *hc = &g->cls[sb->cls];
-
-	pheap_global_unlist(p, sb);
+	pheap_global_unlist(gc, sb);
 	*(void **)obj = sb->free;
 	sb->free = obj;
 	sb->inuse--;
-	hc->inuse--;
-	pheap_global_list(p, sb);
+	gc->inuse--;
+	pheap_global_list(p, gc, sb);
 }
 
-/* Collect the class's remote frees. Class lock held. */
-static void pheap_global_drain_locked(struct pheap *p, unsigned int cls)
+/*
+ * Collect at most one batch of the class's remote frees. Class lock held.
+ * Return: true when more wait.
+ */
+static bool pheap_global_collect(struct pheap *p, unsigned int cls)
 {
-	pheap_collect(p, &p->gcls[cls].remote, &p->global,
-		      pheap_global_take_remote);
+	struct pheap_global_class *gc = &p->global.cls[cls];
+	struct llist_node *node;
+	struct pheap_sb *sb;
+	unsigned long tag;
+	unsigned int n;
+
+	for (n = 0; n < PHEAP_COLLECT_BATCH; n++) {
+		node = pheap_remote_pop(&gc->remote, &gc->pending);
+		if (!node)
+			return false;
+		sb = pheap_sb_lookup(node, &tag);
+		if (!READ_ONCE(sb->owner))
+			pheap_global_take_block(p, gc, sb, node);
+		else
+			pheap_remote_push(p, sb, node);
+	}
+	return gc->pending || !llist_empty(&gc->remote);
 }
 
 /**
@@ -103,21 +117,20 @@ static void pheap_global_drain_locked(struct pheap *p, unsigned int cls)
 struct pheap_sb *pheap_global_take(struct pheap *p, unsigned int cls,
 				   struct pheap_heap *to)
 {
-	struct pheap_global_class *gc = &p->gcls[cls];
-	struct pheap_heap_class *hc = &p->global.cls[cls];
+	struct pheap_global_class *gc = &p->global.cls[cls];
 	struct pheap_sb *sb = NULL;
 	unsigned long flags;
 	int g;
 
 	raw_spin_lock_irqsave(&gc->lock, flags);
-	pheap_global_drain_locked(p, cls);
+	pheap_global_collect(p, cls);
 	for (g = PHEAP_FULL - 1; g >= 0 && !sb; g--)
-		sb = list_first_entry_or_null(&hc->groups[g], struct pheap_sb,
+		sb = list_first_entry_or_null(&gc->groups[g], struct pheap_sb,
 					      node);
 	if (sb) {
-		pheap_global_unlist(p, sb);
-		hc->nr_sb--;
-		hc->inuse -= sb->inuse;
+		pheap_global_unlist(gc, sb);
+		gc->nr_sb--;
+		gc->inuse -= sb->inuse;
 		pheap_sb_check(p, sb);
 		WRITE_ONCE(sb->owner, to);
 	}
@@ -129,78 +142,115 @@ struct pheap_sb *pheap_global_take(struct pheap *p, unsigned int cls,
  * pheap_global_put() - the global heap takes a superblock
  * @p: instance
  * @sb: superblock, detached from its CPU heap
- *
- * Keeps at most cfg.global_reserve empty superblocks of the class; the
- * rest go back to the page allocator.
+ * @release: empty superblocks beyond the class's reserve are moved here;
+ *	     the caller releases them once it holds no pheap lock
  *
  * Context: any; takes the class lock.
  */
-void pheap_global_put(struct pheap *p, struct pheap_sb *sb)
+void pheap_global_put(struct pheap *p, struct pheap_sb *sb,
+		      struct list_head *release)
 {
-	unsigned int cls = sb->cls;
-	struct pheap_global_class *gc = &p->gcls[cls];
-	struct pheap_heap_class *hc = &p->global.cls[cls];
+	struct pheap_global_class *gc = &p->global.cls[sb->cls];
 	unsigned long flags;
-	LIST_HEAD(release);
 
 	raw_spin_lock_irqsave(&gc->lock, flags);
 	pheap_sb_check(p, sb);
-	WRITE_ONCE(sb->owner, &p->global);
-	hc->nr_sb++;
-	hc->inuse += sb->inuse;
-	pheap_global_list(p, sb);
-	pheap_global_drain_locked(p, cls);
-	pheap_global_trim(p, cls, p->cfg.global_reserve, &release);
+	WRITE_ONCE(sb->owner, NULL);
+	gc->nr_sb++;
+	gc->inuse += sb->inuse;
+	pheap_global_list(p, gc, sb);
+	pheap_global_collect(p, sb->cls);
+	pheap_global_trim(gc, p->cfg.global_reserve, release);
 	raw_spin_unlock_irqrestore(&gc->lock, flags);
-	pheap_release_list(p, &release);
 }
 
 /**
- * pheap_global_drain() - collect the frees waiting for a global class
+ * pheap_global_drain() - collect every free waiting for a global class
  * @p: instance
  * @cls: size class
  *
- * Context: any; takes the class lock.
+ * A batch at a time, the lock dropped between batches; empty superblocks
+ * beyond the reserve go back to the page allocator.
+ *
+ * Context: any but hardirq; takes the class lock, holds no pheap lock.
  */
 void pheap_global_drain(struct pheap *p, unsigned int cls)
 {
-	struct pheap_global_class *gc = &p->gcls[cls];
+	struct pheap_global_class *gc = &p->global.cls[cls];
 	unsigned long flags;
 	LIST_HEAD(release);
+	bool more;
 
-	raw_spin_lock_irqsave(&gc->lock, flags);
-	pheap_global_drain_locked(p, cls);
-	pheap_global_trim(p, cls, p->cfg.global_reserve, &release);
-	raw_spin_unlock_irqrestore(&gc->lock, flags);
-	pheap_release_list(p, &release);
+	do {
+		raw_spin_lock_irqsave(&gc->lock, flags);
+		more = pheap_global_collect(p, cls);
+		pheap_global_trim(gc, p->cfg.global_reserve, &release);
+		raw_spin_unlock_irqrestore(&gc->lock, flags);
+		pheap_sb_release_list(p, &release);
+	} while (more);
+}
+
+static void pheap_global_work(struct work_struct *work)
+{
+	struct pheap_global *g = container_of(to_delayed_work(work),
+					      struct pheap_global, work);
+	struct pheap *p = container_of(g, struct pheap, global);
+	unsigned int c;
+
+	for (c = 0; c < PHEAP_NR_CLASSES; c++) {
+		pheap_global_drain(p, c);
+		cond_resched();
+	}
+}
+
+/**
+ * pheap_global_init() - an empty global heap
+ * @p: instance being created
+ *
+ * Context: process context.
+ */
+void pheap_global_init(struct pheap *p)
+{
+	unsigned int c, g;
+
+	for (c = 0; c < PHEAP_NR_CLASSES; c++) {
+		struct pheap_global_class *gc = &p->global.cls[c];
+
+		raw_spin_lock_init(&gc->lock);
+		for (g = 0; g < PHEAP_GROUPS; g++)
+			INIT_LIST_HEAD(&gc->groups[g]);
+		init_llist_head(&gc->remote);
+	}
+	INIT_DELAYED_WORK(&p->global.work, pheap_global_work);
 }
 
 /**
  * pheap_global_shrink() - give empty superblocks back, reserve included
  * @p: instance
- * @nr: at most this many superblocks
+ * @nr_pages: stop once at least this many pages went back
  *
- * Context: any; takes the class locks one at a time.
+ * Context: no pheap lock held; takes the class locks one at a time.
  * Return: pages given back.
  */
-unsigned long pheap_global_shrink(struct pheap *p, unsigned long nr)
+unsigned long pheap_global_shrink(struct pheap *p, unsigned long nr_pages)
 {
-	unsigned long flags, freed = 0, keep;
+	unsigned long flags, freed = 0;
 	unsigned int c;
 	LIST_HEAD(release);
 
-	for (c = 0; c < PHEAP_NR_CLASSES && freed < nr; c++) {
-		struct pheap_global_class *gc = &p->gcls[c];
+	for (c = 0; c < PHEAP_NR_CLASSES && freed < nr_pages; c++) {
+		struct pheap_global_class *gc = &p->global.cls[c];
 
 		raw_spin_lock_irqsave(&gc->lock, flags);
-		pheap_global_drain_locked(p, c);
-		keep = gc->nr_empty > nr - freed ? gc->nr_empty - (nr - freed) : 0;
-		freed += gc->nr_empty - keep;
-		pheap_global_trim(p, c, keep, &release);
+		pheap_global_collect(p, c);
+		while (gc->nr_empty && freed < nr_pages) {
+			pheap_global_trim(gc, gc->nr_empty - 1, &release);
+			freed += 1UL << p->ci[c].order;
+		}
 		raw_spin_unlock_irqrestore(&gc->lock, flags);
 	}
-	pheap_release_list(p, &release);
-	return freed << p->cfg.sb_order;
+	pheap_sb_release_list(p, &release);
+	return freed;
 }
 
 /**
@@ -217,8 +267,9 @@ unsigned long pheap_global_empty_pages(struct pheap *p)
 
 	for (c = 0; c < PHEAP_NR_CLASSES; c++)
 		/* racy: a hint for the shrinker, which locks when it scans */
-		n += data_race(READ_ONCE(p->gcls[c].nr_empty));
-	return n << p->cfg.sb_order;
+		n += data_race(READ_ONCE(p->global.cls[c].nr_empty)) <<
+		     p->ci[c].order;
+	return n;
 }
 
 /**
@@ -235,19 +286,19 @@ unsigned long pheap_global_release_all(struct pheap *p)
 	unsigned int c, g;
 
 	for (c = 0; c < PHEAP_NR_CLASSES; c++) {
-		struct pheap_heap_class *hc = &p->global.cls[c];
+		struct pheap_global_class *gc = &p->global.cls[c];
 
 		pheap_global_drain(p, c);
 		for (g = 0; g < PHEAP_GROUPS; g++) {
-			list_for_each_entry_safe(sb, tmp, &hc->groups[g], node) {
+			list_for_each_entry_safe(sb, tmp, &gc->groups[g], node) {
 				leaked += sb->inuse;
 				list_del(&sb->node);
 				pheap_sb_release(p, sb);
 			}
 		}
-		hc->nr_sb = 0;
-		hc->inuse = 0;
-		p->gcls[c].nr_empty = 0;
+		gc->nr_sb = 0;
+		gc->inuse = 0;
+		gc->nr_empty = 0;
 	}
 	return leaked;
 }

@@ -1,385 +1,501 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pheap CPU heaps: refill, remote frees, threshold return, eviction.
+ * pheap CPU heaps: refill, the free slow path, threshold return,
+ * collecting remote frees, eviction.
  *
  * The fast paths (pop a block from the active superblock, push a block
- * back into a superblock this CPU owns) are inline in core.c. This file
- * holds what they call when that is not enough.
+ * back into it) are inline in internal.h; alloc.c and free.c call in here
+ * when they are not enough.
  *
- * Per-CPU state and interrupts
- * ----------------------------
- * A CPU heap is used only by its CPU, inside local_irq_save(). That one
- * pair makes the heap safe against preemption, migration and interrupt
- * handlers that allocate on the same CPU, with plain loads and stores and
- * no atomic instruction on the fast path. The alternatives weighed:
+ * Per-CPU state and the local lock
+ * --------------------------------
+ * A CPU heap is used only by its CPU under local_lock_irqsave(&h->lock).
+ * On a !PREEMPT_RT kernel that is local_irq_save(): plain loads and
+ * stores, no atomic instruction, and the same code serves process,
+ * softirq and hardirq context. On PREEMPT_RT it is a per-CPU spinlock
+ * with migration disabled, so nothing here runs with interrupts off
+ * there. The alternatives weighed: SLUB's transaction-id cmpxchg covers
+ * one free-list word, not the superblock count, the heap's u and its
+ * counters that pheap updates on every operation; bpf_mem_alloc's irq-off
+ * lists are this choice.
  *
- *  - SLUB's transaction-id cmpxchg (this_cpu_cmpxchg_double) avoids the
- *    irq toggle but must keep the per-CPU free list and the tid in one
- *    16-byte word, retries under contention with interrupts, and still
- *    needs irqs off (or a local lock) for everything beyond the pop:
- *    pheap updates a superblock's count, the heap's u and its counters on
- *    every operation, which one cmpxchg cannot cover.
- *  - bpf_mem_alloc's irq-off lists are this choice: one pushf/cli and one
- *    popf around a few loads and stores.
- *  - SLUB's per-CPU sheaves use a local_trylock and arrays of pointers;
- *    they pay a trylock on each operation and fall back in irq context.
+ * The page allocator is never called under the local lock: refill drops it
+ * around pheap_sb_new() and finds its CPU's heap again after, and
+ * superblocks to give back go on the caller's release list.
  *
- * With irqs off the whole per-CPU update is a short straight line, and
- * the same code serves process, softirq and hardirq context. The cost is
- * interrupt latency for the length of the fast path (tens of
- * instructions); slow paths that can sleep (GFP_KERNEL page allocation)
- * restore interrupts around the page allocator and find their CPU again.
+ * Active and idle superblocks
+ * ---------------------------
+ * Each class has one active superblock: allocations pop from it, frees
+ * into it are the fast path. All other superblocks a CPU heap owns are
+ * idle, in fullness groups. When the active one runs dry (a refill), it
+ * joins the idle ones and the fullest idle superblock with a free block
+ * takes its place; else the global heap's fullest; else a new one.
+ *
+ * Threshold return, with hysteresis (Hoard, kept over idle superblocks)
+ * --------------------------------------------------------------------
+ * The heap keeps, over its idle superblocks (held bytes a', bytes in use
+ * u'):
+ *
+ *	a' - u' <= max(K*S, f * a')
+ *
+ * A free into an idle superblock that breaks it returns idle superblocks,
+ * the one with the most free bytes first, until a' - u' is at most half
+ * that limit. Hence:
+ *
+ *  - an active superblock is never returned, so a heap at the threshold
+ *    no longer returns the superblock its next allocation pops from (the
+ *    first version's ping-pong through the global heap);
+ *  - after a return the heap can absorb half its slack in frees before the
+ *    next one, so alternating frees and allocations at the boundary move
+ *    a superblock at most once;
+ *  - the bound: a CPU heap holds a_i <= max(u_i + K*S, u_i / (1 - f)) +
+ *    sum over classes of one superblock (the actives), and all CPU heaps
+ *    together at most U / (1 - f) + P * (K*S + sum_c S_c). The KUnit
+ *    model test (kunit/threshold_test.c) checks the invariant after every
+ *    operation of a scripted run.
  *
  * Remote frees
  * ------------
- * A block freed on a CPU that does not own its superblock goes onto the
- * owner's remote list with llist_add(): lock free, no global lock. The
- * owner takes the whole list (llist_del_all) when it refills and frees the
- * blocks as its own. The freer reads sb->owner racily; if ownership moved
- * meanwhile, whoever drains the list forwards the block to the new owner.
- * The superblock cannot go away under a freer: a block on a remote list
- * still counts in sb->inuse, and superblocks are freed only at inuse 0.
- *
- * Threshold return (Hoard)
- * ------------------------
- * After each free a CPU heap keeps u >= a - K*S or u >= (1-f)*a; when both
- * break, its emptiest superblocks go to the global heap until one holds.
- * This bounds what the CPU heaps hold to U + P*K*S beyond u/(1-f).
+ * Blocks other CPUs freed wait on h->remote (remote.c). The fast paths
+ * peek at it on every allocation and free and, when anything waits, the
+ * slow path frees one batch (PHEAP_COLLECT_BATCH) per call, as local
+ * frees, threshold included. An owner that neither allocates nor frees is
+ * covered by its work item (pheap_heap_work()), armed by the first push
+ * to its empty list: it collects everything within PHEAP_COLLECT_DELAY.
  */
+#include <linux/cpu.h>
 #include <linux/gfp.h>
-#include <linux/irqflags.h>
 #include <linux/llist.h>
+#include <linux/local_lock.h>
 #include <linux/percpu.h>
+#include <linux/sched.h>
+#include <linux/workqueue.h>
 
 #include "internal.h"
 
-/**
- * pheap_heap_init() - an empty heap
- * @p: instance
- * @h: heap, zeroed
- *
- * Context: any.
- */
-void pheap_heap_init(struct pheap *p, struct pheap_heap *h)
+static void pheap_heap_set_limit(struct pheap *p, struct pheap_heap *h)
 {
-	unsigned int c, g;
-
-	for (c = 0; c < PHEAP_NR_CLASSES; c++)
-		for (g = 0; g < PHEAP_GROUPS; g++)
-			INIT_LIST_HEAD(&h->cls[c].groups[g]);
-	init_llist_head(&h->remote);
-	pheap_heap_set_floor(p, h);
+	h->idle_limit = max(p->k_bytes, h->idle_held * p->cfg.f_pct / 100);
 }
 
-/**
- * pheap_heap_list() - put a superblock in its fullness group
- * @p: instance
- * @h: heap owning @sb
- * @sb: superblock, not listed
- *
- * Context: @h's owner.
- */
-void pheap_heap_list(struct pheap *p, struct pheap_heap *h,
-		     struct pheap_sb *sb)
+static bool pheap_heap_over(const struct pheap_heap *h, unsigned long limit)
 {
-	sb->group = pheap_group(&p->ci[sb->cls], sb->inuse);
+	return h->idle_held - h->idle_used > limit;
+}
+
+/* @sb, owned by @h and neither active nor listed, becomes idle. */
+static void pheap_idle_add(struct pheap *p, struct pheap_heap *h,
+			   struct pheap_sb *sb)
+{
+	const struct pheap_class_info *ci = &p->ci[sb->cls];
+
+	sb->group = pheap_group(ci, sb->inuse);
 	list_add(&sb->node, &h->cls[sb->cls].groups[sb->group]);
+	h->idle_held += ci->sb_bytes;
+	h->idle_used += sb->inuse * ci->size;
+	pheap_heap_set_limit(p, h);
 }
 
-/* A CPU heap takes ownership of @sb (from the global heap or new). */
-static void pheap_cpu_adopt(struct pheap *p, struct pheap_heap *h,
-			    struct pheap_sb *sb)
+/* @sb stops being idle (it becomes active, or leaves the heap). */
+static void pheap_idle_del(struct pheap *p, struct pheap_heap *h,
+			   struct pheap_sb *sb)
 {
+	const struct pheap_class_info *ci = &p->ci[sb->cls];
+
+	list_del_init(&sb->node);
+	h->idle_held -= ci->sb_bytes;
+	h->idle_used -= sb->inuse * ci->size;
+	pheap_heap_set_limit(p, h);
+}
+
+/* @h takes ownership of @sb (from the global heap, or new). */
+static void pheap_heap_own(struct pheap *p, struct pheap_heap *h,
+			   struct pheap_sb *sb)
+{
+	const struct pheap_class_info *ci = &p->ci[sb->cls];
 	struct pheap_heap_class *hc = &h->cls[sb->cls];
 
 	WRITE_ONCE(sb->owner, h);
 	hc->nr_sb++;
 	hc->inuse += sb->inuse;
-	h->u += sb->inuse * pheap_csize(sb->cls);
-	h->a += p->sb_bytes;
-	pheap_heap_set_floor(p, h);
+	h->u += sb->inuse * ci->size;
+	h->a += ci->sb_bytes;
 }
 
-/* A CPU heap gives up @sb, which is neither active nor listed any more. */
-static void pheap_cpu_disown(struct pheap *p, struct pheap_heap *h,
-			     struct pheap_sb *sb)
+/* @h gives @sb, neither active nor listed, to the global heap. */
+static void pheap_heap_give(struct pheap *p, struct pheap_heap *h,
+			    struct pheap_sb *sb, struct list_head *release)
 {
+	const struct pheap_class_info *ci = &p->ci[sb->cls];
 	struct pheap_heap_class *hc = &h->cls[sb->cls];
 
 	hc->nr_sb--;
 	hc->inuse -= sb->inuse;
-	h->u -= sb->inuse * pheap_csize(sb->cls);
-	h->a -= p->sb_bytes;
-	pheap_heap_set_floor(p, h);
+	h->u -= sb->inuse * ci->size;
+	h->a -= ci->sb_bytes;
+	pheap_global_put(p, sb, release);
 }
 
-/* Make @sb the class's active superblock; the old one goes to its group. */
+/* @sb becomes the class's active superblock; the old one turns idle. */
 static void pheap_activate(struct pheap *p, struct pheap_heap *h,
 			   struct pheap_sb *sb)
 {
 	struct pheap_heap_class *hc = &h->cls[sb->cls];
 
 	if (hc->active)
-		pheap_heap_list(p, h, hc->active);
+		pheap_idle_add(p, h, hc->active);
 	hc->active = sb;
 	pheap_sb_check(p, sb);
 }
 
-/* The fullest superblock of a class that has a free block, unlisted. */
-static struct pheap_sb *pheap_take_partial(struct pheap *p,
-					   struct pheap_heap *h,
-					   unsigned int cls)
+/* The idle superblock with the most free bytes, or NULL. */
+static struct pheap_sb *pheap_heap_emptiest(struct pheap *p,
+					    struct pheap_heap *h)
 {
-	struct pheap_heap_class *hc = &h->cls[cls];
+	unsigned long best_free = 0, free;
+	struct pheap_sb *best = NULL, *sb;
+	unsigned int c, g;
+
+	for (c = 0; c < PHEAP_NR_CLASSES; c++) {
+		for (g = 0; g < PHEAP_GROUPS; g++) {
+			sb = list_first_entry_or_null(&h->cls[c].groups[g],
+						      struct pheap_sb, node);
+			if (sb)
+				break;
+		}
+		if (!sb)
+			continue;
+		free = p->ci[c].sb_bytes - sb->inuse * p->ci[c].size;
+		if (free > best_free) {
+			best = sb;
+			best_free = free;
+		}
+	}
+	return best;
+}
+
+/*
+ * Restore the threshold after frees into idle superblocks: return the
+ * emptiest until the slack is at most half the limit (the hysteresis).
+ */
+static void pheap_heap_keep_threshold(struct pheap *p, struct pheap_heap *h,
+				      struct list_head *release)
+{
+	struct pheap_sb *sb;
+
+	if (likely(!pheap_heap_over(h, h->idle_limit)))
+		return;
+	do {
+		sb = pheap_heap_emptiest(p, h);
+		if (WARN_ON_ONCE(!sb))
+			return;
+		pheap_idle_del(p, h, sb);
+		pheap_ev_inc(h, PHEAP_EV_TO_GLOBAL);
+		pheap_heap_give(p, h, sb, release);
+	} while (pheap_heap_over(h, h->idle_limit / 2));
+}
+
+/* Free a block into a superblock @h owns; keeps groups and threshold. */
+static void pheap_heap_free_owned(struct pheap *p, struct pheap_heap *h,
+				  struct pheap_sb *sb, void *obj,
+				  struct list_head *release)
+{
+	const struct pheap_class_info *ci = &p->ci[sb->cls];
+
+	pheap_cpu_push(h, sb, obj);
+	if (sb == h->cls[sb->cls].active)
+		return;
+	h->idle_used -= ci->size;
+	if (sb->inuse < ci->group_min[sb->group]) {
+		list_del(&sb->node);
+		sb->group = pheap_group(ci, sb->inuse);
+		list_add(&sb->node, &h->cls[sb->cls].groups[sb->group]);
+	}
+	pheap_heap_keep_threshold(p, h, release);
+}
+
+/**
+ * pheap_heap_collect() - free one batch of the blocks other CPUs freed
+ *			  to @h
+ * @p: instance
+ * @h: a CPU heap
+ * @release: superblocks to give back to the page allocator go here
+ *
+ * Blocks of superblocks @h still owns are freed into them; the others are
+ * forwarded to their superblock's owner.
+ *
+ * Context: @h's CPU under its local lock, or any CPU while @h's CPU is
+ * offline and CPU hotplug is held off.
+ */
+void pheap_heap_collect(struct pheap *p, struct pheap_heap *h,
+			struct list_head *release)
+{
+	struct llist_node *node;
+	struct pheap_sb *sb;
+	unsigned long tag;
+	unsigned int n;
+
+	for (n = 0; n < PHEAP_COLLECT_BATCH; n++) {
+		node = pheap_remote_pop(&h->remote, &h->pending);
+		if (!node)
+			return;
+		sb = pheap_sb_lookup(node, &tag);
+		if (READ_ONCE(sb->owner) == h) {
+			pheap_ev_inc(h, PHEAP_EV_REMOTE_RECV);
+			pheap_heap_free_owned(p, h, sb, node, release);
+		} else {
+			pheap_remote_push(p, sb, node);
+		}
+	}
+}
+
+/**
+ * pheap_heap_free() - the free slow path
+ * @p: instance
+ * @h: this CPU's heap
+ * @sb: the block's superblock
+ * @obj: the block
+ * @release: superblocks to give back to the page allocator go here
+ *
+ * A block of another heap goes to its owner's remote list; a block of an
+ * idle superblock of @h goes back into it, with the fullness group and
+ * the threshold kept. Then one batch of waiting remote frees is collected.
+ *
+ * Context: @h's CPU under its local lock.
+ */
+void pheap_heap_free(struct pheap *p, struct pheap_heap *h,
+		     struct pheap_sb *sb, void *obj, struct list_head *release)
+{
+	if (READ_ONCE(sb->owner) == h) {
+		pheap_heap_free_owned(p, h, sb, obj, release);
+	} else {
+		h->cls[sb->cls].remote_frees++;
+		pheap_ev_inc(h, PHEAP_EV_REMOTE_SENT);
+		pheap_remote_push(p, sb, obj);
+	}
+	if (pheap_heap_remote_waiting(h))
+		pheap_heap_collect(p, h, release);
+}
+
+/* The fullest idle superblock of a class with a free block, unlisted. */
+static struct pheap_sb *pheap_heap_take_idle(struct pheap *p,
+					     struct pheap_heap *h,
+					     unsigned int cls)
+{
 	struct pheap_sb *sb;
 	int g;
 
 	for (g = PHEAP_FULL - 1; g >= 0; g--) {
-		sb = list_first_entry_or_null(&hc->groups[g], struct pheap_sb,
-					      node);
+		sb = list_first_entry_or_null(&h->cls[cls].groups[g],
+					      struct pheap_sb, node);
 		if (sb) {
-			list_del_init(&sb->node);
+			pheap_idle_del(p, h, sb);
 			return sb;
 		}
 	}
 	return NULL;
 }
 
-/* A new superblock; may re-enable interrupts, so *h may change CPU. */
-static struct pheap_sb *pheap_grow(struct pheap *p, struct pheap_heap **h,
-				   unsigned int cls, gfp_t gfp,
-				   unsigned long *flags)
+/*
+ * A new superblock, the local lock dropped around the page allocator.
+ * On return the lock is held again, perhaps on another CPU: *h is that
+ * CPU's heap.
+ */
+static struct pheap_sb *pheap_heap_grow(struct pheap *p,
+					struct pheap_heap **h,
+					unsigned int cls, gfp_t gfp,
+					unsigned long *flags)
 {
 	struct pheap_sb *sb;
 
-	if (!gfpflags_allow_blocking(gfp))
-		return pheap_sb_new(p, cls, gfp);
-	local_irq_restore(*flags);
+	local_unlock_irqrestore(&p->cpu_heaps->lock, *flags);
 	sb = pheap_sb_new(p, cls, gfp);
-	local_irq_save(*flags);
+	local_lock_irqsave(&p->cpu_heaps->lock, *flags);
 	*h = this_cpu_ptr(p->cpu_heaps);
 	return sb;
 }
 
+/*
+ * Place a new superblock: active, unless another context on this CPU
+ * refilled the class while the lock was dropped; then it is idle.
+ */
+static void pheap_heap_place_new(struct pheap *p, struct pheap_heap *h,
+				 struct pheap_sb *sb, struct list_head *release)
+{
+	struct pheap_sb *active = h->cls[sb->cls].active;
+
+	pheap_heap_own(p, h, sb);
+	if (!active || !active->free) {
+		pheap_activate(p, h, sb);
+		return;
+	}
+	pheap_idle_add(p, h, sb);
+	pheap_heap_keep_threshold(p, h, release);
+}
+
+/* The active superblock of @cls ran dry: find it a successor. */
+static void *pheap_heap_replace_active(struct pheap *p, unsigned int cls,
+				       size_t size, gfp_t gfp,
+				       unsigned long *flags,
+				       struct list_head *release)
+{
+	struct pheap_heap *h = this_cpu_ptr(p->cpu_heaps);
+	struct pheap_sb *sb;
+
+	pheap_ev_inc(h, PHEAP_EV_REFILL);
+	sb = pheap_heap_take_idle(p, h, cls);
+	if (!sb) {
+		sb = pheap_global_take(p, cls, h);
+		if (sb) {
+			pheap_heap_own(p, h, sb);
+			pheap_ev_inc(h, PHEAP_EV_FROM_GLOBAL);
+		}
+	}
+	if (sb) {
+		pheap_activate(p, h, sb);
+		return __pheap_cpu_pop(h, cls, size);
+	}
+	sb = pheap_heap_grow(p, &h, cls, gfp, flags);
+	if (sb)
+		pheap_heap_place_new(p, h, sb, release);
+	return __pheap_cpu_pop(h, cls, size);
+}
+
 /**
- * pheap_alloc_slow() - refill a class whose active superblock ran dry
+ * pheap_heap_refill() - the allocation slow path
  * @p: instance
  * @cls: size class
  * @size: bytes requested (for the statistics)
  * @gfp: allocation flags
- * @flags: the caller's saved irq flags; interrupts are off on entry and on
- *	   return, but are turned on around the page allocator when @gfp
- *	   allows blocking
+ * @flags: the caller's saved flags of the local lock, which is held on
+ *	   entry and on return but dropped around the page allocator
+ * @release: superblocks to give back to the page allocator go here
  *
- * Tries, in order: frees other CPUs sent back, the fullest partial
- * superblock this heap holds, the global heap, a new superblock.
+ * Collects one batch of remote frees first; if the active superblock
+ * still has no block, replaces it (a refill): the fullest idle
+ * superblock, the global heap's fullest, or a new superblock.
  *
- * Context: interrupts disabled by the caller (pheap_alloc_in()).
+ * Context: the local lock held (alloc.c).
  * Return: a block, or NULL.
  */
-void *pheap_alloc_slow(struct pheap *p, unsigned int cls, size_t size,
-		       gfp_t gfp, unsigned long *flags)
+void *pheap_heap_refill(struct pheap *p, unsigned int cls, size_t size,
+			gfp_t gfp, unsigned long *flags,
+			struct list_head *release)
 {
 	struct pheap_heap *h = this_cpu_ptr(p->cpu_heaps);
-	struct pheap_sb *sb;
 	void *obj;
 
-	pheap_ev_inc(h, PHEAP_EV_REFILL);
-	pheap_drain_remote(p, h);
-	obj = pheap_cpu_pop(h, cls, size);
+	if (pheap_heap_remote_waiting(h))
+		pheap_heap_collect(p, h, release);
+	obj = __pheap_cpu_pop(h, cls, size);
 	if (obj)
 		return obj;
-
-	sb = pheap_take_partial(p, h, cls);
-	if (!sb) {
-		sb = pheap_global_take(p, cls, h);
-		if (sb) {
-			pheap_cpu_adopt(p, h, sb);
-			pheap_ev_inc(h, PHEAP_EV_FROM_GLOBAL);
-		}
-	}
-	if (!sb) {
-		sb = pheap_grow(p, &h, cls, gfp, flags);
-		if (!sb)
-			return NULL;
-		pheap_cpu_adopt(p, h, sb);
-	}
-	pheap_activate(p, h, sb);
-	return pheap_cpu_pop(h, cls, size);
-}
-
-/**
- * pheap_free_remote() - send a block to the heap that owns its superblock
- * @p: instance
- * @sb: the block's superblock
- * @obj: the block
- *
- * The push is the last access to @sb: once it is visible the owner may
- * collect the block and free the superblock.
- *
- * Context: any; lock free.
- */
-void pheap_free_remote(struct pheap *p, struct pheap_sb *sb, void *obj)
-{
-	struct pheap_heap *owner = READ_ONCE(sb->owner);
-	struct llist_head *list;
-
-	if (owner == &p->global)
-		list = &p->gcls[sb->cls].remote;
-	else
-		list = &owner->remote;
-	llist_add(obj, list);
-}
-
-/**
- * pheap_collect() - take the blocks waiting on a remote list
- * @p: instance
- * @list: the list
- * @me: the heap that owns @list
- * @take: frees one block into a superblock @me owns
- *
- * The one rule for remote frees: a block whose superblock @me still owns
- * is taken; any other is forwarded to the superblock's owner now.
- *
- * Context: @me's owner (its CPU with interrupts off, or the class lock).
- */
-void pheap_collect(struct pheap *p, struct llist_head *list,
-		   struct pheap_heap *me,
-		   void (*take)(struct pheap *p, struct pheap_heap *me,
-				struct pheap_sb *sb, void *obj))
-{
-	struct llist_node *node = llist_del_all(list);
-	struct llist_node *next;
-	struct pheap_sb *sb;
-	unsigned long tag;
-
-	for (; node; node = next) {
-		next = node->next;
-		sb = pheap_sb_lookup(node, &tag);
-		if (READ_ONCE(sb->owner) == me)
-			take(p, me, sb, node);
-		else
-			pheap_free_remote(p, sb, node);
-	}
-}
-
-static void pheap_cpu_take_remote(struct pheap *p, struct pheap_heap *h,
-				  struct pheap_sb *sb, void *obj)
-{
-	pheap_ev_inc(h, PHEAP_EV_REMOTE_RECV);
-	pheap_cpu_push(p, h, sb, obj);
-}
-
-/**
- * pheap_drain_remote() - collect the blocks other CPUs freed to @h
- * @p: instance
- * @h: a CPU heap
- *
- * Context: @h's CPU with interrupts disabled, or any CPU once @h's CPU is
- * dead.
- */
-void pheap_drain_remote(struct pheap *p, struct pheap_heap *h)
-{
-	pheap_collect(p, &h->remote, h, pheap_cpu_take_remote);
-}
-
-/**
- * pheap_regroup() - move a superblock to the group its use now puts it in
- * @p: instance
- * @h: heap owning @sb
- * @sb: listed superblock
- *
- * Context: @h's owner.
- */
-void pheap_regroup(struct pheap *p, struct pheap_heap *h, struct pheap_sb *sb)
-{
-	list_del_init(&sb->node);
-	pheap_heap_list(p, h, sb);
-}
-
-/* Bytes in use in @sb, the figure "emptiest" compares. */
-static unsigned long pheap_sb_used(const struct pheap_sb *sb)
-{
-	return (unsigned long)sb->inuse * pheap_csize(sb->cls);
+	return pheap_heap_replace_active(p, cls, size, gfp, flags, release);
 }
 
 /*
- * The superblock whose return costs the least u: for each class, the
- * active one and the first of its emptiest non-empty group; the one with
- * the fewest bytes in use wins, listed ones before active ones on a tie.
+ * Collect everything waiting for @h, a batch per lock hold. Return: false
+ * if this does not run on @h's CPU.
  */
-static struct pheap_sb *pheap_emptiest(struct pheap_heap *h)
+static bool pheap_heap_drain_local(struct pheap *p, struct pheap_heap *h)
 {
-	struct pheap_sb *best = NULL, *sb;
+	unsigned long flags;
+	bool more;
+
+	do {
+		LIST_HEAD(release);
+
+		local_lock_irqsave(&p->cpu_heaps->lock, flags);
+		if (this_cpu_ptr(p->cpu_heaps) != h) {
+			local_unlock_irqrestore(&p->cpu_heaps->lock, flags);
+			return false;
+		}
+		pheap_heap_collect(p, h, &release);
+		more = pheap_heap_remote_waiting(h);
+		local_unlock_irqrestore(&p->cpu_heaps->lock, flags);
+		pheap_sb_release_list(p, &release);
+		cond_resched();
+	} while (more);
+	return true;
+}
+
+/**
+ * pheap_heap_drain() - collect everything waiting for the heap of an
+ *			offline CPU
+ * @p: instance
+ * @h: the heap; its CPU is offline and CPU hotplug is held off
+ *
+ * Context: process context.
+ */
+void pheap_heap_drain(struct pheap *p, struct pheap_heap *h)
+{
+	LIST_HEAD(release);
+
+	while (pheap_heap_remote_waiting(h)) {
+		pheap_heap_collect(p, h, &release);
+		pheap_sb_release_list(p, &release);
+		cond_resched();
+	}
+}
+
+/*
+ * The collector of last resort, armed by the first remote free to an
+ * empty list: whatever the owner has not collected itself within
+ * PHEAP_COLLECT_DELAY. Runs on the owner's CPU; if that CPU is offline,
+ * forwards the blocks to the superblocks' new owners.
+ */
+static void pheap_heap_work(struct work_struct *work)
+{
+	struct pheap_heap *h = container_of(to_delayed_work(work),
+					    struct pheap_heap, work);
+	struct pheap *p = h->pheap;
+
+	cpus_read_lock();
+	if (!cpu_online(h->cpu))
+		pheap_heap_drain(p, h);
+	else if (!pheap_heap_drain_local(p, h))
+		queue_delayed_work_on(h->cpu, system_wq, &h->work, 0);
+	cpus_read_unlock();
+}
+
+/**
+ * pheap_heap_init() - an empty CPU heap
+ * @p: instance
+ * @h: heap, zeroed
+ * @cpu: its CPU
+ *
+ * Context: process context.
+ */
+void pheap_heap_init(struct pheap *p, struct pheap_heap *h, unsigned int cpu)
+{
 	unsigned int c, g;
 
-	for (c = 0; c < PHEAP_NR_CLASSES; c++) {
-		struct pheap_heap_class *hc = &h->cls[c];
-
-		for (g = 0; g < PHEAP_GROUPS; g++) {
-			sb = list_first_entry_or_null(&hc->groups[g],
-						      struct pheap_sb, node);
-			if (sb)
-				break;
-		}
-		if (sb && (!best || pheap_sb_used(sb) < pheap_sb_used(best)))
-			best = sb;
-		sb = hc->active;
-		if (sb && (!best || pheap_sb_used(sb) < pheap_sb_used(best)))
-			best = sb;
-	}
-	return best;
-}
-
-/* Take @sb out of CPU heap @h, listed or active. */
-static void pheap_cpu_detach(struct pheap *p, struct pheap_heap *h,
-			     struct pheap_sb *sb)
-{
-	struct pheap_heap_class *hc = &h->cls[sb->cls];
-
-	if (hc->active == sb)
-		hc->active = NULL;
-	else
-		list_del_init(&sb->node);
-	pheap_cpu_disown(p, h, sb);
+	local_lock_init(&h->lock);
+	for (c = 0; c < PHEAP_NR_CLASSES; c++)
+		for (g = 0; g < PHEAP_GROUPS; g++)
+			INIT_LIST_HEAD(&h->cls[c].groups[g]);
+	init_llist_head(&h->remote);
+	INIT_DELAYED_WORK(&h->work, pheap_heap_work);
+	h->cpu = cpu;
+	h->pheap = p;
+	pheap_heap_set_limit(p, h);
 }
 
 /**
- * pheap_threshold_return() - restore Hoard's invariant on a CPU heap
- * @p: instance
- * @h: a CPU heap with u < u_floor
- *
- * Moves the emptiest superblocks to the global heap until
- * u >= a - K*S or u >= (1-f)*a holds again.
- *
- * Context: @h's CPU with interrupts disabled.
- */
-void pheap_threshold_return(struct pheap *p, struct pheap_heap *h)
-{
-	struct pheap_sb *sb;
-
-	while (h->u < h->u_floor) {
-		sb = pheap_emptiest(h);
-		if (WARN_ON_ONCE(!sb))
-			return;
-		pheap_cpu_detach(p, h, sb);
-		pheap_ev_inc(h, PHEAP_EV_TO_GLOBAL);
-		pheap_global_put(p, sb);
-	}
-}
-
-/**
- * pheap_cpu_heap_evict() - move everything a CPU heap holds to the global
- *			    heap
+ * pheap_heap_evict() - move everything a CPU heap holds to the global heap
  * @p: instance
  * @h: the heap of a dead CPU (hotplug), or of any CPU while @p is destroyed
  *
- * Context: process context, @h's CPU not using it.
+ * Then forwards every block waiting on @h's remote list: @h owns nothing.
+ *
+ * Context: process context, nothing using @h (its CPU is dead, or @p is
+ * being destroyed).
  */
-void pheap_cpu_heap_evict(struct pheap *p, struct pheap_heap *h)
+void pheap_heap_evict(struct pheap *p, struct pheap_heap *h)
 {
 	struct pheap_sb *sb;
 	unsigned int c, g;
+	LIST_HEAD(release);
 
 	for (c = 0; c < PHEAP_NR_CLASSES; c++) {
 		struct pheap_heap_class *hc = &h->cls[c];
@@ -388,16 +504,16 @@ void pheap_cpu_heap_evict(struct pheap *p, struct pheap_heap *h)
 			while ((sb = list_first_entry_or_null(&hc->groups[g],
 							      struct pheap_sb,
 							      node))) {
-				pheap_cpu_detach(p, h, sb);
-				pheap_global_put(p, sb);
+				pheap_idle_del(p, h, sb);
+				pheap_heap_give(p, h, sb, &release);
 			}
 		}
 		sb = hc->active;
 		if (sb) {
-			pheap_cpu_detach(p, h, sb);
-			pheap_global_put(p, sb);
+			hc->active = NULL;
+			pheap_heap_give(p, h, sb, &release);
 		}
 	}
-	/* Nothing is owned by @h now: every waiting block is forwarded. */
-	pheap_drain_remote(p, h);
+	pheap_sb_release_list(p, &release);
+	pheap_heap_drain(p, h);
 }

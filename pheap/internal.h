@@ -1,47 +1,64 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * pheap internals: the data structures all of pheap shares.
+ * pheap internals: the data structures all of pheap shares, the lock
+ * order, and the two inline fast paths.
  *
- * Objects, from the bottom up:
+ * Layers, bottom up; each file calls only the ones below it:
  *
- *   superblock	2^sb_order pages from alloc_pages(), carved into blocks of
- *		one size class. Its descriptor (struct pheap_sb) lives out of
- *		band, so the pages hold blocks only. Every page of a superblock
- *		points to the descriptor (page->private), with a check word in
- *		page->index, so pointer -> superblock is O(1) and a pointer
- *		pheap did not hand out is recognised without touching memory
- *		it does not own.
- *   heap	per class: an active superblock (CPU heaps) and the other
- *		superblocks sorted into fullness groups; per heap: u and a,
- *		the two figures Hoard keeps. A CPU heap and the global heap
- *		share struct pheap_heap; policy differs.
- *   instance	struct pheap: a CPU heap per possible CPU, the global heap,
- *		the class geometry for its superblock size, large allocations.
+ *   class.c	size classes and each class's superblock geometry
+ *   sb.c	a superblock: pages from alloc_pages(), carved into blocks;
+ *		pointer -> superblock in O(1)
+ *   large.c	requests above the largest class: compound pages
+ *   remote.c	a block freed by a CPU that does not own it: routed to its
+ *		owner's lock-free list; the bounded pop collectors use
+ *   global.c	the global heap (struct pheap_global): superblocks no CPU
+ *		heap holds, a lock per class
+ *   heap.c	CPU heaps: refill, the free slow path, Hoard's threshold
+ *		return with hysteresis, collecting remote frees, eviction
+ *   alloc.c	pheap_alloc*(): the allocation path, top to bottom
+ *   free.c	pheap_free*(), pheap_usable_size*(): the free path
+ *   instance.c	instances: create, destroy, flush, CPU hotplug
+ *   stats.c, debugfs.c	read-only views
  *
- * Concurrency (the full argument is at the top of heap.c):
+ * Objects:
  *
- *   A CPU heap is touched only by its own CPU with interrupts disabled
- *   (local_irq_save), so its fields need no lock. The one exception is
- *   cpu heap->remote: any CPU pushes blocks onto it (llist_add, lock free);
- *   only the owner takes them off (llist_del_all).
+ *   superblock	2^order pages, order chosen per class so that it holds at
+ *		least PHEAP_MIN_BLOCKS blocks. Its descriptor (struct
+ *		pheap_sb) lives out of band; every page of it points to the
+ *		descriptor (page->private, with a check word in page->index).
+ *   CPU heap	per class an active superblock, which allocations pop from
+ *		and local frees push to, and the idle superblocks (all the
+ *		others it owns) in fullness groups. Hoard's threshold is kept
+ *		over the idle ones: the active superblocks are never returned.
+ *   global heap per class, superblocks no CPU owns, in fullness groups.
+ *
+ * Concurrency:
+ *
+ *   A CPU heap is used only by its CPU under its local lock (struct
+ *   pheap_heap.lock, local_lock_irqsave(): interrupts off on !PREEMPT_RT,
+ *   a per-CPU lock with migration disabled on PREEMPT_RT). The only
+ *   exception is its remote list, which any CPU pushes to (llist_add()).
  *
  *   A superblock's block state (free, inuse, group, node) belongs to its
- *   owner: the owning CPU with irqs off, or the global heap's class lock.
+ *   owner: the owning CPU under its local lock, or the global class lock.
  *   sb->owner is written by the current owner only (and by the hotplug and
- *   destroy paths, when the owner CPU is dead or nothing runs) and read
- *   racily by remote freers: a stale read sends the block to the previous
- *   owner's remote list, and that owner forwards it. A superblock is freed
- *   only when inuse == 0, and a block waiting on any remote list still
- *   counts in inuse, so a freer that read sb->owner can always finish its
- *   push safely.
+ *   destroy paths, when nothing runs on the owner) and read racily by
+ *   remote freers: a stale read sends the block to the previous owner's
+ *   list, and the previous owner forwards it. A superblock is freed only
+ *   at inuse == 0, and a block waiting on any remote list still counts in
+ *   inuse, so a freer that read sb->owner can always finish its push.
+ *
+ *   The page allocator is never called under a pheap lock: slow paths drop
+ *   the local lock around alloc_pages(), and superblocks to give back are
+ *   collected on a list that is released after every lock is dropped.
  *
  * Lock order (outermost first):
  *
- *   local_irq_save (CPU heap)
- *     global->cls[c].lock		raw spinlock, one per class
- *   p->large_lock			raw spinlock, leaf, large allocations
+ *   pheap_heap.lock			local lock, one per CPU heap
+ *     pheap_global_class.lock		raw spinlock, one per class
+ *   pheap.large_lock			raw spinlock, leaf
  *
- * No path takes two class locks at once.
+ * No path takes two class locks, or two local locks, at once.
  */
 #ifndef _PHEAP_INTERNAL_H
 #define _PHEAP_INTERNAL_H
@@ -49,17 +66,21 @@
 #include <linux/cache.h>
 #include <linux/list.h>
 #include <linux/llist.h>
+#include <linux/local_lock.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
 #include <linux/reciprocal_div.h>
 #include <linux/spinlock.h>
+#include <linux/workqueue.h>
 
 #include "pheap.h"
 #include "compat.h"
 
-/* Size classes (class.c): 8 .. 2048 bytes; larger requests take pages. */
-#define PHEAP_NR_CLASSES	15
-#define PHEAP_MAX_SMALL		2048
+/* Size classes (class.c): 8 .. 4096 bytes; larger requests take pages. */
+#define PHEAP_NR_CLASSES	17
+#define PHEAP_MAX_SMALL		4096
+/* Every superblock holds at least this many blocks. */
+#define PHEAP_MIN_BLOCKS	8
 
 /*
  * Fullness groups: 0 holds empty superblocks, PHEAP_FULL full ones, and
@@ -67,6 +88,15 @@
  */
 #define PHEAP_GROUPS		5
 #define PHEAP_FULL		(PHEAP_GROUPS - 1)
+
+/*
+ * Remote frees are collected PHEAP_COLLECT_BATCH at a time, so that no
+ * path walks an unbounded list under a lock; blocks freed to an owner that
+ * does not collect them itself are collected by its work item at most
+ * PHEAP_COLLECT_DELAY jiffies after the first of them.
+ */
+#define PHEAP_COLLECT_BATCH	64
+#define PHEAP_COLLECT_DELAY	max(1, HZ / 100)
 
 /*
  * page->index of every page pheap owns is page->private ^ PHEAP_PAGE_MAGIC;
@@ -86,18 +116,20 @@ struct pheap_heap;
  * Invariants, checked by pheap_sb_check() under CONFIG_PHEAP_DEBUG:
  *   0 <= inuse <= nblocks
  *   inuse + length(free) == nblocks
- *   group == pheap_group(inuse, nblocks) unless this is a CPU heap's
- *   active superblock (whose group is not kept up to date).
+ *   group == pheap_group(inuse) while listed (idle or global)
  */
 struct pheap_sb {
-	/* Owner only: the owning CPU with irqs off, or the global class lock. */
+	/* Owner only: the owning CPU under its local lock, or the class lock. */
 	void *free;			/* free list, next pointer in block */
 	unsigned int inuse;		/* blocks not on @free */
 	unsigned char group;		/* fullness group it is listed in */
 	unsigned char cls;		/* size class, constant */
 	unsigned short nblocks;		/* constant */
-	struct list_head node;		/* in owner->cls[cls].groups[group] */
-	/* Written by the owner (see the file comment), read racily by all. */
+	struct list_head node;		/* in its owner's groups[group] */
+	/*
+	 * The CPU heap that owns it, NULL while the global heap does. Written
+	 * by the owner (see the file comment), read racily by all.
+	 */
 	struct pheap_heap *owner;
 	/* Constant while the superblock exists. */
 	void *base;
@@ -106,16 +138,14 @@ struct pheap_sb {
 };
 
 /**
- * struct pheap_heap_class - one size class of a heap
- * @active:   CPU heaps: the superblock allocations pop from; not listed in
- *	      @groups. Always NULL in the global heap.
- * @groups:   superblocks by fullness group, fullest last
- * @nr_sb:    superblocks held, @active included
- * @inuse:    blocks in use in those superblocks
- * @allocs, @frees, @remote_frees, @req_bytes: event counters (CPU heaps)
+ * struct pheap_heap_class - one size class of a CPU heap
+ * @active:  the superblock allocations pop from; not listed in @groups
+ * @groups:  idle superblocks by fullness group, fullest last
+ * @nr_sb:   superblocks held, @active included
+ * @inuse:   blocks in use in those superblocks
+ * @allocs, @req_bytes, @frees, @remote_frees: event counters
  *
- * CPU heaps: owner CPU with irqs off. Global heap: the class lock,
- * except @remote, which is lock free.
+ * The owner CPU under the heap's local lock.
  */
 struct pheap_heap_class {
 	struct pheap_sb *active;
@@ -126,49 +156,83 @@ struct pheap_heap_class {
 };
 
 /**
- * struct pheap_heap - a set of superblocks of every class
- * @cls:    per class
- * @u:	    bytes in use in this heap's superblocks (Hoard's u_i)
- * @a:	    bytes held, nr_sb * S (Hoard's a_i)
- * @u_floor: threshold: the heap is too empty when u < u_floor, where
- *	    u_floor = min(a - K*S, (1 - f) * a), recomputed whenever a changes
- * @remote: blocks freed by CPUs other than the owner, waiting for it
- * @ev:	    event counters (enum pheap_event) for this CPU
- *
- * CPU heaps: owner CPU with irqs off, except @remote (any CPU may push).
+ * struct pheap_heap - a CPU heap
+ * @lock:      the local lock: everything but @remote, @work and the
+ *	       constants is the owner CPU's, under it
+ * @cls:       per class
+ * @u:	       bytes in use in this heap's superblocks (Hoard's u_i)
+ * @a:	       bytes they hold (Hoard's a_i)
+ * @idle_used: bytes in use in the idle superblocks (all but the actives)
+ * @idle_held: bytes the idle superblocks hold
+ * @idle_limit: max(K*S, f * @idle_held): Hoard's invariant, kept over the
+ *	       idle superblocks, is idle_held - idle_used <= idle_limit
+ * @pending:   remote frees taken off @remote and not yet freed
+ * @ev:	       event counters (enum pheap_event) of this CPU
+ * @remote:    blocks other CPUs freed to this heap; any CPU pushes
+ *	       (llist_add), the owner takes them (llist_del_all); on its own
+ *	       cache line, away from what the owner writes
+ * @work:      collects @remote when the owner does not (heap.c)
+ * @cpu, @pheap: constant
  */
 struct pheap_heap {
+	local_lock_t lock;
 	struct pheap_heap_class cls[PHEAP_NR_CLASSES];
-	unsigned long u, a, u_floor;
-	struct llist_head remote;
+	unsigned long u, a;
+	unsigned long idle_used, idle_held, idle_limit;
+	struct llist_node *pending;
 	unsigned long ev[PHEAP_EV_NR];
+
+	struct llist_head remote ____cacheline_aligned_in_smp;
+	struct delayed_work work;
+	unsigned int cpu;
+	struct pheap *pheap;
 } ____cacheline_aligned_in_smp;
 
 /**
- * struct pheap_global_class - the global heap's lock and frees for a class
- * @lock:   protects the class's superblocks in the global heap:
- *	    heap.cls[c] and the block state of every superblock in it
- * @remote: frees of blocks in global superblocks, lock free; drained
- *	    under @lock
- * @nr_empty: empty superblocks held (group 0), under @lock
+ * struct pheap_global_class - the global heap's superblocks of one class
+ * @lock:     protects everything below but @remote, and the block state of
+ *	      every superblock listed here
+ * @groups:   superblocks by fullness group
+ * @nr_sb:    superblocks held
+ * @inuse:    blocks in use in them
+ * @nr_empty: of them, empty (group 0)
+ * @pending:  remote frees taken off @remote, not yet freed
+ * @remote:   frees of blocks in these superblocks, lock free
  */
 struct pheap_global_class {
 	raw_spinlock_t lock;
+	struct list_head groups[PHEAP_GROUPS];
+	unsigned long nr_sb, inuse, nr_empty;
+	struct llist_node *pending;
 	struct llist_head remote;
-	unsigned long nr_empty;
 } ____cacheline_aligned_in_smp;
 
 /**
+ * struct pheap_global - the global heap
+ * @cls:  per class
+ * @work: collects remote frees of global superblocks and gives empty ones
+ *	  beyond the reserve back, when no CPU takes the class lock
+ */
+struct pheap_global {
+	struct pheap_global_class cls[PHEAP_NR_CLASSES];
+	struct delayed_work work;
+};
+
+/**
  * struct pheap_class_info - geometry of a class for this instance
- * @size:    block size
- * @nblocks: blocks per superblock
- * @recip:   reciprocal of @size, for pointer -> block index
+ * @size:     block size
+ * @nblocks:  blocks per superblock (at least PHEAP_MIN_BLOCKS)
+ * @order:    a superblock is PAGE_SIZE << @order bytes
+ * @sb_bytes: that size
+ * @recip:    reciprocal of @size, for pointer -> block index
  * @group_min: a superblock in group g has at least group_min[g] blocks in
  *	     use; a free that drops it below moves it down
  */
 struct pheap_class_info {
 	unsigned int size;
 	unsigned int nblocks;
+	unsigned int order;
+	unsigned int sb_bytes;
 	struct reciprocal_value recip;
 	unsigned int group_min[PHEAP_GROUPS];
 };
@@ -176,17 +240,17 @@ struct pheap_class_info {
 /**
  * struct pheap - an instance
  *
- * Everything but @cpu_heaps, @global and the large-allocation fields is
- * constant after pheap_create().
+ * Everything but @cpu_heaps, @global, @dying and the large-allocation and
+ * page-accounting fields is constant after pheap_create().
  */
 struct pheap {
 	struct pheap_config cfg;
-	unsigned int sb_bytes;			/* S */
+	unsigned int sb_bytes;			/* S, the unit of K*S */
 	unsigned long k_bytes;			/* K * S */
 	struct pheap_class_info ci[PHEAP_NR_CLASSES];
 	struct pheap_heap __percpu *cpu_heaps;
-	struct pheap_heap global;		/* cls[c] under gcls[c].lock */
-	struct pheap_global_class gcls[PHEAP_NR_CLASSES];
+	struct pheap_global global;
+	bool dying;				/* destroy: no work queued */
 
 	/* Whole-page allocations, for accounting and for destroy. */
 	raw_spinlock_t large_lock;
@@ -206,56 +270,66 @@ struct pheap {
 extern const unsigned short pheap_class_sizes[PHEAP_NR_CLASSES];
 unsigned int pheap_size_to_class(size_t size);
 void pheap_class_info_init(struct pheap_class_info *ci, unsigned int size,
-			   unsigned int sb_bytes);
+			   unsigned int min_order);
 unsigned int pheap_group(const struct pheap_class_info *ci, unsigned int inuse);
 
 /* sb.c */
 struct pheap_sb *pheap_sb_new(struct pheap *p, unsigned int cls, gfp_t gfp);
 void pheap_sb_release(struct pheap *p, struct pheap_sb *sb);
+void pheap_sb_release_list(struct pheap *p, struct list_head *list);
 bool pheap_sb_block_ok(const struct pheap *p, const struct pheap_sb *sb,
 		       const void *ptr);
+void pheap_note_pages(struct pheap *p, long delta);
+void pheap_tag_pages(struct page *page, unsigned int nr, unsigned long priv);
+
+/* large.c */
 void *pheap_large_alloc(struct pheap *p, size_t size, gfp_t gfp);
 void pheap_large_free(struct pheap *p, unsigned long tag, const void *ptr);
 unsigned int pheap_large_order(unsigned long tag);
 struct pheap *pheap_large_owner(unsigned long tag);
 unsigned long pheap_large_release_all(struct pheap *p);
-void pheap_note_pages(struct pheap *p, long delta);
-void pheap_note_peak_u(struct pheap *p);
 
-/* stats.c */
-void pheap_raise_peak(atomic_long_t *peak, long val);
-
-/* heap.c */
-void pheap_heap_init(struct pheap *p, struct pheap_heap *h);
-void pheap_heap_list(struct pheap *p, struct pheap_heap *h,
-		     struct pheap_sb *sb);
-void *pheap_alloc_slow(struct pheap *p, unsigned int cls, size_t size,
-		       gfp_t gfp, unsigned long *flags);
-void pheap_regroup(struct pheap *p, struct pheap_heap *h, struct pheap_sb *sb);
-void pheap_free_remote(struct pheap *p, struct pheap_sb *sb, void *obj);
-void pheap_collect(struct pheap *p, struct llist_head *list,
-		   struct pheap_heap *me,
-		   void (*take)(struct pheap *p, struct pheap_heap *me,
-				struct pheap_sb *sb, void *obj));
-void pheap_drain_remote(struct pheap *p, struct pheap_heap *h);
-void pheap_threshold_return(struct pheap *p, struct pheap_heap *h);
-void pheap_cpu_heap_evict(struct pheap *p, struct pheap_heap *h);
+/* remote.c */
+void pheap_remote_push(struct pheap *p, struct pheap_sb *sb, void *obj);
+struct llist_node *pheap_remote_pop(struct llist_head *list,
+				    struct llist_node **pending);
 
 /* global.c */
+void pheap_global_init(struct pheap *p);
 struct pheap_sb *pheap_global_take(struct pheap *p, unsigned int cls,
 				   struct pheap_heap *to);
-void pheap_global_put(struct pheap *p, struct pheap_sb *sb);
+void pheap_global_put(struct pheap *p, struct pheap_sb *sb,
+		      struct list_head *release);
 void pheap_global_drain(struct pheap *p, unsigned int cls);
 unsigned long pheap_global_shrink(struct pheap *p, unsigned long nr);
 unsigned long pheap_global_empty_pages(struct pheap *p);
 unsigned long pheap_global_release_all(struct pheap *p);
 
-/* core.c */
+/* heap.c */
+void pheap_heap_init(struct pheap *p, struct pheap_heap *h, unsigned int cpu);
+void *pheap_heap_refill(struct pheap *p, unsigned int cls, size_t size,
+			gfp_t gfp, unsigned long *flags,
+			struct list_head *release);
+void pheap_heap_free(struct pheap *p, struct pheap_heap *h,
+		     struct pheap_sb *sb, void *obj, struct list_head *release);
+void pheap_heap_collect(struct pheap *p, struct pheap_heap *h,
+			struct list_head *release);
+void pheap_heap_drain(struct pheap *p, struct pheap_heap *h);
+void pheap_heap_evict(struct pheap *p, struct pheap_heap *h);
+
+/* free.c */
 void pheap_report_bad_free(struct pheap *p, const void *ptr,
 			   const char *why, unsigned long caller);
+
+/* instance.c */
 int pheap_core_init(void);
 void pheap_core_exit(void);
 void pheap_set_default(struct pheap *p);
+extern struct pheap *pheap_default_instance;
+
+/* stats.c */
+void pheap_raise_peak(atomic_long_t *peak, long val);
+void pheap_note_peak_u(struct pheap *p);
 
 /* debugfs.c */
 struct seq_file;
@@ -306,28 +380,26 @@ static inline void pheap_ev_inc(struct pheap_heap *h, enum pheap_event ev)
 	h->ev[ev]++;
 }
 
-/* Re-derive the threshold after a change of h->a. */
-static inline void pheap_heap_set_floor(struct pheap *p, struct pheap_heap *h)
+/*
+ * Are remote frees waiting for @h? A peek at the list head other CPUs push
+ * to: a push it misses is seen on the next call or by @h's collector.
+ */
+static __always_inline bool pheap_heap_remote_waiting(struct pheap_heap *h)
 {
-	unsigned long by_k = h->a > p->k_bytes ? h->a - p->k_bytes : 0;
-	/* u >= (1 - f) * a  <=>  u >= ceil((100 - f_pct) * a / 100) */
-	unsigned long by_f = DIV_ROUND_UP((100 - p->cfg.f_pct) * h->a, 100);
-
-	h->u_floor = min(by_k, by_f);
+	return h->pending || READ_ONCE(h->remote.first);
 }
 
 /**
- * pheap_cpu_pop() - the allocation fast path: a block from the active
- *		     superblock of a class
+ * __pheap_cpu_pop() - a block from the active superblock of a class
  * @h: this CPU's heap
  * @cls: size class
  * @size: bytes requested, for the fragmentation figure
  *
- * Context: @h's CPU with interrupts disabled.
+ * Context: @h's CPU under its local lock.
  * Return: the block, or NULL when the active superblock has none.
  */
-static __always_inline void *pheap_cpu_pop(struct pheap_heap *h,
-					   unsigned int cls, size_t size)
+static __always_inline void *__pheap_cpu_pop(struct pheap_heap *h,
+					     unsigned int cls, size_t size)
 {
 	struct pheap_heap_class *hc = &h->cls[cls];
 	struct pheap_sb *sb = hc->active;
@@ -348,34 +420,44 @@ static __always_inline void *pheap_cpu_pop(struct pheap_heap *h,
 }
 
 /**
- * pheap_cpu_push() - the free fast path: a block back into a superblock
- *		      this CPU heap owns
- * @p: instance
+ * pheap_cpu_pop() - the allocation fast path
+ * @h: this CPU's heap
+ * @cls: size class
+ * @size: bytes requested, for the fragmentation figure
+ *
+ * Context: @h's CPU under its local lock.
+ * Return: a block from the active superblock, or NULL when it has none or
+ * remote frees wait to be collected first (pheap_heap_refill()).
+ */
+static __always_inline void *pheap_cpu_pop(struct pheap_heap *h,
+					   unsigned int cls, size_t size)
+{
+	if (unlikely(pheap_heap_remote_waiting(h)))
+		return NULL;
+	return __pheap_cpu_pop(h, cls, size);
+}
+
+/**
+ * pheap_cpu_push() - a block back into a superblock this CPU heap owns
  * @h: this CPU's heap, owner of @sb
  * @sb: the block's superblock
  * @obj: the block
  *
- * Keeps the fullness group and Hoard's invariant; both fix-ups are out of
- * line and rare.
+ * Only the block state and the heap's counts: the caller keeps the
+ * fullness group and the threshold when @sb is idle (pheap_heap_free()).
  *
- * Context: @h's CPU with interrupts disabled.
+ * Context: @h's CPU under its local lock.
  */
-static __always_inline void pheap_cpu_push(struct pheap *p,
-					   struct pheap_heap *h,
+static __always_inline void pheap_cpu_push(struct pheap_heap *h,
 					   struct pheap_sb *sb, void *obj)
 {
 	unsigned int cls = sb->cls;
-	struct pheap_heap_class *hc = &h->cls[cls];
 
 	*(void **)obj = sb->free;
 	sb->free = obj;
 	sb->inuse--;
-	hc->inuse--;
+	h->cls[cls].inuse--;
 	h->u -= pheap_csize(cls);
-	if (sb != hc->active && sb->inuse < p->ci[cls].group_min[sb->group])
-		pheap_regroup(p, h, sb);
-	if (unlikely(h->u < h->u_floor))
-		pheap_threshold_return(p, h);
 }
 
 #ifdef CONFIG_PHEAP_DEBUG

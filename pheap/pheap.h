@@ -26,12 +26,15 @@ struct pheap;
  * @name:	   shown in messages; the default instance is "pheap"
  * @f_pct:	   Hoard's emptiness fraction f, in percent (1..99)
  * @k_sb:	   Hoard's K: superblocks of slack a CPU heap may keep
- * @sb_order:	   a superblock is PAGE_SIZE << @sb_order bytes (S)
+ * @sb_order:	   the smallest superblock is PAGE_SIZE << @sb_order bytes
+ *		   (S, the unit of K*S); a class whose blocks do not fit
+ *		   PHEAP_MIN_BLOCKS times in S gets a larger one
  * @global_reserve: empty superblocks per class the global heap keeps
  *		   before it returns pages to the page allocator
  *
- * pheap_default_config() fills in the module's defaults; a CPU heap holds
- * at most its in-use bytes plus about K*S, or u/(1-f), whichever is larger.
+ * pheap_default_config() fills in the module's defaults; the idle
+ * superblocks of a CPU heap hold at most their in-use bytes plus K*S, or
+ * u/(1-f), whichever is larger, besides one active superblock per class.
  */
 struct pheap_config {
 	const char *name;
@@ -62,7 +65,7 @@ size_t pheap_usable_size(const void *ptr);
 enum pheap_event {
 	PHEAP_EV_ALLOC,		/* small blocks handed out */
 	PHEAP_EV_FREE,		/* small blocks freed back into their superblock */
-	PHEAP_EV_REFILL,	/* slow path: the active superblock ran dry */
+	PHEAP_EV_REFILL,	/* the active superblock ran dry: replaced */
 	PHEAP_EV_REMOTE_SENT,	/* frees of blocks another heap owns */
 	PHEAP_EV_REMOTE_RECV,	/* such frees collected by the owner */
 	PHEAP_EV_FROM_GLOBAL,	/* superblocks taken from the global heap */
@@ -92,7 +95,7 @@ extern const char *const pheap_event_names[PHEAP_EV_NR];
  * @ev:		event counters summed over CPUs
  * @f_pct:	parameters in force (see struct pheap_config)
  * @k_sb:	K
- * @sb_bytes:	S, bytes
+ * @sb_bytes:	S, bytes (the smallest superblock)
  * @nr_classes:	number of size classes
  */
 struct pheap_stats {
@@ -109,6 +112,7 @@ struct pheap_stats {
  * @blocks_inuse:  blocks handed out (including frees not yet collected)
  * @blocks_held:   blocks in all superblocks of the class
  * @blocks_per_sb: blocks in one superblock
+ * @sb_bytes:	   bytes of one superblock (its pages)
  * @sb_cpu:	   superblocks on CPU heaps
  * @sb_global:	   superblocks in the global heap
  * @req_bytes:	   bytes requested by all allocations counted
@@ -119,7 +123,7 @@ struct pheap_stats {
  * @remote_frees:  frees from a CPU that does not own the block
  */
 struct pheap_class_stats {
-	unsigned int size, blocks_per_sb;
+	unsigned int size, blocks_per_sb, sb_bytes;
 	unsigned long blocks_inuse, blocks_held;
 	unsigned long sb_cpu, sb_global;
 	unsigned long req_bytes, frag_bytes;

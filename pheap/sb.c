@@ -1,26 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pheap superblocks and large allocations: everything that touches the
- * page allocator.
+ * pheap superblocks: pages from the page allocator, carved into blocks.
  *
- * A superblock is 2^sb_order pages from alloc_pages() (not compound), cut
- * into blocks of one class laid out from the page-aligned base, the free
- * list threaded through the blocks (next pointer at offset 0). What does
- * not fit a whole block at the end is slack: at most one block less a byte.
+ * A superblock is 2^order pages from alloc_pages() (not compound), the
+ * order chosen per class (class.c), cut into blocks of one class laid out
+ * from the page-aligned base, the free list threaded through the blocks
+ * (next pointer at offset 0). What does not fit a whole block at the end
+ * is slack.
  *
  * The descriptor (struct pheap_sb) is kmalloc'ed beside the pages rather
- * than put at their start: a 2048-byte class in an 8 KiB superblock would
- * lose a quarter of it to a header.
+ * than put at their start: a 2048-byte class in a 16 KiB superblock would
+ * lose an eighth of it to a header.
  *
  * Pointer -> superblock is O(1): every page of the superblock has
  * page->private = descriptor and page->index = private ^ PHEAP_PAGE_MAGIC
- * (pheap_sb_lookup()). A large allocation tags its first page the same way
- * with the instance and the order. Both are cleared before the pages go
- * back, so a stale pointer does not match.
+ * (pheap_sb_lookup()). Both are cleared before the pages go back, so a
+ * stale pointer does not match.
  *
- * Context: pheap_sb_new() and pheap_large_alloc() allocate with the
- * caller's gfp (callers re-enable interrupts first when it may sleep);
- * releases never sleep and may run with interrupts off.
+ * Context: pheap_sb_new() allocates with the caller's gfp; callers hold no
+ * pheap lock (heap.c drops its local lock first). Releases never sleep
+ * and are called with no pheap lock held either.
  */
 #include <linux/gfp.h>
 #include <linux/mm.h>
@@ -28,8 +27,15 @@
 
 #include "internal.h"
 
-static void pheap_tag_pages(struct page *page, unsigned int nr,
-			    unsigned long priv)
+/**
+ * pheap_tag_pages() - mark pages as pheap's, or clear the mark
+ * @page: first page
+ * @nr: pages
+ * @priv: the tag (descriptor or large-allocation tag), 0 to clear
+ *
+ * Context: any.
+ */
+void pheap_tag_pages(struct page *page, unsigned int nr, unsigned long priv)
 {
 	unsigned int i;
 
@@ -80,7 +86,7 @@ void pheap_note_pages(struct pheap *p, long delta)
 struct pheap_sb *pheap_sb_new(struct pheap *p, unsigned int cls, gfp_t gfp)
 {
 	const struct pheap_class_info *ci = &p->ci[cls];
-	unsigned int order = p->cfg.sb_order;
+	unsigned int order = ci->order;
 	struct pheap_sb *sb;
 	struct page *page;
 	void *base, **link;
@@ -127,7 +133,7 @@ struct pheap_sb *pheap_sb_new(struct pheap *p, unsigned int cls, gfp_t gfp)
  */
 void pheap_sb_release(struct pheap *p, struct pheap_sb *sb)
 {
-	unsigned int order = p->cfg.sb_order;
+	unsigned int order = p->ci[sb->cls].order;
 	struct page *page = virt_to_page(sb->base);
 
 	pheap_tag_pages(page, 1U << order, 0);
@@ -135,6 +141,23 @@ void pheap_sb_release(struct pheap *p, struct pheap_sb *sb)
 	__free_pages(page, order);
 	kfree(sb);
 	pheap_note_pages(p, -(1L << order));
+}
+
+/**
+ * pheap_sb_release_list() - give back every superblock on a list
+ * @p: instance
+ * @list: superblocks linked by their node, no longer in any heap
+ *
+ * Context: no pheap lock held; never sleeps.
+ */
+void pheap_sb_release_list(struct pheap *p, struct list_head *list)
+{
+	struct pheap_sb *sb, *tmp;
+
+	list_for_each_entry_safe(sb, tmp, list, node) {
+		list_del(&sb->node);
+		pheap_sb_release(p, sb);
+	}
 }
 
 /**
@@ -159,132 +182,6 @@ bool pheap_sb_block_ok(const struct pheap *p, const struct pheap_sb *sb,
 	off = ptr - sb->base;
 	idx = reciprocal_divide(off, ci->recip);
 	return idx < ci->nblocks && idx * ci->size == off;
-}
-
-/* Large allocations: page->private = instance | order << 1 | 1. */
-
-static unsigned long pheap_large_tag(struct pheap *p, unsigned int order)
-{
-	return (unsigned long)p | order << 1 | PHEAP_TAG_LARGE;
-}
-
-/**
- * pheap_large_order() - the page order a large-allocation tag records
- * @tag: from pheap_sb_lookup()
- *
- * Context: any.
- * Return: the order.
- */
-unsigned int pheap_large_order(unsigned long tag)
-{
-	return (tag >> 1) & 31;
-}
-
-/**
- * pheap_large_owner() - the instance a large-allocation tag records
- * @tag: from pheap_sb_lookup()
- *
- * Context: any.
- * Return: the instance.
- */
-struct pheap *pheap_large_owner(unsigned long tag)
-{
-	return (struct pheap *)(tag & ~63UL);
-}
-
-/**
- * pheap_large_alloc() - whole pages for a request above the largest class
- * @p: instance
- * @size: bytes, above PHEAP_MAX_SMALL
- * @gfp: allocation flags; __GFP_ZERO and init_on_alloc are honoured by the
- *	 page allocator itself
- *
- * Context: as alloc_pages() with @gfp.
- * Return: the memory, or NULL (also for sizes no order can serve, which
- * warn unless __GFP_NOWARN, as kmalloc does).
- */
-void *pheap_large_alloc(struct pheap *p, size_t size, gfp_t gfp)
-{
-	unsigned long flags;
-	unsigned int order;
-	struct page *page;
-
-	if (unlikely(size > (PAGE_SIZE << PHEAP_MAX_PAGE_ORDER))) {
-		WARN_ONCE(!(gfp & __GFP_NOWARN),
-			  "%s: %zu bytes is more than any allocation can serve\n",
-			  p->cfg.name, size);
-		return NULL;
-	}
-	order = get_order(size);
-	page = alloc_pages(gfp & ~(__GFP_COMP | __GFP_HIGHMEM), order);
-	if (!page)
-		return NULL;
-	pheap_tag_pages(page, 1, pheap_large_tag(p, order));
-
-	raw_spin_lock_irqsave(&p->large_lock, flags);
-	list_add(&page->lru, &p->large_pages);
-	p->large_nr++;
-	p->large_bytes += PAGE_SIZE << order;
-	raw_spin_unlock_irqrestore(&p->large_lock, flags);
-
-	this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_LARGE_ALLOC]);
-	pheap_note_pages(p, 1L << order);
-	return page_address(page);
-}
-
-static void pheap_large_release(struct pheap *p, struct page *page,
-				unsigned int order)
-{
-	pheap_tag_pages(page, 1, 0);
-	__free_pages(page, order);
-	pheap_note_pages(p, -(1L << order));
-}
-
-/**
- * pheap_large_free() - free a large allocation
- * @p: instance
- * @tag: its tag, from pheap_sb_lookup()
- * @ptr: the pointer; must be the start of the allocation
- *
- * Context: any; never sleeps.
- */
-void pheap_large_free(struct pheap *p, unsigned long tag, const void *ptr)
-{
-	unsigned int order = pheap_large_order(tag);
-	struct page *page = virt_to_page(ptr);
-	unsigned long flags;
-
-	raw_spin_lock_irqsave(&p->large_lock, flags);
-	list_del(&page->lru);
-	p->large_nr--;
-	p->large_bytes -= PAGE_SIZE << order;
-	raw_spin_unlock_irqrestore(&p->large_lock, flags);
-
-	this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_LARGE_FREE]);
-	pheap_large_release(p, page, order);
-}
-
-/**
- * pheap_large_release_all() - free every large allocation still held
- * @p: instance being destroyed
- *
- * Context: process context, nothing else using @p.
- * Return: how many there were (leaks).
- */
-unsigned long pheap_large_release_all(struct pheap *p)
-{
-	struct page *page, *tmp;
-	unsigned long n = 0;
-
-	list_for_each_entry_safe(page, tmp, &p->large_pages, lru) {
-		list_del(&page->lru);
-		pheap_large_release(p, page,
-				    pheap_large_order(page_private(page)));
-		n++;
-	}
-	p->large_nr = 0;
-	p->large_bytes = 0;
-	return n;
 }
 
 #ifdef CONFIG_PHEAP_DEBUG

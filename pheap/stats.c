@@ -143,6 +143,7 @@ void pheap_get_class_stats(struct pheap *p, unsigned int idx,
 			   struct pheap_class_stats *cs)
 {
 	const struct pheap_class_info *ci;
+	struct pheap_global_class *gc;
 	struct pheap_heap_class *hc;
 	int cpu;
 
@@ -152,6 +153,7 @@ void pheap_get_class_stats(struct pheap *p, unsigned int idx,
 	ci = &p->ci[idx];
 	cs->size = ci->size;
 	cs->blocks_per_sb = ci->nblocks;
+	cs->sb_bytes = ci->sb_bytes;
 	for_each_possible_cpu(cpu) {
 		hc = &per_cpu_ptr(p->cpu_heaps, cpu)->cls[idx];
 		cs->blocks_inuse += RACY(hc->inuse);
@@ -161,9 +163,9 @@ void pheap_get_class_stats(struct pheap *p, unsigned int idx,
 		cs->remote_frees += RACY(hc->remote_frees);
 		cs->req_bytes += RACY(hc->req_bytes);
 	}
-	hc = &p->global.cls[idx];
-	cs->blocks_inuse += RACY(hc->inuse);
-	cs->sb_global = RACY(hc->nr_sb);
+	gc = &p->global.cls[idx];
+	cs->blocks_inuse += RACY(gc->inuse);
+	cs->sb_global = RACY(gc->nr_sb);
 	cs->blocks_held = (cs->sb_cpu + cs->sb_global) * ci->nblocks;
 	cs->frag_bytes = cs->allocs * ci->size - cs->req_bytes;
 }

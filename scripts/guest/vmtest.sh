@@ -33,8 +33,8 @@ t "stats: u_bytes back to 0" grep -qx 'u_bytes 0' $D/stats
 t "stats: allocations counted" sh -c "! grep -qx 'allocs 0' $D/stats"
 t "stats: no bad frees" grep -qx 'bad_frees 0' $D/stats
 t "stats: A >= U" awk '/^u_bytes/{u=$2} /^a_bytes/{a=$2} END{exit !(a >= u)}' $D/stats
-t "classes: header and $(($(wc -l <$D/classes) - 1)) rows of 10 fields" \
-	awk 'NR==1{ok=($1=="#")} NR>1{if (NF!=10) ok=0} END{exit !(ok && NR==16)}' $D/classes
+t "classes: header and $(($(wc -l <$D/classes) - 1)) rows of 11 fields" \
+	awk 'NR==1{ok=($1=="#")} NR>1{if (NF!=11) ok=0} END{exit !(ok && NR==18)}' $D/classes
 t "cpus: one row per CPU and SLUB-style lines" \
 	awk '/^[0-9]/{r++} /^allocs [0-9]+ C[0-9]+=/{s=1} END{exit !(r >= '"$NCPU"' && s)}' $D/cpus
 

@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pheap allocation path, top to bottom.
+ *
+ * pheap_alloc_in(): refuse what pheap cannot serve (zone modifiers);
+ * above the largest class, a compound page (large.c); otherwise size ->
+ * class (class.c), then under this CPU's local lock pop a block from the
+ * class's active superblock (pheap_cpu_pop(), inline). When it has none,
+ * or remote frees wait to be collected, the slow path (heap.c) collects a
+ * batch and refills; superblocks it gives up go back to the page
+ * allocator after the lock is dropped.
+ *
+ * Semantics follow kmalloc: size 0 gives ZERO_SIZE_PTR, __GFP_ZERO and
+ * init_on_alloc are honoured, blocks are aligned to at least 8 bytes and
+ * power-of-two sizes up to PAGE_SIZE naturally.
+ */
+#include <linux/export.h>
+#include <linux/gfp.h>
+#include <linux/local_lock.h>
+#include <linux/mm.h>
+#include <linux/percpu.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+
+#include "internal.h"
+
+static void *pheap_alloc_refused(struct pheap *p, gfp_t gfp)
+{
+	WARN_ONCE(!(gfp & __GFP_NOWARN),
+		  "%s: zone modifiers (GFP_DMA, GFP_DMA32) are not supported\n",
+		  p->cfg.name);
+	this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_ALLOC_FAIL]);
+	return NULL;
+}
+
+static void *pheap_alloc_large_path(struct pheap *p, size_t size, gfp_t gfp)
+{
+	void *obj = pheap_large_alloc(p, size, gfp);
+
+	if (unlikely(!obj))
+		this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_ALLOC_FAIL]);
+	return obj;
+}
+
+/* Refill under the local lock, then drop it and give back what is freed. */
+static noinline void *pheap_alloc_slow(struct pheap *p, unsigned int cls,
+				       size_t size, gfp_t gfp,
+				       unsigned long flags)
+{
+	LIST_HEAD(release);
+	void *obj;
+
+	obj = pheap_heap_refill(p, cls, size, gfp, &flags, &release);
+	local_unlock_irqrestore(&p->cpu_heaps->lock, flags);
+	pheap_sb_release_list(p, &release);
+	return obj;
+}
+
+/**
+ * pheap_alloc_in() - allocate from an instance
+ * @p: instance
+ * @size: bytes
+ * @gfp: allocation flags, as for kmalloc()
+ *
+ * Context: as kmalloc() with the same @gfp: process context, softirq, or
+ * hardirq with GFP_ATOMIC/GFP_NOWAIT. Not NMI.
+ * Return: the memory; ZERO_SIZE_PTR for @size 0; NULL on failure.
+ */
+void *pheap_alloc_in(struct pheap *p, size_t size, gfp_t gfp)
+{
+	unsigned long flags;
+	unsigned int cls;
+	void *obj;
+
+	might_alloc(gfp);
+	if (unlikely(gfp & (__GFP_DMA | __GFP_DMA32)))
+		return pheap_alloc_refused(p, gfp);
+	if (unlikely(size > PHEAP_MAX_SMALL))
+		return pheap_alloc_large_path(p, size, gfp);
+	if (unlikely(!size))
+		return ZERO_SIZE_PTR;
+	cls = pheap_size_to_class(size);
+
+	local_lock_irqsave(&p->cpu_heaps->lock, flags);
+	obj = pheap_cpu_pop(this_cpu_ptr(p->cpu_heaps), cls, size);
+	if (likely(obj))
+		local_unlock_irqrestore(&p->cpu_heaps->lock, flags);
+	else
+		obj = pheap_alloc_slow(p, cls, size, gfp, flags);
+
+	if (unlikely(!obj)) {
+		this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_ALLOC_FAIL]);
+		return NULL;
+	}
+	if (unlikely(want_init_on_alloc(gfp)))
+		memset(obj, 0, pheap_csize(cls));
+	return obj;
+}
+EXPORT_SYMBOL_GPL(pheap_alloc_in);
+
+/**
+ * pheap_alloc() - allocate memory, like kmalloc()
+ * @size: bytes
+ * @gfp: allocation flags
+ *
+ * See pheap_alloc_in(); this uses the module's default instance.
+ *
+ * Context: as kmalloc() with the same @gfp.
+ * Return: the memory, ZERO_SIZE_PTR for @size 0, or NULL.
+ */
+void *pheap_alloc(size_t size, gfp_t gfp)
+{
+	return pheap_alloc_in(READ_ONCE(pheap_default_instance), size, gfp);
+}
+EXPORT_SYMBOL_GPL(pheap_alloc);

@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pheap free path, top to bottom.
+ *
+ * pheap_free_in(): pointer -> superblock from its struct page (O(1),
+ * without touching the memory), checks, then under this CPU's local lock:
+ * a block of this CPU's active superblock of its class goes straight back
+ * (pheap_cpu_push(), inline); anything else (a block of an idle
+ * superblock, another heap's block, or remote frees waiting to be
+ * collected) takes the slow path in heap.c, and superblocks it gives up
+ * go back to the page allocator after the lock is dropped. Large
+ * allocations go to large.c.
+ *
+ * Bad frees (a pointer pheap did not hand out, an interior pointer, a
+ * pointer of another instance, a block that is the head of its free list)
+ * are reported rate-limited with the caller, counted, and otherwise
+ * ignored: the heap is not touched.
+ */
+#include <linux/export.h>
+#include <linux/local_lock.h>
+#include <linux/mm.h>
+#include <linux/percpu.h>
+#include <linux/ratelimit.h>
+#include <linux/slab.h>
+
+#include "internal.h"
+
+/**
+ * pheap_report_bad_free() - report and count a free pheap refuses
+ * @p: instance the caller freed to
+ * @ptr: the pointer
+ * @why: what is wrong with it
+ * @caller: return address of the caller of the public free function
+ *
+ * Context: any.
+ */
+void pheap_report_bad_free(struct pheap *p, const void *ptr, const char *why,
+			   unsigned long caller)
+{
+	this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_BAD_FREE]);
+	pr_err_ratelimited("%s: bad free of %p from %pS: %s\n", p->cfg.name,
+			   ptr, (void *)caller, why);
+}
+
+/* Free under the local lock, then drop it and give back what is freed. */
+static noinline void pheap_free_slow(struct pheap *p, struct pheap_heap *h,
+				     struct pheap_sb *sb, void *obj,
+				     unsigned long flags)
+{
+	LIST_HEAD(release);
+
+	pheap_heap_free(p, h, sb, obj, &release);
+	local_unlock_irqrestore(&p->cpu_heaps->lock, flags);
+	pheap_sb_release_list(p, &release);
+}
+
+static void pheap_free_small(struct pheap *p, struct pheap_sb *sb, void *obj,
+			     unsigned long caller)
+{
+	unsigned int cls = sb->cls;
+	struct pheap_heap *h;
+	unsigned long flags;
+
+	local_lock_irqsave(&p->cpu_heaps->lock, flags);
+	h = this_cpu_ptr(p->cpu_heaps);
+	if (unlikely(READ_ONCE(sb->owner) == h && sb->free == obj)) {
+		local_unlock_irqrestore(&p->cpu_heaps->lock, flags);
+		pheap_report_bad_free(p, obj, "double free", caller);
+		return;
+	}
+	/* only now is the block known to be the caller's to wipe */
+	if (unlikely(want_init_on_free()))
+		memset(obj, 0, pheap_csize(cls));
+	h->cls[cls].frees++;
+	if (likely(sb == h->cls[cls].active && !pheap_heap_remote_waiting(h))) {
+		pheap_cpu_push(h, sb, obj);
+		local_unlock_irqrestore(&p->cpu_heaps->lock, flags);
+		return;
+	}
+	pheap_free_slow(p, h, sb, obj, flags);
+}
+
+static void pheap_free_caller(struct pheap *p, const void *ptr,
+			      unsigned long caller)
+{
+	struct pheap_sb *sb;
+	unsigned long tag;
+
+	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
+		return;
+	sb = pheap_sb_lookup(ptr, &tag);
+	if (likely(sb)) {
+		if (unlikely(!pheap_sb_block_ok(p, sb, ptr)))
+			pheap_report_bad_free(p, ptr, "not a block of this heap",
+					      caller);
+		else
+			pheap_free_small(p, sb, (void *)ptr, caller);
+		return;
+	}
+	if (tag && pheap_large_owner(tag) == p && PAGE_ALIGNED(ptr))
+		pheap_large_free(p, tag, ptr);
+	else
+		pheap_report_bad_free(p, ptr, "not allocated by pheap", caller);
+}
+
+/**
+ * pheap_free_in() - free memory of an instance
+ * @p: the instance that allocated it
+ * @ptr: from pheap_alloc_in(@p); NULL and ZERO_SIZE_PTR are ignored
+ *
+ * A pointer @p did not hand out is reported, counted and left alone.
+ *
+ * Context: any context pheap_alloc_in() may run in; never sleeps.
+ */
+void pheap_free_in(struct pheap *p, const void *ptr)
+{
+	pheap_free_caller(p, ptr, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(pheap_free_in);
+
+/**
+ * pheap_free() - free memory from pheap_alloc(), like kfree()
+ * @ptr: the memory; NULL and ZERO_SIZE_PTR are ignored
+ *
+ * Context: any context pheap_alloc() may run in; never sleeps or fails.
+ */
+void pheap_free(const void *ptr)
+{
+	pheap_free_caller(READ_ONCE(pheap_default_instance), ptr, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(pheap_free);
+
+/**
+ * pheap_usable_size_in() - bytes usable at a pointer, like ksize()
+ * @p: the instance that allocated it
+ * @ptr: from pheap_alloc_in(@p)
+ *
+ * Context: any.
+ * Return: the block's size, or 0 for NULL, ZERO_SIZE_PTR and pointers @p
+ * did not hand out.
+ */
+size_t pheap_usable_size_in(struct pheap *p, const void *ptr)
+{
+	struct pheap_sb *sb;
+	unsigned long tag;
+
+	if (ZERO_OR_NULL_PTR(ptr))
+		return 0;
+	sb = pheap_sb_lookup(ptr, &tag);
+	if (sb)
+		return pheap_sb_block_ok(p, sb, ptr) ? pheap_csize(sb->cls) : 0;
+	if (tag && pheap_large_owner(tag) == p && PAGE_ALIGNED(ptr))
+		return PAGE_SIZE << pheap_large_order(tag);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(pheap_usable_size_in);
+
+/**
+ * pheap_usable_size() - bytes usable at a pointer, like ksize()
+ * @ptr: from pheap_alloc()
+ *
+ * Context: any.
+ * Return: the usable size, or 0.
+ */
+size_t pheap_usable_size(const void *ptr)
+{
+	return pheap_usable_size_in(READ_ONCE(pheap_default_instance), ptr);
+}
+EXPORT_SYMBOL_GPL(pheap_usable_size);

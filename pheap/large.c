@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pheap large allocations: requests above the largest size class.
+ *
+ * Each is one compound page (__GFP_COMP) of the order that fits, as
+ * kmalloc's large allocations are, so get_page() on any of its pages is
+ * safe and the memory goes back only when the last reference does. The
+ * head page carries the tag page->private = instance | order << 1 | 1,
+ * with the check word in page->index (pheap_sb_lookup()), so free and
+ * pheap_usable_size() need no size from the caller. Outstanding
+ * allocations are listed on the instance (head page->lru) so that
+ * pheap_destroy() can give back what callers leaked.
+ *
+ * Context: pheap_large_alloc() as alloc_pages() with the caller's gfp;
+ * pheap_large_free() never sleeps. p->large_lock only guards the list
+ * and its counts; the page allocator is called outside it.
+ */
+#include <linux/gfp.h>
+#include <linux/mm.h>
+
+#include "internal.h"
+
+static unsigned long pheap_large_tag(struct pheap *p, unsigned int order)
+{
+	return (unsigned long)p | order << 1 | PHEAP_TAG_LARGE;
+}
+
+/**
+ * pheap_large_order() - the page order a large-allocation tag records
+ * @tag: from pheap_sb_lookup()
+ *
+ * Context: any.
+ * Return: the order.
+ */
+unsigned int pheap_large_order(unsigned long tag)
+{
+	return (tag >> 1) & 31;
+}
+
+/**
+ * pheap_large_owner() - the instance a large-allocation tag records
+ * @tag: from pheap_sb_lookup()
+ *
+ * Context: any.
+ * Return: the instance.
+ */
+struct pheap *pheap_large_owner(unsigned long tag)
+{
+	return (struct pheap *)(tag & ~63UL);
+}
+
+/**
+ * pheap_large_alloc() - a compound page for a request above the largest
+ *			 class
+ * @p: instance
+ * @size: bytes, above PHEAP_MAX_SMALL
+ * @gfp: allocation flags; __GFP_ZERO and init_on_alloc are honoured by the
+ *	 page allocator itself
+ *
+ * Context: as alloc_pages() with @gfp.
+ * Return: the memory, or NULL (also for sizes no order can serve, which
+ * warn unless __GFP_NOWARN, as kmalloc does).
+ */
+void *pheap_large_alloc(struct pheap *p, size_t size, gfp_t gfp)
+{
+	unsigned long flags;
+	unsigned int order;
+	struct page *page;
+
+	if (unlikely(size > (PAGE_SIZE << PHEAP_MAX_PAGE_ORDER))) {
+		WARN_ONCE(!(gfp & __GFP_NOWARN),
+			  "%s: %zu bytes is more than any allocation can serve\n",
+			  p->cfg.name, size);
+		return NULL;
+	}
+	order = get_order(size);
+	page = alloc_pages((gfp & ~__GFP_HIGHMEM) | __GFP_COMP, order);
+	if (!page)
+		return NULL;
+	pheap_tag_pages(page, 1, pheap_large_tag(p, order));
+
+	raw_spin_lock_irqsave(&p->large_lock, flags);
+	list_add(&page->lru, &p->large_pages);
+	p->large_nr++;
+	p->large_bytes += PAGE_SIZE << order;
+	raw_spin_unlock_irqrestore(&p->large_lock, flags);
+
+	this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_LARGE_ALLOC]);
+	pheap_note_pages(p, 1L << order);
+	return page_address(page);
+}
+
+static void pheap_large_release(struct pheap *p, struct page *page,
+				unsigned int order)
+{
+	pheap_tag_pages(page, 1, 0);
+	__free_pages(page, order);
+	pheap_note_pages(p, -(1L << order));
+}
+
+/**
+ * pheap_large_free() - free a large allocation
+ * @p: instance
+ * @tag: its tag, from pheap_sb_lookup()
+ * @ptr: the pointer; must be the start of the allocation
+ *
+ * Context: any; never sleeps.
+ */
+void pheap_large_free(struct pheap *p, unsigned long tag, const void *ptr)
+{
+	unsigned int order = pheap_large_order(tag);
+	struct page *page = virt_to_page(ptr);
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&p->large_lock, flags);
+	list_del(&page->lru);
+	p->large_nr--;
+	p->large_bytes -= PAGE_SIZE << order;
+	raw_spin_unlock_irqrestore(&p->large_lock, flags);
+
+	this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_LARGE_FREE]);
+	pheap_large_release(p, page, order);
+}
+
+/**
+ * pheap_large_release_all() - free every large allocation still held
+ * @p: instance being destroyed
+ *
+ * Context: process context, nothing else using @p.
+ * Return: how many there were (leaks).
+ */
+unsigned long pheap_large_release_all(struct pheap *p)
+{
+	struct page *page, *tmp;
+	unsigned long n = 0;
+
+	list_for_each_entry_safe(page, tmp, &p->large_pages, lru) {
+		list_del(&page->lru);
+		pheap_large_release(p, page,
+				    pheap_large_order(page_private(page)));
+		n++;
+	}
+	p->large_nr = 0;
+	p->large_bytes = 0;
+	return n;
+}
