@@ -21,6 +21,11 @@
 #        bench.sh --report [--quick | --out DIR]   table and plots again,
 #                                                  from <out>/bench.csv
 #
+# Scenarios (--scenarios takes any of them; bench/pheap_bench.c's header
+# says what each does): pair, pair-after-bulk (the pair loop on a CPU that
+# has just freed a bulk of 64-byte objects), batch, threadtest, larson,
+# remote-free, prodcons, blowup, active-false, passive-false, mixed.
+#
 # <out> is results/ (results/quick/ with --quick). --quick is the make
 # check stage: fewer operations and repetitions, and only sanity is
 # asserted: every scenario ran, every time is non-zero, pheap's A >= U,
@@ -30,7 +35,7 @@
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-ALL_SCENARIOS="pair batch threadtest larson remote-free prodcons blowup active-false passive-false mixed"
+ALL_SCENARIOS="pair pair-after-bulk batch threadtest larson remote-free prodcons blowup active-false passive-false mixed"
 
 quick=0 smp=${PHEAP_SMP:-4} reps= ops= scenarios=all ioa_list="1 0"
 pheap_args= out= timeout= report_only=0
@@ -105,8 +110,8 @@ parse() {
 
 # table CSV MARKDOWN: the one table, from bench.csv. Time rows carry
 # pheap's memory figures of the same runs; memory rows follow where the
-# workload holds objects at the end; blowup's per-round rows are in the
-# CSV and the plot only.
+# workload holds objects at the end, or has just let a bulk go;
+# blowup's per-round rows are in the CSV and the plot only.
 table() {
 	awk -F, -v md="$2" '
 	function fmt(m, v) {
@@ -118,13 +123,13 @@ table() {
 	function show(s, c, m) {
 		if (c ~ /^round/) return 0
 		if (m == "ns_per_op" || m ~ /over/ || m ~ /lines$/) return 1
-		return m == "held_kb" && (s == "larson" || s == "blowup" || s == "mixed")
+		return m == "held_kb" && s ~ /^(pair-after-bulk|larson|blowup|mixed)$/
 	}
 	function row(a, b, c, d, e, f, g, h, i, j, l) {
 		if (md)
 			printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", a, b, c, d, e, f, g, h, i, j, l
 		else
-			printf "%-13s %-15s %-16s %9s %9s %9s %6s %6s %7s %8s %10s\n", a, b, c, d, e, f, g, h, i, j, l
+			printf "%-15s %-15s %-16s %9s %9s %9s %6s %6s %7s %8s %10s\n", a, b, c, d, e, f, g, h, i, j, l
 	}
 	function ratio(x, y) {
 		return (x != "" && y != "" && y + 0 != 0) ? sprintf("%.2f", x / y) : "-"
