@@ -52,8 +52,11 @@
  *
  * Memory next to time: for pheap, pheap_get_stats() after the run gives
  * A (held_kb), peak A (peak_kb), pages taken and returned, and, where the
- * workload holds objects at the end (larson, blowup, mixed), A/U
- * (pair-after-bulk counts pheap's events over the pairs only). For SLUB
+ * workload holds objects at the end (larson, blowup, mixed), A/U; and how
+ * often it left its fast path: refill_pct, refills per 100 small
+ * allocations, and moves_pct, superblock moves to and from the global
+ * heap per 100 operations (the targets for mixed sizes: at most 5 and 1;
+ * pair-after-bulk counts them over the pairs only). For SLUB
  * the only figure a module can read is the system-wide count of slab pages
  * (NR_SLAB_UNRECLAIMABLE_B, summed with the per-CPU deltas not yet folded
  * in); held_kb is its change over the run, which includes any other slab
@@ -671,6 +674,25 @@ static void bench_ctx_free(struct bench_ctx *c)
 	kfree(c);
 }
 
+/*
+ * How often pheap left its fast path: refills per 100 small allocations
+ * (none for pair size4096: whole pages), and superblock moves to and from
+ * the global heap per 100 operations.
+ */
+static void bench_record_slow_path(struct bench_ctx *c,
+				   const struct pheap_stats *st)
+{
+	unsigned long moves = st->ev[PHEAP_EV_TO_GLOBAL] +
+			      st->ev[PHEAP_EV_FROM_GLOBAL];
+
+	if (st->ev[PHEAP_EV_ALLOC])
+		bench_put(c, c->bc->name, "refill_pct",
+			  bench_ratio(100LL * st->ev[PHEAP_EV_REFILL],
+				      st->ev[PHEAP_EV_ALLOC]));
+	bench_put(c, c->bc->name, "moves_pct", bench_ratio(100LL * moves,
+							   c->nops));
+}
+
 /* pheap's own figures for the run; A < U would be a bug in pheap. */
 static void bench_record_pheap(struct bench_ctx *c)
 {
@@ -687,6 +709,7 @@ static void bench_record_pheap(struct bench_ctx *c)
 	bench_put(c, cn, "refills", st.ev[PHEAP_EV_REFILL] * 1000LL);
 	bench_put(c, cn, "to_global", st.ev[PHEAP_EV_TO_GLOBAL] * 1000LL);
 	bench_put(c, cn, "from_global", st.ev[PHEAP_EV_FROM_GLOBAL] * 1000LL);
+	bench_record_slow_path(c, &st);
 	if (!c->live)
 		return;
 	if (st.u)
