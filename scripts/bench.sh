@@ -111,10 +111,10 @@ parse() {
 
 # table CSV MARKDOWN: the one table, from bench.csv. Time rows carry
 # pheap's memory figures of the same runs; memory rows follow where the
-# workload holds objects at the end, or has just let a bulk go; pheap's
-# slow-path rows (refill_pct, moves_pct) where it has a target or its
-# slow path is what the scenario tests; blowup's per-round rows are in
-# the CSV and the plot only.
+# workload holds objects at the end, has just let a bulk go, or hands
+# objects to other CPUs to free; pheap's slow-path rows (refill_pct,
+# moves_pct) where it has a target or its slow path is what the scenario
+# tests; blowup's per-round rows are in the CSV and the plot only.
 table() {
 	awk -F, -v md="$2" '
 	function fmt(m, v) {
@@ -129,7 +129,7 @@ table() {
 		if (m == "ns_per_op" || m ~ /over/ || m ~ /lines$/) return 1
 		if (m ~ /_pct$/)
 			return s ~ /^(pair-after-bulk|larson|remote-free|prodcons|mixed)$/
-		return m == "held_kb" && s ~ /^(pair-after-bulk|larson|blowup|mixed)$/
+		return m == "held_kb" && s ~ /^(pair-after-bulk|larson|remote-free|prodcons|blowup|mixed)$/
 	}
 	function row(a, b, c, d, e, f, g, h, i, j, l) {
 		if (md)
