@@ -151,7 +151,7 @@ static int stress_thread(void *arg)
 	wait_for_completion(&go);
 	if (!slots) {
 		atomic_long_inc(&errors);
-			return 0;
+		return 0;
 	}
 	for (n = 0; n < ops; n++) {
 		stress_step(&rnd, &slots[prandom_u32_state(&rnd) % SLOTS]);
