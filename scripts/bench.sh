@@ -138,7 +138,7 @@ table() {
 			printf "%-15s %-15s %-16s %9s %9s %9s %6s %6s %7s %8s %10s\n", a, b, c, d, e, f, g, h, i, j, l
 	}
 	function ratio(x, y) {
-		return (x != "" && y != "" && y + 0 != 0) ? sprintf("%.2f", x / y) : "-"
+		return (x != "" && y != "" && y + 0 > 0) ? sprintf("%.2f", x / y) : "-"
 	}
 	NR == 1 { next }
 	{
