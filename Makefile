@@ -39,6 +39,8 @@ kunit:
 
 vmtest:
 	bash scripts/vmtest.sh 6.1
+	bash scripts/vmtest.sh 6.1 --smp 1
+	bash scripts/vmtest.sh 6.1 --smp 8
 	bash scripts/vmtest.sh 6.12
 
 bench:

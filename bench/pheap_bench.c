@@ -20,19 +20,23 @@
  * their pages count from zero, as pheap's private instance does.
  *
  * Scenarios (Hoard's paper and the kernel's slab tests), each with its
- * cases: pair (alloc+free on one CPU, 16..4096 bytes), batch (n = 10, 100,
- * 1000 allocations, then their frees, LIFO or shuffled), threadtest
- * (Hoard: per-CPU rounds of 100 allocations then frees, 1..P CPUs, fixed
- * total work), larson (random sizes 16..512 in a shared slot array: every
- * CPU replaces random slots with xchg() and frees what it took out, so
- * most frees are remote), remote-free (CPUs 1..P-1 allocate, CPU 0 frees,
- * through SPSC rings), prodcons (CPU 0 allocates, CPUs 1..P-1 free),
- * blowup (round-robin: in each round CPU i allocates and frees what CPU
- * i-1 allocated the round before; memory after every round), active-false
- * and passive-false (Hoard: 8-byte objects written 64 times; passive
- * starts with blocks one CPU allocated for all; cache lines that held
- * blocks of more than one CPU are counted from the addresses), mixed
- * (random sizes 8..2047 and geometric lifetimes, per CPU).
+ * cases: pair (alloc+free on one CPU, 16..4096 bytes), pair-after-bulk
+ * (pairs of 16 and 64 bytes on a CPU that has just allocated, then freed,
+ * a bulk of 64-byte objects from the same allocator, in its untimed prep:
+ * 10 objects per pair, at most 1000000; a heap that let a bulk go must
+ * keep its fast path), batch (n = 10, 100, 1000 allocations, then their
+ * frees, LIFO or shuffled), threadtest (Hoard: per-CPU rounds of 100
+ * allocations then frees, 1..P CPUs, fixed total work), larson (random
+ * sizes 16..512 in a shared slot array: every CPU replaces random slots
+ * with xchg() and frees what it took out, so most frees are remote),
+ * remote-free (CPUs 1..P-1 allocate, CPU 0 frees, through SPSC rings),
+ * prodcons (CPU 0 allocates, CPUs 1..P-1 free), blowup (round-robin: in
+ * each round CPU i allocates and frees what CPU i-1 allocated the round
+ * before; memory after every round), active-false and passive-false
+ * (Hoard: 8-byte objects written 64 times; passive starts with blocks one
+ * CPU allocated for all; cache lines that held blocks of more than one CPU
+ * are counted from the addresses), mixed (random sizes 8..2047 and
+ * geometric lifetimes, per CPU).
  *
  * Harness: a case is run reps + 1 times per kind, kinds alternating
  * (pheap, kmalloc, kcache, pheap, ...); the first pass is a warm-up and is
@@ -48,7 +52,11 @@
  *
  * Memory next to time: for pheap, pheap_get_stats() after the run gives
  * A (held_kb), peak A (peak_kb), pages taken and returned, and, where the
- * workload holds objects at the end (larson, blowup, mixed), A/U. For SLUB
+ * workload holds objects at the end (larson, blowup, mixed), A/U; and how
+ * often it left its fast path: refill_pct, refills per 100 small
+ * allocations, and moves_pct, superblock moves to and from the global
+ * heap per 100 operations (the targets for mixed sizes: at most 5 and 1;
+ * pair-after-bulk counts them over the pairs only). For SLUB
  * the only figure a module can read is the system-wide count of slab pages
  * (NR_SLAB_UNRECLAIMABLE_B, summed with the per-CPU deltas not yet folded
  * in); held_kb is its change over the run, which includes any other slab
@@ -123,6 +131,8 @@ MODULE_PARM_DESC(max_cpus, "CPUs taking part (default: all online)");
 #define BENCH_LARSON_MIN	16
 #define BENCH_LARSON_MAX	512
 #define BENCH_MIXED_SLOTS	512	/* mixed: slots per CPU */
+#define BENCH_BULK_MAX		1000000	/* pair-after-bulk: objects in the bulk, */
+#define BENCH_BULK_PER_OP	10ULL	/* or this many per pair if fewer */
 #define BENCH_FS_SIZE		8	/* false sharing: Hoard's object size */
 #define BENCH_FS_WRITES		64	/* writes to each object */
 #define BENCH_REC_MAX		4096	/* addresses recorded per CPU */
@@ -179,7 +189,8 @@ struct bench_worker;
  * @size:	object size, or 0 when sizes vary (kcache is a set then)
  * @rounds:	runs per measurement, sharing one allocator (blowup)
  * @ops:	operations per worker per round
- * @param:	scenario-specific (batch: objects per batch)
+ * @param:	scenario-specific (batch: objects per batch;
+ *		pair-after-bulk: the size of the pairs)
  * @shuffle:	batch: free in a shuffled order instead of LIFO
  * @wbuf:	pointer slots per worker the harness allocates (w->buf)
  * @setup:	before the first round, after the allocator is open
@@ -663,6 +674,25 @@ static void bench_ctx_free(struct bench_ctx *c)
 	kfree(c);
 }
 
+/*
+ * How often pheap left its fast path: refills per 100 small allocations
+ * (none for pair size4096: whole pages), and superblock moves to and from
+ * the global heap per 100 operations.
+ */
+static void bench_record_slow_path(struct bench_ctx *c,
+				   const struct pheap_stats *st)
+{
+	unsigned long moves = st->ev[PHEAP_EV_TO_GLOBAL] +
+			      st->ev[PHEAP_EV_FROM_GLOBAL];
+
+	if (st->ev[PHEAP_EV_ALLOC])
+		bench_put(c, c->bc->name, "refill_pct",
+			  bench_ratio(100LL * st->ev[PHEAP_EV_REFILL],
+				      st->ev[PHEAP_EV_ALLOC]));
+	bench_put(c, c->bc->name, "moves_pct", bench_ratio(100LL * moves,
+							   c->nops));
+}
+
 /* pheap's own figures for the run; A < U would be a bug in pheap. */
 static void bench_record_pheap(struct bench_ctx *c)
 {
@@ -679,6 +709,7 @@ static void bench_record_pheap(struct bench_ctx *c)
 	bench_put(c, cn, "refills", st.ev[PHEAP_EV_REFILL] * 1000LL);
 	bench_put(c, cn, "to_global", st.ev[PHEAP_EV_TO_GLOBAL] * 1000LL);
 	bench_put(c, cn, "from_global", st.ev[PHEAP_EV_FROM_GLOBAL] * 1000LL);
+	bench_record_slow_path(c, &st);
 	if (!c->live)
 		return;
 	if (st.u)
@@ -781,10 +812,9 @@ static void bench_case_run(const struct bench_case *bc)
 
 /* ---- pair, batch, threadtest: one CPU or no sharing ----------------- */
 
-static void pair_body(struct bench_worker *w)
+static void pair_loop(struct bench_worker *w, u32 size)
 {
 	const struct bench_alloc ba = w->ctx->ba;
-	u32 size = w->ctx->bc->size;
 	u64 i, n = w->ctx->bc->ops;
 	void *p;
 
@@ -799,6 +829,11 @@ static void pair_body(struct bench_worker *w)
 		bench_yield(i);
 	}
 	w->ops = i;
+}
+
+static void pair_body(struct bench_worker *w)
+{
+	pair_loop(w, w->ctx->bc->size);
 }
 
 static void scn_pair(void)
@@ -1496,6 +1531,60 @@ static void scn_mixed(void)
 	bench_case_run(&bc);
 }
 
+/* ---- pair-after-bulk: pairs on a heap that has just freed a bulk ---- */
+
+/*
+ * Untimed, on the CPU that then runs the pair loop: allocate the bulk of
+ * BENCH_OBJ-byte objects, then free it in allocation order. pheap's event
+ * counters start again from zero after it, so that refills, superblock
+ * moves and pages describe the timed pairs (peak_kb still has the bulk).
+ */
+static void bulk_prep(struct bench_worker *w)
+{
+	const struct bench_alloc ba = w->ctx->ba;
+	unsigned int i, n = w->ctx->bc->wbuf;
+	void **bulk = w->buf;
+
+	for (i = 0; i < n; i++) {
+		bulk[i] = bench_alloc(&ba, BENCH_OBJ);
+		if (unlikely(!bulk[i])) {
+			w->fails++;
+			break;
+		}
+		bench_touch(bulk[i], BENCH_OBJ);
+		bench_yield(i);
+	}
+	bench_free_slots(w->ctx, bulk, i);
+	if (ba.kind == BENCH_PHEAP)
+		pheap_reset_events(ba.ph);
+}
+
+static void bulk_body(struct bench_worker *w)
+{
+	pair_loop(w, w->ctx->bc->param);
+}
+
+/*
+ * The bulk is 64 bytes and the pairs 16 (another class) or 64 (the class
+ * the bulk emptied): no single size, so kcache is the kmalloc-class set.
+ */
+static void scn_pair_after_bulk(void)
+{
+	static const unsigned int sizes[] = { 16, BENCH_OBJ };
+	struct bench_case bc = {
+		.scn = "pair-after-bulk", .nthreads = 1, .ops = ops,
+		.wbuf = min_t(u64, BENCH_BULK_MAX, BENCH_BULK_PER_OP * ops),
+		.prep = bulk_prep, .body = bulk_body,
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		bc.param = sizes[i];
+		snprintf(bc.name, sizeof(bc.name), "size%u", sizes[i]);
+		bench_case_run(&bc);
+	}
+}
+
 /* ---- the suite ------------------------------------------------------ */
 
 struct bench_scn {
@@ -1506,6 +1595,7 @@ struct bench_scn {
 
 static const struct bench_scn bench_scns[] = {
 	{ "pair", scn_pair, 1 },
+	{ "pair-after-bulk", scn_pair_after_bulk, 1 },
 	{ "batch", scn_batch, 1 },
 	{ "threadtest", scn_threadtest, 1 },
 	{ "larson", scn_larson, 2 },

@@ -21,16 +21,21 @@
 #        bench.sh --report [--quick | --out DIR]   table and plots again,
 #                                                  from <out>/bench.csv
 #
+# Scenarios (--scenarios takes any of them; bench/pheap_bench.c's header
+# says what each does): pair, pair-after-bulk (the pair loop on a CPU that
+# has just freed a bulk of 64-byte objects), batch, threadtest, larson,
+# remote-free, prodcons, blowup, active-false, passive-false, mixed.
+#
 # <out> is results/ (results/quick/ with --quick). --quick is the make
 # check stage: fewer operations and repetitions, and only sanity is
-# asserted: every scenario ran, every time is non-zero, pheap's A >= U,
-# no errors reported by the module, no kernel splat. Nothing asserts on
-# time: under TCG only the ratios mean something. PHEAP_SMP sets the vCPUs
-# (default 4).
+# asserted: every scenario ran, every time is non-zero, pheap's A >= U
+# and refills <= allocations, no errors reported by the module, no kernel
+# splat. Nothing asserts on time: under TCG only the ratios mean
+# something. PHEAP_SMP sets the vCPUs (default 4).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-ALL_SCENARIOS="pair batch threadtest larson remote-free prodcons blowup active-false passive-false mixed"
+ALL_SCENARIOS="pair pair-after-bulk batch threadtest larson remote-free prodcons blowup active-false passive-false mixed"
 
 quick=0 smp=${PHEAP_SMP:-4} reps= ops= scenarios=all ioa_list="1 0"
 pheap_args= out= timeout= report_only=0
@@ -89,6 +94,7 @@ check() {
 		{ for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] } }
 		f["metric"] == "ns_per_op" && f["min"] + 0 <= 0 { print "zero time: " $0; bad = 1 }
 		f["alloc"] == "pheap" && f["metric"] ~ /^a_over_u/ && f["min"] + 0 < 1 { print "pheap A < U: " $0; bad = 1 }
+		f["alloc"] == "pheap" && f["metric"] == "refill_pct" && f["max"] + 0 > 100 { print "more refills than allocations: " $0; bad = 1 }
 		END { exit bad }'; then
 		bad=1
 	fi
@@ -105,29 +111,34 @@ parse() {
 
 # table CSV MARKDOWN: the one table, from bench.csv. Time rows carry
 # pheap's memory figures of the same runs; memory rows follow where the
-# workload holds objects at the end; blowup's per-round rows are in the
-# CSV and the plot only.
+# workload holds objects at the end, has just let a bulk go, or hands
+# objects to other CPUs to free; pheap's slow-path rows (refill_pct,
+# moves_pct) where it has a target or its slow path is what the scenario
+# tests; blowup's per-round rows are in the CSV and the plot only.
 table() {
 	awk -F, -v md="$2" '
 	function fmt(m, v) {
 		if (v == "") return "-"
 		if (m == "ns_per_op") return sprintf("%.1f", v)
 		if (m ~ /over/) return sprintf("%.3f", v)
+		if (m ~ /_pct$/) return sprintf("%.2f", v)
 		return sprintf("%d", v + 0.5 * (v >= 0 ? 1 : -1))
 	}
 	function show(s, c, m) {
 		if (c ~ /^round/) return 0
 		if (m == "ns_per_op" || m ~ /over/ || m ~ /lines$/) return 1
-		return m == "held_kb" && (s == "larson" || s == "blowup" || s == "mixed")
+		if (m ~ /_pct$/)
+			return s ~ /^(pair-after-bulk|larson|remote-free|prodcons|mixed)$/
+		return m == "held_kb" && s ~ /^(pair-after-bulk|larson|remote-free|prodcons|blowup|mixed)$/
 	}
 	function row(a, b, c, d, e, f, g, h, i, j, l) {
 		if (md)
 			printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", a, b, c, d, e, f, g, h, i, j, l
 		else
-			printf "%-13s %-15s %-16s %9s %9s %9s %6s %6s %7s %8s %10s\n", a, b, c, d, e, f, g, h, i, j, l
+			printf "%-15s %-15s %-16s %9s %9s %9s %6s %6s %7s %8s %10s\n", a, b, c, d, e, f, g, h, i, j, l
 	}
 	function ratio(x, y) {
-		return (x != "" && y != "" && y + 0 != 0) ? sprintf("%.2f", x / y) : "-"
+		return (x != "" && y != "" && y + 0 > 0) ? sprintf("%.2f", x / y) : "-"
 	}
 	NR == 1 { next }
 	{
@@ -262,6 +273,8 @@ report() {
 	echo "new slab pages (its caches were partly filled before the run)."
 	echo "spread% = (max - min) / median, worst of the three. peak_kB and"
 	echo "pages_in/out: pheap's peak A and pages taken/returned in the same runs."
+	echo "refill_pct, moves_pct (pheap only): refills per 100 small allocations,"
+	echo "superblock moves to and from the global heap per 100 operations."
 	cat "$o/bench-table.txt"
 	cat "$o/bench-env.txt" 2>/dev/null || true
 	echo

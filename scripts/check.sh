@@ -42,7 +42,12 @@ checkpatch() {
 
 build_61() { bash "$PHEAP_ROOT/scripts/build.sh" 6.1 W=1 C=1; }
 build_612() { bash "$PHEAP_ROOT/scripts/build.sh" 6.12 W=1; }
+# The VM stress on both kernels at PHEAP_SMP vCPUs (default 4), and on
+# 6.1 at 1 and 8: one CPU (no remote frees at all) and more vCPUs than
+# host cores.
 vm_61() { bash "$PHEAP_ROOT/scripts/vmtest.sh" 6.1; }
+vm_61_smp1() { bash "$PHEAP_ROOT/scripts/vmtest.sh" 6.1 --smp 1; }
+vm_61_smp8() { bash "$PHEAP_ROOT/scripts/vmtest.sh" 6.1 --smp 8; }
 vm_612() { bash "$PHEAP_ROOT/scripts/vmtest.sh" 6.12; }
 
 stage setup bash "$PHEAP_ROOT/scripts/setup.sh"
@@ -51,6 +56,8 @@ stage build-6.12 build_612
 stage checkpatch checkpatch
 stage kunit bash "$PHEAP_ROOT/scripts/kunit.sh"
 stage vm-6.1 vm_61
+stage vm-6.1-smp1 vm_61_smp1
+stage vm-6.1-smp8 vm_61_smp8
 stage vm-6.12 vm_612
 stage bench-quick bash "$PHEAP_ROOT/scripts/bench.sh" --quick
 

@@ -2,15 +2,27 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # VM test on a stock Debian kernel: build the modules against its headers,
-# boot it (4 vCPUs, TCG), and run scripts/guest/vmtest.sh inside: load,
-# work on every CPU, read debugfs, unload. Any splat in the console log
-# fails the run (scripts/vm.sh).
+# boot it (TCG; --smp N vCPUs, else PHEAP_SMP, else 4), and run
+# scripts/guest/vmtest.sh inside: load, work on every CPU, read debugfs,
+# unload. Any splat in the console log fails the run (scripts/vm.sh).
 #
-# usage: vmtest.sh SERIES        SERIES is 6.1 or 6.12
+# usage: vmtest.sh SERIES [--smp N]    SERIES is 6.1 or 6.12
+# The console log is out/vmtest-<release>-smp<N>.log.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
+[ $# -ge 1 ] || die "usage: vmtest.sh SERIES [--smp N]"
 series=$1
+shift
+smp=${PHEAP_SMP:-4}
+while [ $# -gt 0 ]; do
+	case $1 in
+	--smp) [ $# -ge 2 ] || die "vmtest: --smp wants a vCPU count"; smp=$2; shift ;;
+	*) die "vmtest: unknown argument $1 (usage: vmtest.sh SERIES [--smp N])" ;;
+	esac
+	shift
+done
+[[ $smp =~ ^[1-9][0-9]*$ ]] || die "vmtest: --smp wants a vCPU count, not '$smp'"
 rel=$(stock_release "$series")
 [ -n "$rel" ] || die "vmtest: no Debian $series kernel: run scripts/setup.sh"
 dir=$(bash "$PHEAP_ROOT/scripts/build.sh" "$series" | tail -n 1)
@@ -18,12 +30,12 @@ mods=()
 for m in "$dir"/*.ko "$dir"/*/*.ko; do
 	[ -e "$m" ] && mods+=(--module "$m")
 done
-log=$PHEAP_OUT/vmtest-$rel.log
-say "vmtest: booting $rel (log $log)"
+log=$PHEAP_OUT/vmtest-$rel-smp$smp.log
+say "vmtest: booting $rel, $smp vCPUs (log $log)"
 rc=0
 bash "$PHEAP_ROOT/scripts/vm.sh" --kernel "$(stock_image "$rel")" \
 	--script "$PHEAP_ROOT/scripts/guest/vmtest.sh" "${mods[@]}" \
-	--log "$log" || rc=$?
-grep -E '^(ok|not ok) |^# [0-9]+ checks' "$log" | tr -d '\r' || true
-[ $rc -eq 0 ] || die "vmtest: $rel failed (exit $rc, log $log)"
-say "vmtest: $rel passed"
+	--smp "$smp" --log "$log" || rc=$?
+grep -E '^(ok|not ok) |^# [0-9]+ checks|^# stress took' "$log" | tr -d '\r' || true
+[ $rc -eq 0 ] || die "vmtest: $rel on $smp vCPUs failed (exit $rc, log $log)"
+say "vmtest: $rel on $smp vCPUs passed"

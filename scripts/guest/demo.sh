@@ -4,8 +4,11 @@
 D=/sys/kernel/debug/pheap
 NCPU=$(nproc)
 
-echo "== insmod pheap.ko (f=25%, K=4, S=8 KiB)"
+echo "== insmod pheap.ko"
 insmod /mod/pheap.ko || exit 1
+# The tunables in force, as pheap reports them: every param_<name> line.
+echo "   in force: $(awk '/^param_/ { sub(/^param_/, "", $1);
+	printf "%s%s=%s", sep, $1, $2; sep = " " }' $D/stats)"
 echo "== ls $D"
 ls $D
 echo "== workload: pheap_stress on each of $NCPU CPUs: 50000 random-size"
@@ -13,6 +16,10 @@ echo "   allocs/frees each, a quarter of the frees done by another CPU,"
 echo "   16 blocks per CPU kept allocated so the tables show something in use"
 insmod /mod/pheap_stress.ko ops=50000 keep=16 || exit 1
 dmesg | grep 'pheap_stress:' | sed 's/^\[[^]]*\] //'
+# How often an allocation left the fast path, from the stats counters.
+awk '$1 == "allocs" { a = $2 } $1 == "refills" { r = $2 }
+	END { if (a > 0) printf "refills: %.1f%% of allocations (%s of %s)\n", 100 * r / a, r, a
+	      else print "refills: no allocations counted" }' $D/stats
 for f in stats classes cpus; do
 	echo "== cat $D/$f"
 	cat $D/$f
