@@ -38,14 +38,14 @@ static int remote_free(void *arg)
 	return bad;
 }
 
-/* A few 16-byte pairs, enough for NR_REMOTE frees to be collected. */
+/* Enough 16-byte pairs for NR_REMOTE frees to be collected. */
 static int remote_pairs(void *arg)
 {
 	struct remote_work *w = arg;
 	unsigned int i;
 	void *q;
 
-	for (i = 0; i < DIV_ROUND_UP(NR_REMOTE, PHEAP_COLLECT_BATCH); i++) {
+	for (i = 0; i < (NR_REMOTE / PHEAP_COLLECT_BATCH + 2) * PHEAP_COLLECT_EVERY; i++) {
 		q = pheap_alloc_in(w->p, 16, GFP_KERNEL);
 		if (!q)
 			return -ENOMEM;

@@ -6,8 +6,8 @@
  * without touching the memory), checks, then under this CPU's local lock:
  * a block of this CPU's active superblock of its class goes straight back
  * (pheap_cpu_push(), inline); anything else (a block of an idle
- * superblock, another heap's block, or remote frees waiting to be
- * collected) takes the slow path in heap.c, and superblocks it gives up
+ * superblock, another heap's block, or the time to look for remote frees
+ * again) takes the slow path in heap.c, and superblocks it gives up
  * go back to the page allocator after the lock is dropped. Large
  * allocations go to large.c.
  *
@@ -72,7 +72,7 @@ static void pheap_free_small(struct pheap *p, struct pheap_sb *sb, void *obj,
 	if (unlikely(want_init_on_free()))
 		memset(obj, 0, pheap_csize(cls));
 	h->cls[cls].frees++;
-	if (likely(sb == h->cls[cls].active && !pheap_heap_remote_waiting(h))) {
+	if (likely(sb == h->cls[cls].active && --h->tick)) {
 		pheap_cpu_push(h, sb, obj);
 		local_unlock_irqrestore(&p->cpu_heaps->lock, flags);
 		return;

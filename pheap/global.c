@@ -5,9 +5,9 @@
  * struct pheap_global: per class, a raw spinlock that protects the class's
  * fullness groups and the block state of every superblock in them. CPU
  * heaps put superblocks here when their threshold is crossed or their CPU
- * goes offline, and take them back when they run dry, fullest first (so a
- * CPU fills what is already half used before it touches an empty
- * superblock, and empties drain towards the page allocator). Empty
+ * goes offline, and take them back when they run dry, partial ones before
+ * empty ones (so a CPU fills what is already in use before it touches an
+ * empty superblock, and empties drain towards the page allocator). Empty
  * superblocks beyond the reserve (cfg.global_reserve per class) go back
  * to the page allocator; the shrinker takes the reserve too under memory
  * pressure.
@@ -109,7 +109,7 @@ static bool pheap_global_collect(struct pheap *p, unsigned int cls)
  * @cls: size class
  * @to: the CPU heap that will own it
  *
- * Fullest first: a superblock with free blocks, else an empty one.
+ * In pheap_refill_groups[] order: partial superblocks before empty ones.
  *
  * Context: any; takes the class lock.
  * Return: the superblock, unlisted, owner set to @to; or NULL.
@@ -120,13 +120,13 @@ struct pheap_sb *pheap_global_take(struct pheap *p, unsigned int cls,
 	struct pheap_global_class *gc = &p->global.cls[cls];
 	struct pheap_sb *sb = NULL;
 	unsigned long flags;
-	int g;
+	unsigned int i;
 
 	raw_spin_lock_irqsave(&gc->lock, flags);
 	pheap_global_collect(p, cls);
-	for (g = PHEAP_FULL - 1; g >= 0 && !sb; g--)
-		sb = list_first_entry_or_null(&gc->groups[g], struct pheap_sb,
-					      node);
+	for (i = 0; i < ARRAY_SIZE(pheap_refill_groups) && !sb; i++)
+		sb = list_first_entry_or_null(&gc->groups[pheap_refill_groups[i]],
+					      struct pheap_sb, node);
 	if (sb) {
 		pheap_global_unlist(gc, sb);
 		gc->nr_sb--;

@@ -28,8 +28,9 @@
  * Each class has one active superblock: allocations pop from it, frees
  * into it are the fast path. All other superblocks a CPU heap owns are
  * idle, in fullness groups. When the active one runs dry (a refill), it
- * joins the idle ones and the fullest idle superblock with a free block
- * takes its place; else the global heap's fullest; else a new one.
+ * joins the idle ones and an idle superblock takes its place, the fullest
+ * with a third of its blocks free first (pheap_refill_groups[]); else one
+ * from the global heap, in the same order; else a new one.
  *
  * Threshold return, with hysteresis (Hoard, kept over idle superblocks)
  * --------------------------------------------------------------------
@@ -56,9 +57,10 @@
  *
  * Remote frees
  * ------------
- * Blocks other CPUs freed wait on h->remote (remote.c). The fast paths
- * peek at it on every allocation and free and, when anything waits, the
- * slow path frees one batch (PHEAP_COLLECT_BATCH) per call, as local
+ * Blocks other CPUs freed wait on h->remote (remote.c). Every
+ * PHEAP_COLLECT_EVERY allocations and frees (a countdown on the fast
+ * paths, not a look at a line other CPUs write) and on every refill, the
+ * slow path frees one batch (PHEAP_COLLECT_BATCH) of them, as local
  * frees, threshold included. An owner that neither allocates nor frees is
  * covered by its work item (pheap_heap_work()), armed by the first push
  * to its empty list: it collects everything within PHEAP_COLLECT_DELAY.
@@ -249,6 +251,25 @@ void pheap_heap_collect(struct pheap *p, struct pheap_heap *h,
 	}
 }
 
+/*
+ * Every PHEAP_COLLECT_EVERY operations (the fast paths count @tick down),
+ * and at once while a batch is pending: collect one batch.
+ */
+static void pheap_heap_tick(struct pheap *p, struct pheap_heap *h,
+			    struct list_head *release)
+{
+	if (h->tick > 1) {
+		h->tick--;
+		return;
+	}
+	h->tick = PHEAP_COLLECT_EVERY;
+	if (!pheap_heap_remote_waiting(h))
+		return;
+	pheap_heap_collect(p, h, release);
+	if (h->pending)
+		h->tick = 1;
+}
+
 /**
  * pheap_heap_free() - the free slow path
  * @p: instance
@@ -273,20 +294,19 @@ void pheap_heap_free(struct pheap *p, struct pheap_heap *h,
 		pheap_ev_inc(h, PHEAP_EV_REMOTE_SENT);
 		pheap_remote_push(p, sb, obj);
 	}
-	if (pheap_heap_remote_waiting(h))
-		pheap_heap_collect(p, h, release);
+	pheap_heap_tick(p, h, release);
 }
 
-/* The fullest idle superblock of a class with a free block, unlisted. */
+/* An idle superblock of a class with a free block, unlisted. */
 static struct pheap_sb *pheap_heap_take_idle(struct pheap *p,
 					     struct pheap_heap *h,
 					     unsigned int cls)
 {
 	struct pheap_sb *sb;
-	int g;
+	unsigned int i;
 
-	for (g = PHEAP_FULL - 1; g >= 0; g--) {
-		sb = list_first_entry_or_null(&h->cls[cls].groups[g],
+	for (i = 0; i < ARRAY_SIZE(pheap_refill_groups); i++) {
+		sb = list_first_entry_or_null(&h->cls[cls].groups[pheap_refill_groups[i]],
 					      struct pheap_sb, node);
 		if (sb) {
 			pheap_idle_del(p, h, sb);
@@ -372,8 +392,8 @@ static void *pheap_heap_replace_active(struct pheap *p, unsigned int cls,
  * @release: superblocks to give back to the page allocator go here
  *
  * Collects one batch of remote frees first; if the active superblock
- * still has no block, replaces it (a refill): the fullest idle
- * superblock, the global heap's fullest, or a new superblock.
+ * still has no block, replaces it (a refill): an idle superblock, one
+ * from the global heap, or a new superblock.
  *
  * Context: the local lock held (alloc.c).
  * Return: a block, or NULL.
@@ -385,8 +405,7 @@ void *pheap_heap_refill(struct pheap *p, unsigned int cls, size_t size,
 	struct pheap_heap *h = this_cpu_ptr(p->cpu_heaps);
 	void *obj;
 
-	if (pheap_heap_remote_waiting(h))
-		pheap_heap_collect(p, h, release);
+	pheap_heap_tick(p, h, release);
 	obj = __pheap_cpu_pop(h, cls, size);
 	if (obj)
 		return obj;
@@ -478,6 +497,7 @@ void pheap_heap_init(struct pheap *p, struct pheap_heap *h, unsigned int cpu)
 	INIT_DELAYED_WORK(&h->work, pheap_heap_work);
 	h->cpu = cpu;
 	h->pheap = p;
+	h->tick = PHEAP_COLLECT_EVERY;
 	pheap_heap_set_limit(p, h);
 }
 

@@ -97,6 +97,12 @@
  */
 #define PHEAP_COLLECT_BATCH	64
 #define PHEAP_COLLECT_DELAY	max(1, HZ / 100)
+/*
+ * A CPU heap looks at its remote list once every PHEAP_COLLECT_EVERY
+ * allocations and frees, not on each: the list head is a line other CPUs
+ * write, and a batch per look amortises the llist_del_all().
+ */
+#define PHEAP_COLLECT_EVERY	64
 
 /*
  * page->index of every page pheap owns is page->private ^ PHEAP_PAGE_MAGIC;
@@ -166,6 +172,7 @@ struct pheap_heap_class {
  * @idle_held: bytes the idle superblocks hold
  * @idle_limit: max(K*S, f * @idle_held): Hoard's invariant, kept over the
  *	       idle superblocks, is idle_held - idle_used <= idle_limit
+ * @tick:      operations left before the heap looks at @remote again
  * @pending:   remote frees taken off @remote and not yet freed
  * @ev:	       event counters (enum pheap_event) of this CPU
  * @remote:    blocks other CPUs freed to this heap; any CPU pushes
@@ -179,6 +186,7 @@ struct pheap_heap {
 	struct pheap_heap_class cls[PHEAP_NR_CLASSES];
 	unsigned long u, a;
 	unsigned long idle_used, idle_held, idle_limit;
+	unsigned int tick;
 	struct llist_node *pending;
 	unsigned long ev[PHEAP_EV_NR];
 
@@ -268,6 +276,7 @@ struct pheap {
 
 /* class.c */
 extern const unsigned short pheap_class_sizes[PHEAP_NR_CLASSES];
+extern const unsigned char pheap_refill_groups[PHEAP_GROUPS - 1];
 unsigned int pheap_size_to_class(size_t size);
 void pheap_class_info_init(struct pheap_class_info *ci, unsigned int size,
 			   unsigned int min_order);
@@ -427,12 +436,12 @@ static __always_inline void *__pheap_cpu_pop(struct pheap_heap *h,
  *
  * Context: @h's CPU under its local lock.
  * Return: a block from the active superblock, or NULL when it has none or
- * remote frees wait to be collected first (pheap_heap_refill()).
+ * it is time to look for remote frees (pheap_heap_refill() does both).
  */
 static __always_inline void *pheap_cpu_pop(struct pheap_heap *h,
 					   unsigned int cls, size_t size)
 {
-	if (unlikely(pheap_heap_remote_waiting(h)))
+	if (unlikely(!--h->tick))
 		return NULL;
 	return __pheap_cpu_pop(h, cls, size);
 }

@@ -17,15 +17,16 @@
  * the superblock's current owner (ownership moved after the freer read
  * it).
  *
- * Prompt collection: CPU heaps check for waiting blocks on every
- * allocation and free (pheap_cpu_pop(), free.c). A push that finds the
+ * Prompt collection: CPU heaps look for waiting blocks every
+ * PHEAP_COLLECT_EVERY allocations and frees, and on every refill
+ * (heap.c). A push that finds the
  * list empty also arms the owner's work item, which collects what the
  * owner has not after PHEAP_COLLECT_DELAY: an idle owner gets its blocks,
  * and so its empty superblocks, back in bounded time. Pushes to a list
  * that already has blocks cost no more than the llist_add(). This is
  * mimalloc's "delayed free" idea at heap rather than page granularity:
  * pheap finds a block's superblock from its struct page in O(1), so one
- * list per heap is enough and the owner checks one word.
+ * list per heap is enough and the owner looks at one word.
  *
  * Context: any but NMI; never sleeps.
  */
