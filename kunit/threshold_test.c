@@ -73,9 +73,10 @@ static const char *bound_broken(struct pheap *p, struct pheap_heap *h)
 
 /*
  * The memory-bound model test: a scripted run on one CPU over two classes
- * (64 and 1024 bytes: 64 and 8 blocks to a superblock) of allocations and
- * frees in a fixed pseudo-random order; after every single operation the
- * bound holds, checked from the heap's lists, not from its counters.
+ * (64 and 1536 bytes: 64 and 10 blocks to a superblock, the latter with
+ * 1 KiB of slack) of allocations and frees in a fixed pseudo-random order;
+ * after every single operation the bound holds, checked from the heap's
+ * lists, not from its counters.
  */
 static void threshold_bound_after_every_op(struct kunit *test)
 {
@@ -93,7 +94,7 @@ static void threshold_bound_after_every_op(struct kunit *test)
 	h = this_cpu_ptr(p->cpu_heaps);
 	/* fill, free a random half, refill some, free everything */
 	for (i = 0; i < MODEL_BLOCKS && !why; i++, op++) {
-		blk[i] = pheap_alloc_in(p, i % 3 ? 64 : 1024, GFP_KERNEL);
+		blk[i] = pheap_alloc_in(p, i % 3 ? 64 : 1536, GFP_KERNEL);
 		why = blk[i] ? bound_broken(p, h) : "allocation failed";
 	}
 	for (i = 0; i < 4 * MODEL_BLOCKS && !why; i++, op++) {
@@ -102,7 +103,7 @@ static void threshold_bound_after_every_op(struct kunit *test)
 			pheap_free_in(p, blk[j]);
 			blk[j] = NULL;
 		} else if (i < 2 * MODEL_BLOCKS) {
-			blk[j] = pheap_alloc_in(p, j % 3 ? 64 : 1024, GFP_KERNEL);
+			blk[j] = pheap_alloc_in(p, j % 3 ? 64 : 1536, GFP_KERNEL);
 			if (!blk[j])
 				why = "allocation failed";
 		}
@@ -118,6 +119,44 @@ static void threshold_bound_after_every_op(struct kunit *test)
 			      op, why, h->u, h->a, h->idle_used, h->idle_held);
 	KUNIT_EXPECT_GT(test, h->ev[PHEAP_EV_TO_GLOBAL], 0UL);
 	for (i = 0; i < MODEL_BLOCKS; i++)
+		pheap_free_in(p, blk[i]);
+	KUNIT_EXPECT_EQ(test, pheap_destroy(p), 0UL);
+}
+
+/*
+ * A refill retires the full active superblock into the idle ones, and its
+ * slack (1 KiB of a 1536-byte class's 16 KiB) counts as free: with K = 0
+ * and f = 1 % that alone breaks the invariant, and the refill must restore
+ * it as a free would.
+ */
+static void threshold_bound_after_refill(struct kunit *test)
+{
+	unsigned int per_sb, i, n;
+	struct pheap_config cfg;
+	const char *why = NULL;
+	struct pheap_heap *h;
+	struct pheap *p;
+	void **blk;
+
+	pheap_default_config(&cfg);
+	cfg.f_pct = 1;
+	cfg.k_sb = 0;
+	p = pheap_create(&cfg);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, p);
+	per_sb = p->ci[pheap_size_to_class(1536)].nblocks;
+	n = 3 * per_sb;
+	blk = kunit_kcalloc(test, n, sizeof(*blk), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, blk);
+	migrate_disable();
+	h = this_cpu_ptr(p->cpu_heaps);
+	for (i = 0; i < n && !why; i++) {
+		blk[i] = pheap_alloc_in(p, 1536, GFP_KERNEL);
+		why = blk[i] ? bound_broken(p, h) : "allocation failed";
+	}
+	migrate_enable();
+	KUNIT_EXPECT_NULL_MSG(test, why, "allocation %u: %s (idle %lu/%lu)",
+			      i, why, h->idle_used, h->idle_held);
+	for (i = 0; i < n; i++)
 		pheap_free_in(p, blk[i]);
 	KUNIT_EXPECT_EQ(test, pheap_destroy(p), 0UL);
 }
@@ -332,6 +371,7 @@ static void global_shrink_frees_reserve(struct kunit *test)
 
 static struct kunit_case pheap_threshold_cases[] = {
 	KUNIT_CASE(threshold_bound_after_every_op),
+	KUNIT_CASE(threshold_bound_after_refill),
 	KUNIT_CASE(threshold_boundary_moves_once),
 	KUNIT_CASE(threshold_round_robin_bounded),
 	KUNIT_CASE(global_shrink_frees_reserve),

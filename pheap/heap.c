@@ -138,18 +138,6 @@ static void pheap_heap_give(struct pheap *p, struct pheap_heap *h,
 	pheap_global_put(p, sb, release);
 }
 
-/* @sb becomes the class's active superblock; the old one turns idle. */
-static void pheap_activate(struct pheap *p, struct pheap_heap *h,
-			   struct pheap_sb *sb)
-{
-	struct pheap_heap_class *hc = &h->cls[sb->cls];
-
-	if (hc->active)
-		pheap_idle_add(p, h, hc->active);
-	hc->active = sb;
-	pheap_sb_check(p, sb);
-}
-
 /* The idle superblock with the most free bytes, or NULL. */
 static struct pheap_sb *pheap_heap_emptiest(struct pheap *p,
 					    struct pheap_heap *h)
@@ -197,6 +185,24 @@ static void pheap_heap_keep_threshold(struct pheap *p, struct pheap_heap *h,
 	} while (pheap_heap_over(h, h->idle_limit / 2));
 }
 
+/*
+ * @sb becomes the class's active superblock; the old one turns idle, and
+ * its slack counts against the threshold like any free space.
+ */
+static void pheap_activate(struct pheap *p, struct pheap_heap *h,
+			   struct pheap_sb *sb, struct list_head *release)
+{
+	struct pheap_heap_class *hc = &h->cls[sb->cls];
+	struct pheap_sb *old = hc->active;
+
+	hc->active = sb;
+	pheap_sb_check(p, sb);
+	if (old) {
+		pheap_idle_add(p, h, old);
+		pheap_heap_keep_threshold(p, h, release);
+	}
+}
+
 /* Free a block into a superblock @h owns; keeps groups and threshold. */
 static void pheap_heap_free_owned(struct pheap *p, struct pheap_heap *h,
 				  struct pheap_sb *sb, void *obj,
@@ -216,7 +222,7 @@ static void pheap_heap_free_owned(struct pheap *p, struct pheap_heap *h,
 	pheap_heap_keep_threshold(p, h, release);
 }
 
-/**
+/*
  * pheap_heap_collect() - free one batch of the blocks other CPUs freed
  *			  to @h
  * @p: instance
@@ -229,8 +235,8 @@ static void pheap_heap_free_owned(struct pheap *p, struct pheap_heap *h,
  * Context: @h's CPU under its local lock, or any CPU while @h's CPU is
  * offline and CPU hotplug is held off.
  */
-void pheap_heap_collect(struct pheap *p, struct pheap_heap *h,
-			struct list_head *release)
+static void pheap_heap_collect(struct pheap *p, struct pheap_heap *h,
+			       struct list_head *release)
 {
 	struct llist_node *node;
 	struct pheap_sb *sb;
@@ -346,7 +352,7 @@ static void pheap_heap_place_new(struct pheap *p, struct pheap_heap *h,
 
 	pheap_heap_own(p, h, sb);
 	if (!active || !active->free) {
-		pheap_activate(p, h, sb);
+		pheap_activate(p, h, sb, release);
 		return;
 	}
 	pheap_idle_add(p, h, sb);
@@ -372,7 +378,7 @@ static void *pheap_heap_replace_active(struct pheap *p, unsigned int cls,
 		}
 	}
 	if (sb) {
-		pheap_activate(p, h, sb);
+		pheap_activate(p, h, sb, release);
 		return __pheap_cpu_pop(h, cls, size);
 	}
 	sb = pheap_heap_grow(p, &h, cls, gfp, flags);
@@ -438,7 +444,7 @@ static bool pheap_heap_drain_local(struct pheap *p, struct pheap_heap *h)
 	return true;
 }
 
-/**
+/*
  * pheap_heap_drain() - collect everything waiting for the heap of an
  *			offline CPU
  * @p: instance
@@ -446,7 +452,7 @@ static bool pheap_heap_drain_local(struct pheap *p, struct pheap_heap *h)
  *
  * Context: process context.
  */
-void pheap_heap_drain(struct pheap *p, struct pheap_heap *h)
+static void pheap_heap_drain(struct pheap *p, struct pheap_heap *h)
 {
 	LIST_HEAD(release);
 

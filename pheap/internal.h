@@ -321,9 +321,6 @@ void *pheap_heap_refill(struct pheap *p, unsigned int cls, size_t size,
 			struct list_head *release);
 void pheap_heap_free(struct pheap *p, struct pheap_heap *h,
 		     struct pheap_sb *sb, void *obj, struct list_head *release);
-void pheap_heap_collect(struct pheap *p, struct pheap_heap *h,
-			struct list_head *release);
-void pheap_heap_drain(struct pheap *p, struct pheap_heap *h);
 void pheap_heap_evict(struct pheap *p, struct pheap_heap *h);
 
 /* free.c */
