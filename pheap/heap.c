@@ -39,7 +39,8 @@
  *
  *	a' - u' <= max(K*S, f * a')
  *
- * A free into an idle superblock that breaks it returns idle superblocks,
+ * A free into an idle superblock, or a refill that retires the full
+ * active one, that breaks it returns idle superblocks,
  * the one with the most free bytes first, until a' - u' is at most half
  * that limit. Hence:
  *
@@ -51,7 +52,10 @@
  *    a superblock at most once;
  *  - the bound: a CPU heap holds a_i <= max(u_i + K*S, u_i / (1 - f)) +
  *    sum over classes of one superblock (the actives), and all CPU heaps
- *    together at most U / (1 - f) + P * (K*S + sum_c S_c). The KUnit
+ *    together at most U / (1 - f) + P * (K*S + sum_c S_c); the global
+ *    heap adds its reserve and the superblocks returned with blocks whose
+ *    frees are still on their way (Hoard's theorem bounds those by the
+ *    peak of U, not U). The KUnit
  *    model test (kunit/threshold_test.c) checks the invariant after every
  *    operation of a scripted run.
  *
