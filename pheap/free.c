@@ -4,12 +4,12 @@
  *
  * pheap_free_in(): pointer -> superblock from its struct page (O(1),
  * without touching the memory), checks, then under this CPU's local lock:
- * a block of this CPU's active superblock of its class goes straight back
- * (pheap_cpu_push(), inline); anything else (a block of an idle
- * superblock, another heap's block, or the time to look for remote frees
- * again) takes the slow path in heap.c, and superblocks it gives up
- * go back to the page allocator after the lock is dropped. Large
- * allocations go to large.c.
+ * a block of a superblock this CPU's heap owns goes straight back
+ * (pheap_cpu_free(), inline) unless its superblock changes fullness group
+ * or the threshold is crossed; anything else (that, another heap's block,
+ * or the time to look for remote frees again) takes the slow path in
+ * heap.c, and superblocks it gives up go back to the page allocator after
+ * the lock is dropped. Large allocations go to large.c.
  *
  * Bad frees (a pointer pheap did not hand out, an interior pointer, a
  * pointer of another instance, a block that is the head of its free list)
@@ -54,6 +54,20 @@ static noinline void pheap_free_slow(struct pheap *p, struct pheap_heap *h,
 	pheap_sb_release_list(p, &release);
 }
 
+/*
+ * A block of a superblock this CPU's heap does not own: to the owner's
+ * remote list, without the local lock. Its counters are bumped with
+ * this_cpu_inc(), and only here: they are never written under the lock.
+ */
+static void pheap_free_remote(struct pheap *p, struct pheap_sb *sb, void *obj)
+{
+	if (unlikely(want_init_on_free()))
+		memset(obj, 0, pheap_csize(sb->cls));
+	this_cpu_inc(p->cpu_heaps->cls[sb->cls].remote_frees);
+	this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_REMOTE_SENT]);
+	pheap_remote_push(p, sb, obj);
+}
+
 static void pheap_free_small(struct pheap *p, struct pheap_sb *sb, void *obj,
 			     unsigned long caller)
 {
@@ -61,6 +75,16 @@ static void pheap_free_small(struct pheap *p, struct pheap_sb *sb, void *obj,
 	struct pheap_heap *h;
 	unsigned long flags;
 
+	/*
+	 * Racy on purpose: only this CPU makes its heap a superblock's
+	 * owner, so a block seen as another's is pushed to a heap that owns
+	 * it or owned it, and an owner that no longer does forwards it
+	 * (remote.c). Whichever CPU this runs on by then, the push is right.
+	 */
+	if (READ_ONCE(sb->owner) != raw_cpu_ptr(p->cpu_heaps)) {
+		pheap_free_remote(p, sb, obj);
+		return;
+	}
 	local_lock_irqsave(&p->cpu_heaps->lock, flags);
 	h = this_cpu_ptr(p->cpu_heaps);
 	if (unlikely(READ_ONCE(sb->owner) == h && sb->free == obj)) {
@@ -71,9 +95,8 @@ static void pheap_free_small(struct pheap *p, struct pheap_sb *sb, void *obj,
 	/* only now is the block known to be the caller's to wipe */
 	if (unlikely(want_init_on_free()))
 		memset(obj, 0, pheap_csize(cls));
-	h->cls[cls].frees++;
-	if (likely(sb == h->cls[cls].active && --h->tick)) {
-		pheap_cpu_push(h, sb, obj);
+	if (likely(--h->tick && pheap_cpu_free(p, h, sb, obj))) {
+		h->cls[cls].frees++;
 		local_unlock_irqrestore(&p->cpu_heaps->lock, flags);
 		return;
 	}

@@ -3,9 +3,10 @@
  * pheap CPU heaps: refill, the free slow path, threshold return,
  * collecting remote frees, eviction.
  *
- * The fast paths (pop a block from the active superblock, push a block
- * back into it) are inline in internal.h; alloc.c and free.c call in here
- * when they are not enough.
+ * The fast paths (pop a block from the active superblock; push a block
+ * back into any superblock the heap owns, when that changes no fullness
+ * group and keeps the threshold) are inline in internal.h; alloc.c and
+ * free.c call in here when they are not enough.
  *
  * Per-CPU state and the local lock
  * --------------------------------
@@ -25,9 +26,10 @@
  *
  * Active and idle superblocks
  * ---------------------------
- * Each class has one active superblock: allocations pop from it, frees
- * into it are the fast path. All other superblocks a CPU heap owns are
- * idle, in fullness groups. When the active one runs dry (a refill), it
+ * Each class has one active superblock: allocations pop from it. All
+ * other superblocks a CPU heap owns are idle, in fullness groups; a free
+ * into one is the slow path only when it moves it to another group or
+ * breaks the threshold. When the active one runs dry (a refill), it
  * joins the idle ones and an idle superblock takes its place, the fullest
  * with a third of its blocks free first (pheap_refill_groups[]); else one
  * from the global heap, in the same order; else a new one.
@@ -298,10 +300,12 @@ void pheap_heap_free(struct pheap *p, struct pheap_heap *h,
 		     struct pheap_sb *sb, void *obj, struct list_head *release)
 {
 	if (READ_ONCE(sb->owner) == h) {
+		h->cls[sb->cls].frees++;
 		pheap_heap_free_owned(p, h, sb, obj, release);
 	} else {
-		h->cls[sb->cls].remote_frees++;
-		pheap_ev_inc(h, PHEAP_EV_REMOTE_SENT);
+		/* given away, by an interrupt, since free.c looked */
+		this_cpu_inc(p->cpu_heaps->cls[sb->cls].remote_frees);
+		this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_REMOTE_SENT]);
 		pheap_remote_push(p, sb, obj);
 	}
 	pheap_heap_tick(p, h, release);

@@ -149,9 +149,12 @@ struct pheap_sb {
  * @groups:  idle superblocks by fullness group, fullest last
  * @nr_sb:   superblocks held, @active included
  * @inuse:   blocks in use in those superblocks
- * @allocs, @req_bytes, @frees, @remote_frees: event counters
+ * @allocs, @req_bytes: event counters
+ * @frees:   frees into superblocks this heap owns, made on its CPU
+ * @remote_frees: frees this CPU sent to another heap's remote list
  *
- * The owner CPU under the heap's local lock.
+ * The owner CPU under the heap's local lock, but @remote_frees, which
+ * this CPU bumps with this_cpu_inc() and never under the lock (free.c).
  */
 struct pheap_heap_class {
 	struct pheap_sb *active;
@@ -464,6 +467,41 @@ static __always_inline void pheap_cpu_push(struct pheap_heap *h,
 	sb->inuse--;
 	h->cls[cls].inuse--;
 	h->u -= pheap_csize(cls);
+}
+
+/**
+ * pheap_cpu_free() - the free fast path
+ * @p: instance
+ * @h: this CPU's heap
+ * @sb: the block's superblock
+ * @obj: the block
+ *
+ * Frees the block into @h's active superblock of its class, or into an
+ * idle superblock of @h when that moves the superblock to no other
+ * fullness group and keeps the threshold. Anything else (another heap's
+ * block, a group change, a return to the global heap) is the slow
+ * path's, pheap_heap_free().
+ *
+ * Context: @h's CPU under its local lock.
+ * Return: true if the block was freed.
+ */
+static __always_inline bool pheap_cpu_free(const struct pheap *p,
+					   struct pheap_heap *h,
+					   struct pheap_sb *sb, void *obj)
+{
+	const struct pheap_class_info *ci = &p->ci[sb->cls];
+
+	if (likely(sb == h->cls[sb->cls].active)) {
+		pheap_cpu_push(h, sb, obj);
+		return true;
+	}
+	if (READ_ONCE(sb->owner) != h ||
+	    sb->inuse <= ci->group_min[sb->group] ||
+	    h->idle_held - (h->idle_used - ci->size) > h->idle_limit)
+		return false;
+	pheap_cpu_push(h, sb, obj);
+	h->idle_used -= ci->size;
+	return true;
 }
 
 #ifdef CONFIG_PHEAP_DEBUG

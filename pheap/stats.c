@@ -104,7 +104,8 @@ static void pheap_cpu_events(struct pheap_heap *h, unsigned long *ev)
 		ev[e] = RACY(h->ev[e]);
 	for (c = 0; c < PHEAP_NR_CLASSES; c++) {
 		ev[PHEAP_EV_ALLOC] += RACY(h->cls[c].allocs);
-		ev[PHEAP_EV_FREE] += RACY(h->cls[c].frees);
+		ev[PHEAP_EV_FREE] += RACY(h->cls[c].frees) +
+				     RACY(h->cls[c].remote_frees);
 	}
 }
 
@@ -159,7 +160,7 @@ void pheap_get_class_stats(struct pheap *p, unsigned int idx,
 		cs->blocks_inuse += RACY(hc->inuse);
 		cs->sb_cpu += RACY(hc->nr_sb);
 		cs->allocs += RACY(hc->allocs);
-		cs->frees += RACY(hc->frees);
+		cs->frees += RACY(hc->frees) + RACY(hc->remote_frees);
 		cs->remote_frees += RACY(hc->remote_frees);
 		cs->req_bytes += RACY(hc->req_bytes);
 	}
