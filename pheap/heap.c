@@ -30,9 +30,9 @@
  * other superblocks a CPU heap owns are idle, in fullness groups; a free
  * into one is the slow path only when it moves it to another group or
  * breaks the threshold. When the active one runs dry (a refill), it
- * joins the idle ones and an idle superblock takes its place, the fullest
- * with a third of its blocks free first (pheap_refill_groups[]); else one
- * from the global heap, in the same order; else a new one.
+ * joins the idle ones and an idle superblock takes its place, the emptiest
+ * partial ones first and empty ones last (pheap_refill_groups[]); else
+ * one from the global heap, in the same order; else a new one.
  *
  * Threshold return, with hysteresis (Hoard, kept over idle superblocks)
  * --------------------------------------------------------------------

@@ -22,8 +22,8 @@
  *
  * Objects:
  *
- *   superblock	2^order pages, order chosen per class so that it holds at
- *		least PHEAP_MIN_BLOCKS blocks. Its descriptor (struct
+ *   superblock	2^order pages, order chosen per class so that it holds
+ *		16 blocks, up to 32 KiB (class.c). Its descriptor (struct
  *		pheap_sb) lives out of band; every page of it points to the
  *		descriptor (page->private, with a check word in page->index).
  *   CPU heap	per class an active superblock, which allocations pop from
@@ -79,7 +79,12 @@
 /* Size classes (class.c): 8 .. 4096 bytes; larger requests take pages. */
 #define PHEAP_NR_CLASSES	17
 #define PHEAP_MAX_SMALL		4096
-/* Every superblock holds at least this many blocks. */
+/*
+ * A superblock holds PHEAP_WANT_BLOCKS blocks where that fits in order
+ * PHEAP_MAX_SB_ORDER, and never fewer than PHEAP_MIN_BLOCKS (class.c).
+ */
+#define PHEAP_WANT_BLOCKS	16
+#define PHEAP_MAX_SB_ORDER	3
 #define PHEAP_MIN_BLOCKS	8
 
 /*

@@ -9,7 +9,7 @@
  * is slack.
  *
  * The descriptor (struct pheap_sb) is kmalloc'ed beside the pages rather
- * than put at their start: a 2048-byte class in a 16 KiB superblock would
+ * than put at their start: a 4096-byte class in a 32 KiB superblock would
  * lose an eighth of it to a header.
  *
  * Pointer -> superblock is O(1): every page of the superblock has
