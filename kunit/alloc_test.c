@@ -175,6 +175,45 @@ static void free_zeroes_with_init_on_free(struct kunit *test)
 	}
 }
 
+/*
+ * A block handed out again holds no free-list link: under init_on_free it
+ * is entirely zero, and under any setting its first word is no pointer
+ * into a superblock.
+ */
+static void alloc_hands_out_no_link(struct kunit *test)
+{
+	struct pheap *p = test->priv;
+	void *a, *b, *c, *link;
+	unsigned long tag;
+	unsigned int cls;
+	size_t size;
+
+	for (cls = 0; cls < PHEAP_NR_CLASSES; cls++) {
+		size = pheap_csize(cls);
+		migrate_disable();
+		a = pheap_alloc_in(p, size, GFP_KERNEL);
+		b = pheap_alloc_in(p, size, GFP_KERNEL);
+		if (a && b) {
+			memset(a, 0xff, size);
+			memset(b, 0xff, size);
+		}
+		pheap_free_in(p, a);
+		pheap_free_in(p, b);	/* its link points to a */
+		c = pheap_alloc_in(p, size, GFP_KERNEL);
+		migrate_enable();
+		KUNIT_ASSERT_NOT_NULL(test, a);
+		KUNIT_ASSERT_NOT_NULL(test, b);
+		KUNIT_ASSERT_NOT_NULL(test, c);
+		link = *(void **)c;
+		KUNIT_EXPECT_TRUE_MSG(test, !link || !pheap_sb_lookup(link, &tag),
+				      "class %zu: first word %p", size, link);
+		if (want_init_on_free())
+			KUNIT_EXPECT_TRUE_MSG(test, !memchr_inv(c, 0, size),
+					      "class %zu not zero", size);
+		pheap_free_in(p, c);
+	}
+}
+
 static void usable_size_is_class_or_pages(struct kunit *test)
 {
 	struct pheap *p = test->priv;
@@ -243,6 +282,30 @@ static void large_alloc_is_compound(struct kunit *test)
 	pheap_free_in(p, q);
 	KUNIT_EXPECT_EQ(test, page_ref_count(head), 1);
 	put_page(tail);
+}
+
+/*
+ * Two frees of one large allocation that both found its tag (two CPUs
+ * racing): exactly one frees it, the other is refused; a later free of it
+ * is a bad free.
+ */
+static void large_double_free_one_wins(struct kunit *test)
+{
+	struct pheap *p = test->priv;
+	unsigned long tag;
+	void *q;
+
+	q = pheap_alloc_in(p, 3 * PAGE_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_ASSERT_NULL(test, pheap_sb_lookup(q, &tag));
+	KUNIT_ASSERT_NE(test, tag, 0UL);
+	KUNIT_EXPECT_TRUE(test, pheap_large_free(p, tag, q));
+	KUNIT_EXPECT_FALSE(test, pheap_large_free(p, tag, q));
+	pheap_free_in(p, q);
+	KUNIT_EXPECT_EQ(test, kt_event(p, PHEAP_EV_LARGE_FREE), 1UL);
+	KUNIT_EXPECT_EQ(test, kt_event(p, PHEAP_EV_BAD_FREE), 1UL);
+	KUNIT_EXPECT_EQ(test, pheap_destroy(p), 0UL);
+	test->priv = kt_create(test, 0, 0);
 }
 
 /*
@@ -381,9 +444,11 @@ static struct kunit_case pheap_alloc_cases[] = {
 	KUNIT_CASE(alloc_alignment),
 	KUNIT_CASE(alloc_gfp_zero),
 	KUNIT_CASE(free_zeroes_with_init_on_free),
+	KUNIT_CASE(alloc_hands_out_no_link),
 	KUNIT_CASE(usable_size_is_class_or_pages),
 	KUNIT_CASE(large_alloc_whole_pages),
 	KUNIT_CASE(large_alloc_is_compound),
+	KUNIT_CASE(large_double_free_one_wins),
 	KUNIT_CASE(alloc_classes_above_2048),
 	KUNIT_CASE(alloc_absurd_sizes_fail),
 	KUNIT_CASE(free_bad_pointers_counted_and_ignored),

@@ -12,9 +12,10 @@
  * the lock is dropped. Large allocations go to large.c.
  *
  * Bad frees (a pointer pheap did not hand out, an interior pointer, a
- * pointer of another instance, a block that is the head of its free list)
- * are reported rate-limited with the caller, counted, and otherwise
- * ignored: the heap is not touched.
+ * pointer of another instance, a block that is the head of its free list,
+ * the losing one of two racing frees of a large allocation) are reported
+ * rate-limited with the caller, counted, and otherwise ignored: the heap
+ * is not touched.
  */
 #include <linux/export.h>
 #include <linux/local_lock.h>
@@ -120,10 +121,10 @@ static void pheap_free_caller(struct pheap *p, const void *ptr,
 			pheap_free_small(p, sb, (void *)ptr, caller);
 		return;
 	}
-	if (tag && pheap_large_owner(tag) == p && PAGE_ALIGNED(ptr))
-		pheap_large_free(p, tag, ptr);
-	else
+	if (!tag || pheap_large_owner(tag) != p || !PAGE_ALIGNED(ptr))
 		pheap_report_bad_free(p, ptr, "not allocated by pheap", caller);
+	else if (!pheap_large_free(p, tag, ptr))
+		pheap_report_bad_free(p, ptr, "double free", caller);
 }
 
 /**

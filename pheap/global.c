@@ -87,14 +87,12 @@ static bool pheap_global_collect(struct pheap *p, unsigned int cls)
 	struct pheap_global_class *gc = &p->global.cls[cls];
 	struct llist_node *node;
 	struct pheap_sb *sb;
-	unsigned long tag;
 	unsigned int n;
 
 	for (n = 0; n < PHEAP_COLLECT_BATCH; n++) {
-		node = pheap_remote_pop(&gc->remote, &gc->pending);
+		node = pheap_remote_pop(p, &gc->remote, &gc->pending, &sb);
 		if (!node)
 			return false;
-		sb = pheap_sb_lookup(node, &tag);
 		if (!READ_ONCE(sb->owner))
 			pheap_global_take_block(p, gc, sb, node);
 		else

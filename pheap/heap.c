@@ -246,14 +246,12 @@ static void pheap_heap_collect(struct pheap *p, struct pheap_heap *h,
 {
 	struct llist_node *node;
 	struct pheap_sb *sb;
-	unsigned long tag;
 	unsigned int n;
 
 	for (n = 0; n < PHEAP_COLLECT_BATCH; n++) {
-		node = pheap_remote_pop(&h->remote, &h->pending);
+		node = pheap_remote_pop(p, &h->remote, &h->pending, &sb);
 		if (!node)
 			return;
-		sb = pheap_sb_lookup(node, &tag);
 		if (READ_ONCE(sb->owner) == h) {
 			pheap_ev_inc(h, PHEAP_EV_REMOTE_RECV);
 			pheap_heap_free_owned(p, h, sb, node, release);

@@ -301,15 +301,16 @@ void pheap_tag_pages(struct page *page, unsigned int nr, unsigned long priv);
 
 /* large.c */
 void *pheap_large_alloc(struct pheap *p, size_t size, gfp_t gfp);
-void pheap_large_free(struct pheap *p, unsigned long tag, const void *ptr);
+bool pheap_large_free(struct pheap *p, unsigned long tag, const void *ptr);
 unsigned int pheap_large_order(unsigned long tag);
 struct pheap *pheap_large_owner(unsigned long tag);
 unsigned long pheap_large_release_all(struct pheap *p);
 
 /* remote.c */
 void pheap_remote_push(struct pheap *p, struct pheap_sb *sb, void *obj);
-struct llist_node *pheap_remote_pop(struct llist_head *list,
-				    struct llist_node **pending);
+struct llist_node *pheap_remote_pop(struct pheap *p, struct llist_head *list,
+				    struct llist_node **pending,
+				    struct pheap_sb **sbp);
 
 /* global.c */
 void pheap_global_init(struct pheap *p);
@@ -425,6 +426,7 @@ static __always_inline void *__pheap_cpu_pop(struct pheap_heap *h,
 	if (unlikely(!obj))
 		return NULL;
 	sb->free = *(void **)obj;
+	*(void **)obj = NULL;	/* the link is no caller's business */
 	sb->inuse++;
 	hc->inuse++;
 	hc->allocs++;

@@ -104,22 +104,35 @@ static void pheap_large_release(struct pheap *p, struct page *page,
  * @tag: its tag, from pheap_sb_lookup()
  * @ptr: the pointer; must be the start of the allocation
  *
+ * The tag is checked again and cleared under p->large_lock, so of two
+ * frees of one allocation that both found its tag, exactly one frees it.
+ *
  * Context: any; never sleeps.
+ * Return: true if this call freed it; false if another free of it won.
  */
-void pheap_large_free(struct pheap *p, unsigned long tag, const void *ptr)
+bool pheap_large_free(struct pheap *p, unsigned long tag, const void *ptr)
 {
 	unsigned int order = pheap_large_order(tag);
 	struct page *page = virt_to_page(ptr);
 	unsigned long flags;
+	bool mine;
 
 	raw_spin_lock_irqsave(&p->large_lock, flags);
-	list_del(&page->lru);
-	p->large_nr--;
-	p->large_bytes -= PAGE_SIZE << order;
+	mine = page_private(page) == tag;
+	if (mine) {
+		/* untagged under the lock: a second free finds no tag */
+		pheap_tag_pages(page, 1, 0);
+		list_del(&page->lru);
+		p->large_nr--;
+		p->large_bytes -= PAGE_SIZE << order;
+	}
 	raw_spin_unlock_irqrestore(&p->large_lock, flags);
-
+	if (!mine)
+		return false;
 	this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_LARGE_FREE]);
-	pheap_large_release(p, page, order);
+	__free_pages(page, order);
+	pheap_note_pages(p, -(1L << order));
+	return true;
 }
 
 /**

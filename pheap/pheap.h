@@ -76,6 +76,7 @@ enum pheap_event {
 	PHEAP_EV_LARGE_FREE,
 	PHEAP_EV_ALLOC_FAIL,	/* pheap_alloc() returned NULL */
 	PHEAP_EV_BAD_FREE,	/* frees of pointers pheap did not hand out */
+	PHEAP_EV_CORRUPT,	/* heap corruption found (and contained) */
 	PHEAP_EV_NR
 };
 

@@ -32,6 +32,8 @@
  */
 #include <linux/cpumask.h>
 #include <linux/llist.h>
+#include <linux/percpu.h>
+#include <linux/printk.h>
 #include <linux/workqueue.h>
 
 #include "internal.h"
@@ -73,23 +75,51 @@ void pheap_remote_push(struct pheap *p, struct pheap_sb *sb, void *obj)
 		pheap_remote_kick(p, owner);
 }
 
+/*
+ * A node that is not a block of @p: a write after free overwrote the
+ * link of the node before it. Nothing after it can be trusted: the rest
+ * of the chain is dropped, and its blocks stay counted as in use, which
+ * leaks them (pheap_destroy() reports them) rather than hand out memory
+ * that may not be pheap's.
+ */
+static void pheap_remote_corrupt(struct pheap *p, struct llist_node **pending,
+				 struct llist_node *node)
+{
+	*pending = NULL;
+	this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_CORRUPT]);
+	pr_err_ratelimited("%s: remote free list corrupted: %p is not a block of this heap (write after free?); the rest of the list is dropped\n",
+			   p->cfg.name, node);
+}
+
 /**
  * pheap_remote_pop() - the next block a collector should free
+ * @p: instance
  * @list: the remote list it owns
  * @pending: its private list of blocks already taken off @list
+ * @sbp: set to the block's superblock
+ *
+ * Each node is checked to be a block of @p before its link is read.
  *
  * Context: the list's owner.
- * Return: a block, or NULL when both lists are empty.
+ * Return: a block, or NULL when both lists are empty (or the rest of them
+ * was dropped as corrupt).
  */
-struct llist_node *pheap_remote_pop(struct llist_head *list,
-				    struct llist_node **pending)
+struct llist_node *pheap_remote_pop(struct pheap *p, struct llist_head *list,
+				    struct llist_node **pending,
+				    struct pheap_sb **sbp)
 {
 	struct llist_node *node = *pending;
+	unsigned long tag;
 
 	if (!node) {
 		node = llist_del_all(list);
 		if (!node)
 			return NULL;
+	}
+	*sbp = pheap_sb_lookup(node, &tag);
+	if (unlikely(!*sbp || !pheap_sb_block_ok(p, *sbp, node))) {
+		pheap_remote_corrupt(p, pending, node);
+		return NULL;
 	}
 	*pending = node->next;
 	return node;
