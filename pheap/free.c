@@ -57,8 +57,9 @@ static noinline void pheap_free_slow(struct pheap *p, struct pheap_heap *h,
 
 /*
  * A block of a superblock this CPU's heap does not own: to the owner's
- * remote list, without the local lock. Its counters are bumped with
- * this_cpu_inc(), and only here: they are never written under the lock.
+ * remote list, after the local lock is dropped. Its counters are bumped
+ * with this_cpu_inc(), and only here: they are never written under the
+ * lock.
  */
 static void pheap_free_remote(struct pheap *p, struct pheap_sb *sb, void *obj)
 {
@@ -76,19 +77,20 @@ static void pheap_free_small(struct pheap *p, struct pheap_sb *sb, void *obj,
 	struct pheap_heap *h;
 	unsigned long flags;
 
+	local_lock_irqsave(&p->cpu_heaps->lock, flags);
+	h = this_cpu_ptr(p->cpu_heaps);
 	/*
-	 * Racy on purpose: only this CPU makes its heap a superblock's
-	 * owner, so a block seen as another's is pushed to a heap that owns
-	 * it or owned it, and an owner that no longer does forwards it
-	 * (remote.c). Whichever CPU this runs on by then, the push is right.
+	 * Only this CPU, under this lock, gives its heap's superblocks away,
+	 * so a superblock seen as this heap's stays so until the unlock. One
+	 * seen as another's is pushed to a heap that owns it or owned it, and
+	 * an owner that no longer does forwards it (remote.c).
 	 */
-	if (READ_ONCE(sb->owner) != raw_cpu_ptr(p->cpu_heaps)) {
+	if (unlikely(READ_ONCE(sb->owner) != h)) {
+		local_unlock_irqrestore(&p->cpu_heaps->lock, flags);
 		pheap_free_remote(p, sb, obj);
 		return;
 	}
-	local_lock_irqsave(&p->cpu_heaps->lock, flags);
-	h = this_cpu_ptr(p->cpu_heaps);
-	if (unlikely(READ_ONCE(sb->owner) == h && sb->free == obj)) {
+	if (unlikely(sb->free == obj)) {
 		local_unlock_irqrestore(&p->cpu_heaps->lock, flags);
 		pheap_report_bad_free(p, obj, "double free", caller);
 		return;
@@ -96,7 +98,7 @@ static void pheap_free_small(struct pheap *p, struct pheap_sb *sb, void *obj,
 	/* only now is the block known to be the caller's to wipe */
 	if (unlikely(want_init_on_free()))
 		memset(obj, 0, pheap_csize(cls));
-	if (likely(--h->tick && pheap_cpu_free(p, h, sb, obj))) {
+	if (likely(--h->tick && pheap_cpu_free(p, h, cls, sb, obj))) {
 		h->cls[cls].frees++;
 		local_unlock_irqrestore(&p->cpu_heaps->lock, flags);
 		return;

@@ -284,28 +284,21 @@ static void pheap_heap_tick(struct pheap *p, struct pheap_heap *h,
  * pheap_heap_free() - the free slow path
  * @p: instance
  * @h: this CPU's heap
- * @sb: the block's superblock
+ * @sb: the block's superblock, owned by @h
  * @obj: the block
  * @release: superblocks to give back to the page allocator go here
  *
- * A block of another heap goes to its owner's remote list; a block of an
- * idle superblock of @h goes back into it, with the fullness group and
- * the threshold kept. Then one batch of waiting remote frees is collected.
+ * The block goes back into @sb, with its fullness group and the threshold
+ * kept. Then, when it is time, one batch of waiting remote frees is
+ * collected.
  *
  * Context: @h's CPU under its local lock.
  */
 void pheap_heap_free(struct pheap *p, struct pheap_heap *h,
 		     struct pheap_sb *sb, void *obj, struct list_head *release)
 {
-	if (READ_ONCE(sb->owner) == h) {
-		h->cls[sb->cls].frees++;
-		pheap_heap_free_owned(p, h, sb, obj, release);
-	} else {
-		/* given away, by an interrupt, since free.c looked */
-		this_cpu_inc(p->cpu_heaps->cls[sb->cls].remote_frees);
-		this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_REMOTE_SENT]);
-		pheap_remote_push(p, sb, obj);
-	}
+	h->cls[sb->cls].frees++;
+	pheap_heap_free_owned(p, h, sb, obj, release);
 	pheap_heap_tick(p, h, release);
 }
 

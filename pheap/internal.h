@@ -479,31 +479,31 @@ static __always_inline void pheap_cpu_push(struct pheap_heap *h,
 /**
  * pheap_cpu_free() - the free fast path
  * @p: instance
- * @h: this CPU's heap
+ * @h: this CPU's heap, owner of @sb
+ * @cls: @sb's class
  * @sb: the block's superblock
  * @obj: the block
  *
  * Frees the block into @h's active superblock of its class, or into an
- * idle superblock of @h when that moves the superblock to no other
- * fullness group and keeps the threshold. Anything else (another heap's
- * block, a group change, a return to the global heap) is the slow
- * path's, pheap_heap_free().
+ * idle superblock when that moves the superblock to no other fullness
+ * group and keeps the threshold. Anything else (a group change, a return
+ * to the global heap) is the slow path's, pheap_heap_free().
  *
  * Context: @h's CPU under its local lock.
  * Return: true if the block was freed.
  */
 static __always_inline bool pheap_cpu_free(const struct pheap *p,
 					   struct pheap_heap *h,
+					   unsigned int cls,
 					   struct pheap_sb *sb, void *obj)
 {
-	const struct pheap_class_info *ci = &p->ci[sb->cls];
+	const struct pheap_class_info *ci = &p->ci[cls];
 
-	if (likely(sb == h->cls[sb->cls].active)) {
+	if (likely(sb == h->cls[cls].active)) {
 		pheap_cpu_push(h, sb, obj);
 		return true;
 	}
-	if (READ_ONCE(sb->owner) != h ||
-	    sb->inuse <= ci->group_min[sb->group] ||
+	if (sb->inuse <= ci->group_min[sb->group] ||
 	    h->idle_held - (h->idle_used - ci->size) > h->idle_limit)
 		return false;
 	pheap_cpu_push(h, sb, obj);
