@@ -13,7 +13,8 @@
  * are laid out from the superblock's page-aligned base.
  *
  * size -> class is arithmetic on the bit length of size - 1 (one bsr and a
- * compare): no table to warm, and nothing to initialise.
+ * compare, pheap_size_to_class() in internal.h, inline on the allocation
+ * path): no table to warm, and nothing to initialise.
  * Requests above PHEAP_MAX_SMALL take whole pages (large.c).
  *
  * Superblock geometry: each class gets the smallest superblock, at least
@@ -61,26 +62,6 @@ static_assert(PHEAP_MIN_BLOCKS * PHEAP_MAX_SMALL <= PAGE_SIZE << PHEAP_MAX_SB_OR
 const unsigned char pheap_refill_groups[PHEAP_GROUPS - 1] = { 1, 2, 3, 0 };
 static_assert(PHEAP_GROUPS == 5);
 static_assert(ARCH_KMALLOC_MINALIGN <= 8);
-
-/**
- * pheap_size_to_class() - the size class that serves a request
- * @size: bytes requested, 1 .. PHEAP_MAX_SMALL
- *
- * Context: any.
- * Return: the class index.
- */
-unsigned int pheap_size_to_class(size_t size)
-{
-	unsigned int k = fls(size - 1);	/* size is in (2^(k-1), 2^k] */
-	unsigned int pow2;
-
-	if (k <= 3)
-		return 0;		/* 8 */
-	if (k <= 5)
-		return k - 3;		/* 16, 32 */
-	pow2 = 2 * k - 8;		/* 2^k: 64 is class 4, 4096 class 16 */
-	return size <= (3U << (k - 2)) ? pow2 - 1 : pow2;
-}
 
 /**
  * pheap_class_size() - block size of a class

@@ -63,6 +63,7 @@
 #ifndef _PHEAP_INTERNAL_H
 #define _PHEAP_INTERNAL_H
 
+#include <linux/bitops.h>
 #include <linux/cache.h>
 #include <linux/list.h>
 #include <linux/llist.h>
@@ -285,7 +286,6 @@ struct pheap {
 /* class.c */
 extern const unsigned short pheap_class_sizes[PHEAP_NR_CLASSES];
 extern const unsigned char pheap_refill_groups[PHEAP_GROUPS - 1];
-unsigned int pheap_size_to_class(size_t size);
 void pheap_class_info_init(struct pheap_class_info *ci, unsigned int size,
 			   unsigned int min_order);
 unsigned int pheap_group(const struct pheap_class_info *ci, unsigned int inuse);
@@ -294,8 +294,6 @@ unsigned int pheap_group(const struct pheap_class_info *ci, unsigned int inuse);
 struct pheap_sb *pheap_sb_new(struct pheap *p, unsigned int cls, gfp_t gfp);
 void pheap_sb_release(struct pheap *p, struct pheap_sb *sb);
 void pheap_sb_release_list(struct pheap *p, struct list_head *list);
-bool pheap_sb_block_ok(const struct pheap *p, const struct pheap_sb *sb,
-		       const void *ptr);
 void pheap_note_pages(struct pheap *p, long delta);
 void pheap_tag_pages(struct page *page, unsigned int nr, unsigned long priv);
 
@@ -388,6 +386,54 @@ static __always_inline struct pheap_sb *pheap_sb_lookup(const void *ptr,
 static inline unsigned int pheap_csize(unsigned int cls)
 {
 	return pheap_class_sizes[cls];
+}
+
+/**
+ * pheap_size_to_class() - the size class that serves a request
+ * @size: bytes requested, 1 .. PHEAP_MAX_SMALL
+ *
+ * Arithmetic on the bit length of @size - 1, inline on the allocation
+ * path (class.c describes the classes).
+ *
+ * Context: any.
+ * Return: the class index.
+ */
+static __always_inline unsigned int pheap_size_to_class(size_t size)
+{
+	unsigned int k = fls(size - 1);	/* size is in (2^(k-1), 2^k] */
+	unsigned int pow2;
+
+	if (k <= 3)
+		return 0;		/* 8 */
+	if (k <= 5)
+		return k - 3;		/* 16, 32 */
+	pow2 = 2 * k - 8;		/* 2^k: 64 is class 4, 4096 class 16 */
+	return size <= (3U << (k - 2)) ? pow2 - 1 : pow2;
+}
+
+/**
+ * pheap_sb_block_ok() - is @ptr the start of a block of @sb, of instance @p?
+ * @p: the instance the caller frees to
+ * @sb: superblock found by pheap_sb_lookup()
+ * @ptr: the pointer
+ *
+ * Context: any.
+ * Return: true if it is.
+ */
+static __always_inline bool pheap_sb_block_ok(const struct pheap *p,
+					      const struct pheap_sb *sb,
+					      const void *ptr)
+{
+	const struct pheap_class_info *ci;
+	unsigned long off;
+	u32 idx;
+
+	if (unlikely(sb->magic != PHEAP_SB_MAGIC || sb->pheap != p))
+		return false;
+	ci = &p->ci[sb->cls];
+	off = ptr - sb->base;
+	idx = reciprocal_divide(off, ci->recip);
+	return idx < ci->nblocks && idx * ci->size == off;
 }
 
 static inline void pheap_ev_inc(struct pheap_heap *h, enum pheap_event ev)

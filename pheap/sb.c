@@ -14,7 +14,8 @@
  *
  * Pointer -> superblock is O(1): every page of the superblock has
  * page->private = descriptor and page->index = private ^ PHEAP_PAGE_MAGIC
- * (pheap_sb_lookup()). Both are cleared before the pages go back, so a
+ * (pheap_sb_lookup(); pheap_sb_block_ok() then checks the offset, both
+ * inline in internal.h). Both are cleared before the pages go back, so a
  * stale pointer does not match.
  *
  * Context: pheap_sb_new() allocates with the caller's gfp; callers hold no
@@ -158,30 +159,6 @@ void pheap_sb_release_list(struct pheap *p, struct list_head *list)
 		list_del(&sb->node);
 		pheap_sb_release(p, sb);
 	}
-}
-
-/**
- * pheap_sb_block_ok() - is @ptr the start of a block of @sb, of instance @p?
- * @p: the instance the caller frees to
- * @sb: superblock found by pheap_sb_lookup()
- * @ptr: the pointer
- *
- * Context: any.
- * Return: true if it is.
- */
-bool pheap_sb_block_ok(const struct pheap *p, const struct pheap_sb *sb,
-		       const void *ptr)
-{
-	const struct pheap_class_info *ci;
-	unsigned long off;
-	u32 idx;
-
-	if (unlikely(sb->magic != PHEAP_SB_MAGIC || sb->pheap != p))
-		return false;
-	ci = &p->ci[sb->cls];
-	off = ptr - sb->base;
-	idx = reciprocal_divide(off, ci->recip);
-	return idx < ci->nblocks && idx * ci->size == off;
 }
 
 #ifdef CONFIG_PHEAP_DEBUG
