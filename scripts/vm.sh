@@ -4,7 +4,10 @@
 # Boot a kernel image in QEMU with a busybox initramfs that carries the
 # given modules and a guest script, run the script, and return its exit
 # status. The full console log is kept; the run fails when the log shows
-# a kernel splat (see SPLAT below) even if the script succeeded.
+# a kernel splat (see SPLAT below) even if the script succeeded. A guest
+# kernel that fails to boot before the script starts is booted again (up
+# to PHEAP_VM_BOOT_TRIES times, 3; "up" within PHEAP_VM_BOOT_TIMEOUT
+# seconds, 300).
 #
 # usage: vm.sh --kernel IMAGE --script GUEST.sh [--module X.ko]...
 #              [--file SRC:DEST]... [--smp N] [--mem SIZE] [--timeout SECS]
@@ -77,19 +80,64 @@ accel=tcg
 [ "$kvm" = 1 ] && accel=kvm
 cmdline="console=ttyS0 panic=-1 loglevel=7 printk.time=1 $append"
 
+# One boot: qemu in the background, watched until the guest's /init says
+# it is up. A kernel that has not got there within $boot_timeout seconds
+# is stopped. Sets qrc (qemu's exit status) and booted (0 or 1).
+boot_once() {
+	local t0 qpid
+	timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
+		-accel "$accel" -smp "$smp" -m "$mem" \
+		-kernel "$kernel" -initrd "$work/initrd" -append "$cmdline" \
+		-display none -serial stdio -monitor none -no-reboot -nodefaults \
+		</dev/null >"$log" 2>&1 &
+	qpid=$!
+	t0=$(date +%s)
+	booted=0
+	while kill -0 "$qpid" 2>/dev/null; do
+		if grep -q "$UP" "$log"; then
+			booted=1
+			break
+		fi
+		if [ $(($(date +%s) - t0)) -ge "$boot_timeout" ]; then
+			kill "$qpid" 2>/dev/null
+			break
+		fi
+		sleep 1
+	done
+	wait "$qpid"
+	qrc=$?
+	grep -q "$UP" "$log" && booted=1
+	return 0
+}
+
+# The guest kernel itself sometimes fails to boot under TCG (an int3 oops
+# or a soft lockup while it patches its own code, before any module is
+# loaded). Such a boot is retried, up to $boot_tries in all, and said
+# so; its log is kept beside the final one. Anything that happens once
+# the guest is up counts as it is.
+UP='PHEAP-VM: guest up'
+boot_timeout=${PHEAP_VM_BOOT_TIMEOUT:-300}
+boot_tries=${PHEAP_VM_BOOT_TRIES:-3}
 set +e
-timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
-	-accel "$accel" -smp "$smp" -m "$mem" \
-	-kernel "$kernel" -initrd "$work/initrd" -append "$cmdline" \
-	-display none -serial stdio -monitor none -no-reboot -nodefaults \
-	</dev/null >"$log" 2>&1
-qrc=$?
+attempt=1
+while :; do
+	boot_once
+	[ "$booted" = 1 ] || [ "$attempt" -ge "$boot_tries" ] && break
+	why=$(grep -Eam1 "$SPLAT" "$log" | tr -d '\r' | cut -c1-100)
+	cp "$log" "$log.boot$attempt"
+	say "vm: the guest kernel did not boot (${why:-not up within ${boot_timeout}s}), before pheap was loaded; booting again (log $log.boot$attempt)"
+	attempt=$((attempt + 1))
+done
 set -e
 
 if grep -Eq "$SPLAT" "$log"; then
 	say "vm: kernel splat in $log:"
 	grep -En "$SPLAT" "$log" | head -n 20 >&2
 	exit 90
+fi
+if [ "$booted" != 1 ]; then
+	say "vm: the guest kernel did not boot in $attempt tries (log: $log)"
+	exit 93
 fi
 if [ "$qrc" -eq 124 ] || [ "$qrc" -eq 137 ]; then
 	say "vm: timed out after ${timeout}s (log: $log)"
