@@ -91,8 +91,8 @@ static bool pheap_global_collect(struct pheap *p, unsigned int cls)
 
 	for (n = 0; n < PHEAP_COLLECT_BATCH; n++) {
 		node = pheap_remote_pop(p, &gc->remote, &gc->pending, &sb);
-		if (!node)
-			return false;
+		if (!node)	/* more only if a corrupt list was cut short */
+			return !llist_empty(&gc->remote);
 		if (!READ_ONCE(sb->owner))
 			pheap_global_take_block(p, gc, sb, node);
 		else
