@@ -8,6 +8,7 @@
 #include <linux/cpu.h>
 #include <linux/cpumask.h>
 #include <linux/delay.h>
+#include <linux/hardirq.h>
 #include <linux/hrtimer.h>
 #include <linux/prandom.h>
 
@@ -216,10 +217,42 @@ static void hotplug_moves_heap_to_global(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pheap_destroy(w->p), 0UL);
 }
 
+/*
+ * From NMI (here the preempt count nmi_enter() sets, interrupts off) an
+ * allocation gets NULL and a free is refused, both counted: NMI can
+ * interrupt the holder of the local lock, so nothing of the heap may be
+ * touched. The heap is intact after.
+ */
+static void nmi_calls_refused(struct kunit *test)
+{
+	struct pheap *p = kt_create(test, 0, 0);
+	struct pheap_stats st;
+	unsigned long flags;
+	void *q, *r;
+
+	q = pheap_alloc_in(p, 64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	local_irq_save(flags);
+	__preempt_count_add(NMI_OFFSET + HARDIRQ_OFFSET);
+	r = pheap_alloc_in(p, 64, GFP_ATOMIC);
+	pheap_free_in(p, q);
+	__preempt_count_sub(NMI_OFFSET + HARDIRQ_OFFSET);
+	local_irq_restore(flags);
+	KUNIT_EXPECT_NULL(test, r);
+	pheap_get_stats(p, &st);
+	KUNIT_EXPECT_EQ(test, st.ev[PHEAP_EV_ALLOC_FAIL], 1UL);
+	KUNIT_EXPECT_EQ(test, st.ev[PHEAP_EV_BAD_FREE], 1UL);
+	KUNIT_EXPECT_EQ(test, st.u, 64UL);	/* q is still allocated */
+	pheap_free_in(p, r);
+	pheap_free_in(p, q);
+	KUNIT_EXPECT_EQ(test, pheap_destroy(p), 0UL);
+}
+
 static struct kunit_case pheap_context_cases[] = {
 	KUNIT_CASE(alloc_free_in_hardirq),
 	KUNIT_CASE(alloc_free_in_softirq),
 	KUNIT_CASE(hotplug_moves_heap_to_global),
+	KUNIT_CASE(nmi_calls_refused),
 	{}
 };
 

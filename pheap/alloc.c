@@ -16,6 +16,7 @@
  */
 #include <linux/export.h>
 #include <linux/gfp.h>
+#include <linux/hardirq.h>
 #include <linux/local_lock.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
@@ -30,6 +31,14 @@ static void *pheap_alloc_refused(struct pheap *p, gfp_t gfp)
 		  "%s: zone modifiers (GFP_DMA, GFP_DMA32) are not supported\n",
 		  p->cfg.name);
 	this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_ALLOC_FAIL]);
+	return NULL;
+}
+
+/* NMI can interrupt the local lock's holder: nothing here is safe there. */
+static void *pheap_alloc_in_nmi(struct pheap *p)
+{
+	this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_ALLOC_FAIL]);
+	pr_err_ratelimited("%s: allocation from NMI refused\n", p->cfg.name);
 	return NULL;
 }
 
@@ -63,7 +72,8 @@ static noinline void *pheap_alloc_slow(struct pheap *p, unsigned int cls,
  * @gfp: allocation flags, as for kmalloc()
  *
  * Context: as kmalloc() with the same @gfp: process context, softirq, or
- * hardirq with GFP_ATOMIC/GFP_NOWAIT. Not NMI.
+ * hardirq with GFP_ATOMIC/GFP_NOWAIT. From NMI it is refused: NULL,
+ * reported and counted.
  * Return: the memory; ZERO_SIZE_PTR for @size 0; NULL on failure.
  */
 void *pheap_alloc_in(struct pheap *p, size_t size, gfp_t gfp)
@@ -73,6 +83,8 @@ void *pheap_alloc_in(struct pheap *p, size_t size, gfp_t gfp)
 	void *obj;
 
 	might_alloc(gfp);
+	if (unlikely(in_nmi()))
+		return pheap_alloc_in_nmi(p);
 	if (unlikely(gfp & (__GFP_DMA | __GFP_DMA32)))
 		return pheap_alloc_refused(p, gfp);
 	if (unlikely(size > PHEAP_MAX_SMALL))

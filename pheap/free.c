@@ -13,11 +13,13 @@
  *
  * Bad frees (a pointer pheap did not hand out, an interior pointer, a
  * pointer of another instance, a block that is the head of its free list,
- * the losing one of two racing frees of a large allocation) are reported
+ * the losing one of two racing frees of a large allocation, a free from
+ * NMI, which leaks the block rather than risk the heap) are reported
  * rate-limited with the caller, counted, and otherwise ignored: the heap
  * is not touched.
  */
 #include <linux/export.h>
+#include <linux/hardirq.h>
 #include <linux/local_lock.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
@@ -114,6 +116,11 @@ static void pheap_free_caller(struct pheap *p, const void *ptr,
 
 	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
 		return;
+	if (unlikely(in_nmi())) {
+		pheap_report_bad_free(p, ptr, "free from NMI (the block is leaked)",
+				      caller);
+		return;
+	}
 	sb = pheap_sb_lookup(ptr, &tag);
 	if (likely(sb)) {
 		if (unlikely(!pheap_sb_block_ok(p, sb, ptr)))
