@@ -59,6 +59,32 @@ static void class_table_shape(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pheap_class_size(PHEAP_NR_CLASSES), 0U);
 }
 
+/*
+ * Each class's superblock is the smallest that holds PHEAP_WANT_BLOCKS
+ * blocks, capped at order PHEAP_MAX_SB_ORDER (and never below
+ * PHEAP_MIN_BLOCKS, checked in group_of_inuse).
+ */
+static void geometry_want_blocks_up_to_cap(struct kunit *test)
+{
+	struct pheap_class_info ci;
+	unsigned int c, size;
+
+	for (c = 0; c < PHEAP_NR_CLASSES; c++) {
+		size = pheap_csize(c);
+		pheap_class_info_init(&ci, size, 0);
+		KUNIT_EXPECT_LE(test, ci.order, (unsigned int)PHEAP_MAX_SB_ORDER);
+		KUNIT_EXPECT_TRUE_MSG(test, ci.nblocks >= PHEAP_WANT_BLOCKS ||
+				      ci.order == PHEAP_MAX_SB_ORDER,
+				      "class %u: %u blocks", size, ci.nblocks);
+		if (ci.order)
+			KUNIT_EXPECT_LT_MSG(test,
+					    (unsigned int)(PAGE_SIZE << (ci.order - 1)) / size,
+					    (unsigned int)PHEAP_WANT_BLOCKS,
+					    "class %u: order %u is not the smallest",
+					    size, ci.order);
+	}
+}
+
 /* Group 0 is empty only, PHEAP_FULL full only, monotone in between. */
 static void group_of_inuse(struct kunit *test)
 {
@@ -88,6 +114,7 @@ static struct kunit_case pheap_class_cases[] = {
 	KUNIT_CASE(size_to_class_every_size),
 	KUNIT_CASE(size_to_class_boundaries),
 	KUNIT_CASE(class_table_shape),
+	KUNIT_CASE(geometry_want_blocks_up_to_cap),
 	KUNIT_CASE(group_of_inuse),
 	{}
 };
