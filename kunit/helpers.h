@@ -73,6 +73,15 @@ static inline int kt_alloc_filled(struct pheap *p, void **blk, unsigned int n,
 	return 0;
 }
 
+/* Free @n blocks of @p. */
+static inline void kt_free_all(struct pheap *p, void **blk, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		pheap_free_in(p, blk[i]);
+}
+
 struct kt_on_cpu {
 	int (*fn)(void *arg);
 	void *arg;

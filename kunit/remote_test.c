@@ -140,10 +140,8 @@ static int idle_alloc(void *arg)
 static int idle_free(void *arg)
 {
 	struct idle_work *w = arg;
-	unsigned int i;
 
-	for (i = 0; i < w->n; i++)
-		pheap_free_in(w->p, w->blk[i]);
+	kt_free_all(w->p, w->blk, w->n);
 	return 0;
 }
 

@@ -290,10 +290,8 @@ static int rr_alloc(void *arg)
 static int rr_free(void *arg)
 {
 	struct rr_work *w = arg;
-	unsigned int i;
 
-	for (i = 0; i < w->n; i++)
-		pheap_free_in(w->p, w->blk[i]);
+	kt_free_all(w->p, w->blk, w->n);
 	return 0;
 }
 
