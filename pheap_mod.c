@@ -30,7 +30,7 @@ MODULE_PARM_DESC(k_sb, "K: free superblocks' worth (K*S bytes) a CPU heap may ke
 
 static unsigned int sb_order;
 module_param(sb_order, uint, 0444);
-MODULE_PARM_DESC(sb_order, "smallest superblock S = PAGE_SIZE << sb_order (default 0)");
+MODULE_PARM_DESC(sb_order, "smallest superblock S = PAGE_SIZE << sb_order, 0..3 (default 0)");
 
 static unsigned int global_reserve = 1;
 module_param(global_reserve, uint, 0444);

@@ -23,14 +23,6 @@ static void pheap_alloc_test_exit(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pheap_destroy(test->priv), 0UL);
 }
 
-static unsigned long kt_event(struct pheap *p, enum pheap_event e)
-{
-	struct pheap_stats st;
-
-	pheap_get_stats(p, &st);
-	return st.ev[e];
-}
-
 /*
  * Random sizes, every block filled with a pattern from its address and
  * checked before it is freed, in random order: overlapping blocks or a

@@ -10,6 +10,7 @@
 #include <linux/completion.h>
 #include <linux/err.h>
 #include <linux/kthread.h>
+#include <linux/slab.h>
 #include <linux/sched/task.h>
 
 #include "../pheap/internal.h"
@@ -30,6 +31,15 @@ static inline struct pheap *kt_create(struct kunit *test, unsigned int f_pct,
 	p = pheap_create(&cfg);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, p);
 	return p;
+}
+
+/* One event counter of @p, summed over its CPUs. */
+static inline unsigned long kt_event(struct pheap *p, enum pheap_event e)
+{
+	struct pheap_stats st;
+
+	pheap_get_stats(p, &st);
+	return st.ev[e];
 }
 
 /* The byte every block is filled with: derived from its address. */
@@ -80,6 +90,35 @@ static inline void kt_free_all(struct pheap *p, void **blk, unsigned int n)
 
 	for (i = 0; i < n; i++)
 		pheap_free_in(p, blk[i]);
+}
+
+/*
+ * Allocate @n blocks of @size, write each one's index into it, and check
+ * that every block still holds its own: a block handed out twice holds
+ * the later index. Then free them all.
+ *
+ * Return: how many blocks were handed out twice, or -ENOMEM.
+ */
+static inline int kt_handed_out_twice(struct pheap *p, size_t size,
+				      unsigned int n)
+{
+	unsigned long **blk = kcalloc(n, sizeof(*blk), GFP_KERNEL);
+	unsigned int i, twice = 0;
+
+	if (!blk)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		blk[i] = pheap_alloc_in(p, size, GFP_KERNEL);
+		if (!blk[i])
+			break;
+		*blk[i] = i;
+	}
+	n = i;
+	for (i = 0; i < n; i++)
+		twice += *blk[i] != i;
+	kt_free_all(p, (void **)blk, n);
+	kfree(blk);
+	return twice;
 }
 
 struct kt_on_cpu {

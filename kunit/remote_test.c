@@ -196,35 +196,39 @@ static void remote_frees_to_idle_owner_collected(struct kunit *test)
 }
 
 /*
- * A remote list whose node is not a block of the instance (a write after
- * free overwrote the link before it): the collector counts a corruption
- * and drops the rest of the list; it does not follow the node.
+ * A remote list whose node is not a superblock of the instance (memory
+ * outside pheap's blocks was overwritten, or another instance's): the
+ * collector counts a corruption and drops the rest of the list; it does
+ * not follow the node.
  */
 static void remote_list_bad_node_contained(struct kunit *test)
 {
 	struct pheap *p = kt_create(test, 0, 0), *other = kt_create(test, 0, 0);
-	struct llist_node *foreign = kzalloc(64, GFP_KERNEL);
-	struct llist_node *stranger = pheap_alloc_in(other, 64, GFP_KERNEL);
+	struct pheap_sb *fake = kzalloc(sizeof(*fake), GFP_KERNEL);
+	void *q = pheap_alloc_in(other, 64, GFP_KERNEL);
 	unsigned int cpu = cpumask_first(cpu_online_mask);
 	struct pheap_heap *h = per_cpu_ptr(p->cpu_heaps, cpu);
+	struct pheap_sb *stranger;
 	struct pheap_stats st;
+	unsigned long tag;
 
-	KUNIT_ASSERT_NOT_NULL(test, foreign);
+	KUNIT_ASSERT_NOT_NULL(test, fake);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	stranger = pheap_sb_lookup(q, &tag);
 	KUNIT_ASSERT_NOT_NULL(test, stranger);
-	foreign->next = (void *)0xdead000000000100UL;
-	llist_add(foreign, &h->remote);
+	llist_add(&fake->rnode, &h->remote);
 	pheap_flush(p);
-	stranger->next = foreign;
-	llist_add(stranger, &h->remote);
+	llist_add(&fake->rnode, &h->remote);
+	llist_add(&stranger->rnode, &h->remote);	/* first, then fake */
 	pheap_flush(p);
 	pheap_get_stats(p, &st);
 	KUNIT_EXPECT_EQ(test, st.ev[PHEAP_EV_CORRUPT], 2UL);
 	KUNIT_EXPECT_EQ(test, st.ev[PHEAP_EV_REMOTE_RECV], 0UL);
 	KUNIT_EXPECT_FALSE(test, pheap_heap_remote_waiting(h));
 	KUNIT_EXPECT_EQ(test, pheap_destroy(p), 0UL);
-	pheap_free_in(other, stranger);
+	pheap_free_in(other, q);
 	KUNIT_EXPECT_EQ(test, pheap_destroy(other), 0UL);
-	kfree(foreign);
+	kfree(fake);
 }
 
 static struct kunit_case pheap_remote_cases[] = {

@@ -132,11 +132,37 @@ static void sb_pages_accounted(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.peak_a, (unsigned long)p->ci[0].sb_bytes);
 }
 
+/*
+ * A superblock released while it is queued on a remote list (a remote
+ * free raced its owner's free of the same block, then every block was
+ * freed) keeps its pages until the collector takes it off the list.
+ */
+static void sb_released_while_queued_waits_for_collector(struct kunit *test)
+{
+	struct pheap *p = test->priv;
+	struct pheap_stats st;
+	struct pheap_sb *sb;
+
+	sb = pheap_sb_new(p, 4, GFP_KERNEL);	/* no owner: the global heap's */
+	KUNIT_ASSERT_NOT_NULL(test, sb);
+	__set_bit(0, sb->live);
+	KUNIT_ASSERT_TRUE(test, pheap_remote_free(p, sb, 0));
+	__clear_bit(0, sb->live);
+	pheap_sb_release(p, sb);
+	pheap_get_stats(p, &st);
+	KUNIT_EXPECT_EQ(test, st.a, (unsigned long)p->ci[4].sb_bytes);
+	pheap_flush(p);
+	pheap_get_stats(p, &st);
+	KUNIT_EXPECT_EQ(test, st.a, 0UL);
+	KUNIT_EXPECT_EQ(test, st.ev[PHEAP_EV_PAGES_OUT], 1UL << p->ci[4].order);
+}
+
 static struct kunit_case pheap_sb_cases[] = {
 	KUNIT_CASE(sb_new_carve_covers_every_block),
 	KUNIT_CASE(sb_lookup_every_block_and_interior),
 	KUNIT_CASE(sb_lookup_rejects_foreign_pointers),
 	KUNIT_CASE(sb_pages_accounted),
+	KUNIT_CASE(sb_released_while_queued_waits_for_collector),
 	{}
 };
 

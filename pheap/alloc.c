@@ -94,7 +94,7 @@ void *pheap_alloc_in(struct pheap *p, size_t size, gfp_t gfp)
 	cls = pheap_size_to_class(size);
 
 	local_lock_irqsave(&p->cpu_heaps->lock, flags);
-	obj = pheap_cpu_pop(this_cpu_ptr(p->cpu_heaps), cls, size);
+	obj = pheap_cpu_pop(p, this_cpu_ptr(p->cpu_heaps), cls, size);
 	if (likely(obj))
 		local_unlock_irqrestore(&p->cpu_heaps->lock, flags);
 	else

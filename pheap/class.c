@@ -33,6 +33,10 @@
  * using a class lightly never fills, and need higher-order pages. What a
  * superblock cannot fill with whole blocks is slack: 2 KiB of the 32 KiB
  * for 1536 and for 3072, otherwise at most a block less a byte.
+ *
+ * A superblock holds at most PHEAP_SB_MAX_BLOCKS (3968) blocks, the most
+ * its remote-free summary word can cover (remote.c): that caps only the
+ * 8-byte class at sb_order 3, at 3968 of the 4096 it could hold.
  */
 #include <linux/bitops.h>
 #include <linux/bug.h>
@@ -109,6 +113,20 @@ unsigned int pheap_group(const struct pheap_class_info *ci, unsigned int inuse)
 	return 0;
 }
 
+/*
+ * The descriptor of a superblock of @ci: struct pheap_sb, whose remote
+ * part starts on a cache line of its own and ends with the remote-free
+ * bitmap, then the live bitmap on the next cache line, so that remote
+ * freers and the owner do not write the same line.
+ */
+static void pheap_class_desc_layout(struct pheap_class_info *ci)
+{
+	ci->bm_words = BITS_TO_LONGS(ci->nblocks);
+	ci->live_off = ALIGN(struct_size_t(struct pheap_sb, rfree, ci->bm_words),
+			     SMP_CACHE_BYTES);
+	ci->desc_bytes = ci->live_off + ci->bm_words * sizeof(unsigned long);
+}
+
 /**
  * pheap_class_info_init() - derive a class's geometry
  * @ci: filled in
@@ -127,8 +145,10 @@ void pheap_class_info_init(struct pheap_class_info *ci, unsigned int size,
 			  min_t(unsigned int, get_order(PHEAP_WANT_BLOCKS * size),
 				PHEAP_MAX_SB_ORDER));
 	ci->sb_bytes = PAGE_SIZE << ci->order;
-	ci->nblocks = ci->sb_bytes / size;
+	ci->nblocks = min_t(unsigned int, ci->sb_bytes / size,
+			    PHEAP_SB_MAX_BLOCKS);
 	ci->recip = reciprocal_value(size);
+	pheap_class_desc_layout(ci);
 	ci->group_min[0] = 0;
 	/* group g (1..partial) starts at (g - 1)/partial of the blocks, >= 1 */
 	for (g = 1; g <= partial; g++)

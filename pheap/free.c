@@ -12,11 +12,22 @@
  * the lock is dropped. Large allocations go to large.c.
  *
  * Bad frees (a pointer pheap did not hand out, an interior pointer, a
- * pointer of another instance, a block that is the head of its free list,
- * the losing one of two racing frees of a large allocation, a free from
- * NMI, which leaks the block rather than risk the heap) are reported
- * rate-limited with the caller, counted, and otherwise ignored: the heap
- * is not touched.
+ * pointer of another instance, a double free, a free from NMI, which
+ * leaks the block rather than risk the heap) are reported rate-limited
+ * with the caller, counted, and otherwise ignored: the heap is not
+ * touched.
+ *
+ * Double frees, every kind: each block has a live bit (set while it is
+ * handed out; the owner's) and a remote-free bit (set by the other CPU
+ * that freed it, until the owner collects it). The owner frees a block
+ * only if it is live and not freed remotely; another CPU only if it is
+ * live and its remote bit was clear, set atomically (remote.c), so of two
+ * racing frees from other CPUs exactly one wins. The one race those two
+ * checks cannot order, the owner and another CPU freeing a block at the
+ * same moment, leaves a remote bit on a free block: it is found, reported
+ * and dropped when the block is collected or next handed out (remote.c,
+ * heap.c). A large allocation's tag is cleared under the large lock, so
+ * one of two frees wins there too (large.c).
  */
 #include <linux/export.h>
 #include <linux/hardirq.h>
@@ -45,35 +56,59 @@ void pheap_report_bad_free(struct pheap *p, const void *ptr, const char *why,
 			   ptr, (void *)caller, why);
 }
 
+/**
+ * pheap_report_late_double_free() - report a double free found after it
+ * @p: instance
+ * @ptr: the block
+ * @where: when it was found
+ *
+ * A remote free that raced its owner's free of the block: found when
+ * the block is collected or next handed out, where its caller is no
+ * longer known.
+ *
+ * Context: any.
+ */
+void pheap_report_late_double_free(struct pheap *p, const void *ptr,
+				   const char *where)
+{
+	this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_BAD_FREE]);
+	pr_err_ratelimited("%s: double free of %p, found %s: freed by another CPU while it was free (the caller is not known)\n",
+			   p->cfg.name, ptr, where);
+}
+
 /* Free under the local lock, then drop it and give back what is freed. */
 static noinline void pheap_free_slow(struct pheap *p, struct pheap_heap *h,
 				     struct pheap_sb *sb, void *obj,
-				     unsigned long flags)
+				     unsigned int idx, unsigned long flags)
 {
 	LIST_HEAD(release);
 
-	pheap_heap_free(p, h, sb, obj, &release);
+	pheap_heap_free(p, h, sb, obj, idx, &release);
 	local_unlock_irqrestore(&p->cpu_heaps->lock, flags);
 	pheap_sb_release_list(p, &release);
 }
 
 /*
- * A block of a superblock this CPU's heap does not own: to the owner's
- * remote list, after the local lock is dropped. Its counters are bumped
- * with this_cpu_inc(), and only here: they are never written under the
- * lock.
+ * A block of a superblock this CPU's heap does not own: a remote free
+ * (remote.c), after the local lock is dropped; the owner wipes it under
+ * init_on_free when it collects it. The counters are bumped with
+ * this_cpu_inc() and only here: they are never written under the lock.
  */
-static void pheap_free_remote(struct pheap *p, struct pheap_sb *sb, void *obj)
+static void pheap_free_remote(struct pheap *p, struct pheap_sb *sb,
+			      void *obj, unsigned int idx, unsigned long caller)
 {
-	if (unlikely(want_init_on_free()))
-		memset(obj, 0, pheap_csize(sb->cls));
-	this_cpu_inc(p->cpu_heaps->cls[sb->cls].remote_frees);
+	unsigned int cls = sb->cls;
+
+	if (unlikely(!pheap_remote_free(p, sb, idx))) {
+		pheap_report_bad_free(p, obj, "double free", caller);
+		return;
+	}
+	this_cpu_inc(p->cpu_heaps->cls[cls].remote_frees);
 	this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_REMOTE_SENT]);
-	pheap_remote_push(p, sb, obj);
 }
 
 static void pheap_free_small(struct pheap *p, struct pheap_sb *sb, void *obj,
-			     unsigned long caller)
+			     unsigned int idx, unsigned long caller)
 {
 	unsigned int cls = sb->cls;
 	struct pheap_heap *h;
@@ -89,10 +124,11 @@ static void pheap_free_small(struct pheap *p, struct pheap_sb *sb, void *obj,
 	 */
 	if (unlikely(READ_ONCE(sb->owner) != h)) {
 		local_unlock_irqrestore(&p->cpu_heaps->lock, flags);
-		pheap_free_remote(p, sb, obj);
+		pheap_free_remote(p, sb, obj, idx, caller);
 		return;
 	}
-	if (unlikely(sb->free == obj)) {
+	if (unlikely(!test_bit(idx, sb->live) ||
+		     pheap_sb_remote_freed(sb, idx))) {
 		local_unlock_irqrestore(&p->cpu_heaps->lock, flags);
 		pheap_report_bad_free(p, obj, "double free", caller);
 		return;
@@ -100,12 +136,12 @@ static void pheap_free_small(struct pheap *p, struct pheap_sb *sb, void *obj,
 	/* only now is the block known to be the caller's to wipe */
 	if (unlikely(want_init_on_free()))
 		memset(obj, 0, pheap_csize(cls));
-	if (likely(--h->tick && pheap_cpu_free(p, h, cls, sb, obj))) {
+	if (likely(--h->tick && pheap_cpu_free(p, h, cls, sb, obj, idx))) {
 		h->cls[cls].frees++;
 		local_unlock_irqrestore(&p->cpu_heaps->lock, flags);
 		return;
 	}
-	pheap_free_slow(p, h, sb, obj, flags);
+	pheap_free_slow(p, h, sb, obj, idx, flags);
 }
 
 static void pheap_free_caller(struct pheap *p, const void *ptr,
@@ -113,6 +149,7 @@ static void pheap_free_caller(struct pheap *p, const void *ptr,
 {
 	struct pheap_sb *sb;
 	unsigned long tag;
+	int idx;
 
 	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
 		return;
@@ -123,11 +160,12 @@ static void pheap_free_caller(struct pheap *p, const void *ptr,
 	}
 	sb = pheap_sb_lookup(ptr, &tag);
 	if (likely(sb)) {
-		if (unlikely(!pheap_sb_block_ok(p, sb, ptr)))
+		idx = pheap_sb_block_index(p, sb, ptr);
+		if (unlikely(idx < 0))
 			pheap_report_bad_free(p, ptr, "not a block of this heap",
 					      caller);
 		else
-			pheap_free_small(p, sb, (void *)ptr, caller);
+			pheap_free_small(p, sb, (void *)ptr, idx, caller);
 		return;
 	}
 	if (!tag || pheap_large_owner(tag) != p || !PAGE_ALIGNED(ptr))

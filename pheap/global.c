@@ -65,38 +65,36 @@ static void pheap_global_trim(struct pheap_global_class *gc,
 	}
 }
 
-/* Free one remotely freed block into a global superblock. */
-static void pheap_global_take_block(struct pheap *p,
+/* Collect the remotely freed blocks of a global superblock. */
+static void pheap_global_collect_sb(struct pheap *p,
 				    struct pheap_global_class *gc,
-				    struct pheap_sb *sb, void *obj)
+				    struct pheap_sb *sb)
 {
 	pheap_global_unlist(gc, sb);
-	*(void **)obj = sb->free;
-	sb->free = obj;
-	sb->inuse--;
-	gc->inuse--;
+	gc->inuse -= pheap_remote_collect(p, sb);
 	pheap_global_list(p, gc, sb);
 }
 
 /*
  * Collect at most one batch of the class's remote frees. Class lock held.
+ * Superblocks released while queued go on @release.
  * Return: true when more wait.
  */
-static bool pheap_global_collect(struct pheap *p, unsigned int cls)
+static bool pheap_global_collect(struct pheap *p, unsigned int cls,
+				 struct list_head *release)
 {
 	struct pheap_global_class *gc = &p->global.cls[cls];
-	struct llist_node *node;
 	struct pheap_sb *sb;
 	unsigned int n;
 
 	for (n = 0; n < PHEAP_COLLECT_BATCH; n++) {
-		node = pheap_remote_pop(p, &gc->remote, &gc->pending, &sb);
-		if (!node)	/* more only if a corrupt list was cut short */
+		sb = pheap_remote_pop(p, &gc->remote, &gc->pending, release);
+		if (!sb)	/* more only if a corrupt list was cut short */
 			return !llist_empty(&gc->remote);
 		if (!READ_ONCE(sb->owner))
-			pheap_global_take_block(p, gc, sb, node);
+			pheap_global_collect_sb(p, gc, sb);
 		else
-			pheap_remote_push(p, sb, node);
+			pheap_remote_queue(p, sb);
 	}
 	return gc->pending || !llist_empty(&gc->remote);
 }
@@ -106,6 +104,7 @@ static bool pheap_global_collect(struct pheap *p, unsigned int cls)
  * @p: instance
  * @cls: size class
  * @to: the CPU heap that will own it
+ * @release: superblocks to give back to the page allocator go here
  *
  * In pheap_refill_groups[] order: partial superblocks before empty ones.
  *
@@ -113,7 +112,8 @@ static bool pheap_global_collect(struct pheap *p, unsigned int cls)
  * Return: the superblock, unlisted, owner set to @to; or NULL.
  */
 struct pheap_sb *pheap_global_take(struct pheap *p, unsigned int cls,
-				   struct pheap_heap *to)
+				   struct pheap_heap *to,
+				   struct list_head *release)
 {
 	struct pheap_global_class *gc = &p->global.cls[cls];
 	struct pheap_sb *sb = NULL;
@@ -121,7 +121,7 @@ struct pheap_sb *pheap_global_take(struct pheap *p, unsigned int cls,
 	unsigned int i;
 
 	raw_spin_lock_irqsave(&gc->lock, flags);
-	pheap_global_collect(p, cls);
+	pheap_global_collect(p, cls, release);
 	for (i = 0; i < ARRAY_SIZE(pheap_refill_groups) && !sb; i++)
 		sb = list_first_entry_or_null(&gc->groups[pheap_refill_groups[i]],
 					      struct pheap_sb, node);
@@ -157,7 +157,7 @@ void pheap_global_put(struct pheap *p, struct pheap_sb *sb,
 	gc->nr_sb++;
 	gc->inuse += sb->inuse;
 	pheap_global_list(p, gc, sb);
-	pheap_global_collect(p, sb->cls);
+	pheap_global_collect(p, sb->cls, release);
 	pheap_global_trim(gc, p->cfg.global_reserve, release);
 	raw_spin_unlock_irqrestore(&gc->lock, flags);
 }
@@ -181,7 +181,7 @@ void pheap_global_drain(struct pheap *p, unsigned int cls)
 
 	do {
 		raw_spin_lock_irqsave(&gc->lock, flags);
-		more = pheap_global_collect(p, cls);
+		more = pheap_global_collect(p, cls, &release);
 		pheap_global_trim(gc, p->cfg.global_reserve, &release);
 		raw_spin_unlock_irqrestore(&gc->lock, flags);
 		pheap_sb_release_list(p, &release);
@@ -240,7 +240,7 @@ unsigned long pheap_global_shrink(struct pheap *p, unsigned long nr_pages)
 		struct pheap_global_class *gc = &p->global.cls[c];
 
 		raw_spin_lock_irqsave(&gc->lock, flags);
-		pheap_global_collect(p, c);
+		pheap_global_collect(p, c, &release);
 		while (gc->nr_empty && freed < nr_pages) {
 			pheap_global_trim(gc, gc->nr_empty - 1, &release);
 			freed += 1UL << p->ci[c].order;

@@ -63,11 +63,12 @@
  *
  * Remote frees
  * ------------
- * Blocks other CPUs freed wait on h->remote (remote.c). Every
- * PHEAP_COLLECT_EVERY allocations and frees (a countdown on the fast
- * paths, not a look at a line other CPUs write) and on every refill, the
- * slow path frees one batch (PHEAP_COLLECT_BATCH) of them, as local
- * frees, threshold included. An owner that neither allocates nor frees is
+ * Superblocks with blocks other CPUs freed wait on h->remote (remote.c).
+ * Every PHEAP_COLLECT_EVERY allocations and frees (a countdown on the
+ * fast paths, not a look at a line other CPUs write) and on every refill,
+ * the slow path collects one batch (PHEAP_COLLECT_BATCH) of them: all the
+ * blocks freed into a superblock at once, then its fullness group and the
+ * threshold once. An owner that neither allocates nor frees is
  * covered by its work item (pheap_heap_work()), armed by the first push
  * to its empty list: it collects everything within PHEAP_COLLECT_DELAY.
  */
@@ -209,34 +210,39 @@ static void pheap_activate(struct pheap *p, struct pheap_heap *h,
 	}
 }
 
-/* Free a block into a superblock @h owns; keeps groups and threshold. */
-static void pheap_heap_free_owned(struct pheap *p, struct pheap_heap *h,
-				  struct pheap_sb *sb, void *obj,
-				  struct list_head *release)
+/*
+ * @nr blocks were freed into @sb, which @h owns: the heap's counts, and
+ * for an idle superblock its fullness group and the threshold.
+ */
+static void pheap_heap_freed(struct pheap *p, struct pheap_heap *h,
+			     struct pheap_sb *sb, unsigned int nr,
+			     struct list_head *release)
 {
 	const struct pheap_class_info *ci = &p->ci[sb->cls];
+	struct pheap_heap_class *hc = &h->cls[sb->cls];
 
-	pheap_cpu_push(h, sb, obj);
-	if (sb == h->cls[sb->cls].active)
+	hc->inuse -= nr;
+	h->u -= nr * ci->size;
+	if (sb == hc->active)
 		return;
-	h->idle_used -= ci->size;
+	h->idle_used -= nr * ci->size;
 	if (sb->inuse < ci->group_min[sb->group]) {
 		list_del(&sb->node);
 		sb->group = pheap_group(ci, sb->inuse);
-		list_add(&sb->node, &h->cls[sb->cls].groups[sb->group]);
+		list_add(&sb->node, &hc->groups[sb->group]);
 	}
 	pheap_heap_keep_threshold(p, h, release);
 }
 
 /*
- * pheap_heap_collect() - free one batch of the blocks other CPUs freed
- *			  to @h
+ * pheap_heap_collect() - collect one batch of the superblocks with blocks
+ *			  other CPUs freed to @h
  * @p: instance
  * @h: a CPU heap
  * @release: superblocks to give back to the page allocator go here
  *
- * Blocks of superblocks @h still owns are freed into them; the others are
- * forwarded to their superblock's owner.
+ * Superblocks @h still owns get their blocks back; the others are
+ * forwarded to their current owner.
  *
  * Context: @h's CPU under its local lock, or any CPU while @h's CPU is
  * offline and CPU hotplug is held off.
@@ -244,20 +250,20 @@ static void pheap_heap_free_owned(struct pheap *p, struct pheap_heap *h,
 static void pheap_heap_collect(struct pheap *p, struct pheap_heap *h,
 			       struct list_head *release)
 {
-	struct llist_node *node;
 	struct pheap_sb *sb;
-	unsigned int n;
+	unsigned int n, nr;
 
 	for (n = 0; n < PHEAP_COLLECT_BATCH; n++) {
-		node = pheap_remote_pop(p, &h->remote, &h->pending, &sb);
-		if (!node)
+		sb = pheap_remote_pop(p, &h->remote, &h->pending, release);
+		if (!sb)
 			return;
-		if (READ_ONCE(sb->owner) == h) {
-			pheap_ev_inc(h, PHEAP_EV_REMOTE_RECV);
-			pheap_heap_free_owned(p, h, sb, node, release);
-		} else {
-			pheap_remote_push(p, sb, node);
+		if (READ_ONCE(sb->owner) != h) {
+			pheap_remote_queue(p, sb);
+			continue;
 		}
+		nr = pheap_remote_collect(p, sb);
+		h->ev[PHEAP_EV_REMOTE_RECV] += nr;
+		pheap_heap_freed(p, h, sb, nr, release);
 	}
 }
 
@@ -285,7 +291,8 @@ static void pheap_heap_tick(struct pheap *p, struct pheap_heap *h,
  * @p: instance
  * @h: this CPU's heap
  * @sb: the block's superblock, owned by @h
- * @obj: the block
+ * @obj: the block, live
+ * @idx: its index in @sb
  * @release: superblocks to give back to the page allocator go here
  *
  * The block goes back into @sb, with its fullness group and the threshold
@@ -295,11 +302,53 @@ static void pheap_heap_tick(struct pheap *p, struct pheap_heap *h,
  * Context: @h's CPU under its local lock.
  */
 void pheap_heap_free(struct pheap *p, struct pheap_heap *h,
-		     struct pheap_sb *sb, void *obj, struct list_head *release)
+		     struct pheap_sb *sb, void *obj, unsigned int idx,
+		     struct list_head *release)
 {
 	h->cls[sb->cls].frees++;
-	pheap_heap_free_owned(p, h, sb, obj, release);
+	pheap_sb_put(sb, obj, idx);
+	pheap_heap_freed(p, h, sb, 1, release);
 	pheap_heap_tick(p, h, release);
+}
+
+/**
+ * pheap_heap_pop_stale() - allocate past free blocks freed again remotely
+ * @p: instance
+ * @h: this CPU's heap
+ * @cls: size class
+ * @size: bytes requested
+ *
+ * The block at the head of the active superblock's free list has its
+ * remote-free bit set: another CPU freed it while it was free (a double
+ * free that raced its owner's free). It is reported and taken off the
+ * free list as if handed out and freed remotely, so that the collector
+ * puts it back once; the next good block is handed out.
+ *
+ * Context: @h's CPU under its local lock.
+ * Return: a block, or NULL when the active superblock has no other.
+ */
+void *pheap_heap_pop_stale(struct pheap *p, struct pheap_heap *h,
+			   unsigned int cls, size_t size)
+{
+	const struct pheap_class_info *ci = &p->ci[cls];
+	struct pheap_heap_class *hc = &h->cls[cls];
+	struct pheap_sb *sb = hc->active;
+	unsigned int idx;
+	void *obj;
+
+	while ((obj = sb->free)) {
+		idx = pheap_sb_index(ci, sb, obj);
+		pheap_sb_take(sb, obj, idx);
+		hc->inuse++;
+		h->u += ci->size;
+		if (!pheap_sb_remote_freed(sb, idx)) {
+			hc->allocs++;
+			hc->req_bytes += size;
+			return obj;
+		}
+		pheap_report_late_double_free(p, obj, "on allocation");
+	}
+	return NULL;
 }
 
 /* An idle superblock of a class with a free block, unlisted. */
@@ -370,7 +419,7 @@ static void *pheap_heap_replace_active(struct pheap *p, unsigned int cls,
 	pheap_ev_inc(h, PHEAP_EV_REFILL);
 	sb = pheap_heap_take_idle(p, h, cls);
 	if (!sb) {
-		sb = pheap_global_take(p, cls, h);
+		sb = pheap_global_take(p, cls, h, release);
 		if (sb) {
 			pheap_heap_own(p, h, sb);
 			pheap_ev_inc(h, PHEAP_EV_FROM_GLOBAL);
@@ -378,12 +427,12 @@ static void *pheap_heap_replace_active(struct pheap *p, unsigned int cls,
 	}
 	if (sb) {
 		pheap_activate(p, h, sb, release);
-		return __pheap_cpu_pop(h, cls, size);
+		return __pheap_cpu_pop(p, h, cls, size);
 	}
 	sb = pheap_heap_grow(p, &h, cls, gfp, flags);
 	if (sb)
 		pheap_heap_place_new(p, h, sb, release);
-	return __pheap_cpu_pop(h, cls, size);
+	return __pheap_cpu_pop(p, h, cls, size);
 }
 
 /**
@@ -411,7 +460,7 @@ void *pheap_heap_refill(struct pheap *p, unsigned int cls, size_t size,
 	void *obj;
 
 	pheap_heap_tick(p, h, release);
-	obj = __pheap_cpu_pop(h, cls, size);
+	obj = __pheap_cpu_pop(p, h, cls, size);
 	if (obj)
 		return obj;
 	return pheap_heap_replace_active(p, cls, size, gfp, flags, release);

@@ -96,8 +96,7 @@ static int pheap_cpu_dead(unsigned int cpu, struct hlist_node *node)
 static bool pheap_config_ok(const struct pheap_config *cfg)
 {
 	return cfg->f_pct >= 1 && cfg->f_pct <= 99 &&
-	       cfg->sb_order <= 4 &&
-	       (PAGE_SIZE << cfg->sb_order) / 8 <= U16_MAX;
+	       cfg->sb_order <= PHEAP_MAX_SB_ORDER;
 }
 
 /**

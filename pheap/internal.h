@@ -9,8 +9,9 @@
  *   sb.c	a superblock: pages from alloc_pages(), carved into blocks;
  *		pointer -> superblock in O(1)
  *   large.c	requests above the largest class: compound pages
- *   remote.c	a block freed by a CPU that does not own it: routed to its
- *		owner's lock-free list; the bounded pop collectors use
+ *   remote.c	a block freed by a CPU that does not own it: a bit set in
+ *		its superblock's remote-free bitmap, the superblock queued
+ *		on its owner's lock-free list; collecting those bits
  *   global.c	the global heap (struct pheap_global): superblocks no CPU
  *		heap holds, a lock per class
  *   heap.c	CPU heaps: refill, the free slow path, Hoard's threshold
@@ -26,6 +27,9 @@
  *		16 blocks, up to 32 KiB (class.c). Its descriptor (struct
  *		pheap_sb) lives out of band; every page of it points to the
  *		descriptor (page->private, with a check word in page->index).
+ *		The descriptor has a bit per block twice: "live" (handed
+ *		out, the owner's) and "remote freed" (set atomically by other
+ *		CPUs), which is how every double free is caught (free.c).
  *   CPU heap	per class an active superblock, which allocations pop from
  *		and local frees push to, and the idle superblocks (all the
  *		others it owns) in fullness groups. Hoard's threshold is kept
@@ -39,14 +43,15 @@
  *   a per-CPU lock with migration disabled on PREEMPT_RT). The only
  *   exception is its remote list, which any CPU pushes to (llist_add()).
  *
- *   A superblock's block state (free, inuse, group, node) belongs to its
- *   owner: the owning CPU under its local lock, or the global class lock.
- *   sb->owner is written by the current owner only (and by the hotplug and
- *   destroy paths, when nothing runs on the owner) and read racily by
- *   remote freers: a stale read sends the block to the previous owner's
- *   list, and the previous owner forwards it. A superblock is freed only
- *   at inuse == 0, and a block waiting on any remote list still counts in
- *   inuse, so a freer that read sb->owner can always finish its push.
+ *   A superblock's block state (free, inuse, live, group, node) belongs
+ *   to its owner: the owning CPU under its local lock, or the global class
+ *   lock. sb->owner is written by the current owner only (and by the
+ *   hotplug and destroy paths, when nothing runs on the owner) and read
+ *   racily by remote freers: a stale read queues the superblock on the
+ *   previous owner's list, and the previous owner forwards it. A
+ *   superblock is freed only at inuse == 0, and a block freed remotely
+ *   still counts in inuse until its owner collects it, so a remote freer
+ *   can always finish (remote.c gives the order that makes this hold).
  *
  *   The page allocator is never called under a pheap lock: slow paths drop
  *   the local lock around alloc_pages(), and superblocks to give back are
@@ -89,6 +94,15 @@
 #define PHEAP_MIN_BLOCKS	8
 
 /*
+ * A superblock's remote-free summary word (remote.c) has a bit per word
+ * of its bitmaps and two flags: at most PHEAP_SB_MAX_BLOCKS blocks.
+ */
+#define PHEAP_RS_QUEUED		BIT(BITS_PER_LONG - 1)
+#define PHEAP_RS_DEAD		BIT(BITS_PER_LONG - 2)
+#define PHEAP_SB_MAX_WORDS	(BITS_PER_LONG - 2)
+#define PHEAP_SB_MAX_BLOCKS	(PHEAP_SB_MAX_WORDS * BITS_PER_LONG)
+
+/*
  * Fullness groups: 0 holds empty superblocks, PHEAP_FULL full ones, and
  * 1..PHEAP_FULL-1 partial ones by thirds of their blocks in use.
  */
@@ -96,12 +110,12 @@
 #define PHEAP_FULL		(PHEAP_GROUPS - 1)
 
 /*
- * Remote frees are collected PHEAP_COLLECT_BATCH at a time, so that no
- * path walks an unbounded list under a lock; blocks freed to an owner that
- * does not collect them itself are collected by its work item at most
- * PHEAP_COLLECT_DELAY jiffies after the first of them.
+ * Remote frees are collected PHEAP_COLLECT_BATCH superblocks at a time,
+ * so that no path walks an unbounded list under a lock; blocks freed to
+ * an owner that does not collect them itself are collected by its work
+ * item at most PHEAP_COLLECT_DELAY jiffies after the first of them.
  */
-#define PHEAP_COLLECT_BATCH	64
+#define PHEAP_COLLECT_BATCH	8
 #define PHEAP_COLLECT_DELAY	max(1, HZ / 100)
 /*
  * A CPU heap looks at its remote list once every PHEAP_COLLECT_EVERY
@@ -128,7 +142,13 @@ struct pheap_heap;
  * Invariants, checked by pheap_sb_check() under CONFIG_PHEAP_DEBUG:
  *   0 <= inuse <= nblocks
  *   inuse + length(free) == nblocks
+ *   the bits set in live are the blocks not on @free
  *   group == pheap_group(inuse) while listed (idle or global)
+ * A bit set in @rfree is a block freed by another CPU and not yet
+ * collected: its live bit is still set, it is not on @free.
+ *
+ * Layout: the owner's fields, then on their own cache line the fields
+ * other CPUs write, @rfree, and on the next line the @live bitmap.
  */
 struct pheap_sb {
 	/* Owner only: the owning CPU under its local lock, or the class lock. */
@@ -147,6 +167,16 @@ struct pheap_sb {
 	void *base;
 	struct pheap *pheap;
 	unsigned long magic;
+	/*
+	 * A bit per block handed out (in use, or freed remotely and not yet
+	 * collected): the owner's; remote freers read it racily (remote.c).
+	 */
+	unsigned long *live;
+
+	/* Remote frees: any CPU, atomic operations only (remote.c). */
+	atomic_long_t rsummary ____cacheline_aligned_in_smp;
+	struct llist_node rnode;	/* on its owner's remote list */
+	atomic_long_t rfree[];		/* a bit per block freed remotely */
 };
 
 /**
@@ -182,9 +212,9 @@ struct pheap_heap_class {
  * @idle_limit: max(K*S, f * @idle_held): Hoard's invariant, kept over the
  *	       idle superblocks, is idle_held - idle_used <= idle_limit
  * @tick:      operations left before the heap looks at @remote again
- * @pending:   remote frees taken off @remote and not yet freed
+ * @pending:   superblocks taken off @remote and not yet collected
  * @ev:	       event counters (enum pheap_event) of this CPU
- * @remote:    blocks other CPUs freed to this heap; any CPU pushes
+ * @remote:    superblocks with blocks other CPUs freed; any CPU pushes
  *	       (llist_add), the owner takes them (llist_del_all); on its own
  *	       cache line, away from what the owner writes
  * @work:      collects @remote when the owner does not (heap.c)
@@ -213,8 +243,8 @@ struct pheap_heap {
  * @nr_sb:    superblocks held
  * @inuse:    blocks in use in them
  * @nr_empty: of them, empty (group 0)
- * @pending:  remote frees taken off @remote, not yet freed
- * @remote:   frees of blocks in these superblocks, lock free
+ * @pending:  superblocks taken off @remote, not yet collected
+ * @remote:   superblocks with blocks freed remotely, lock free
  */
 struct pheap_global_class {
 	raw_spinlock_t lock;
@@ -238,9 +268,13 @@ struct pheap_global {
 /**
  * struct pheap_class_info - geometry of a class for this instance
  * @size:     block size
- * @nblocks:  blocks per superblock (at least PHEAP_MIN_BLOCKS)
+ * @nblocks:  blocks per superblock (at least PHEAP_MIN_BLOCKS, at most
+ *	      PHEAP_SB_MAX_BLOCKS)
  * @order:    a superblock is PAGE_SIZE << @order bytes
  * @sb_bytes: that size
+ * @bm_words: words of each bitmap of a descriptor
+ * @live_off: offset of the live bitmap in the descriptor
+ * @desc_bytes: size of the descriptor
  * @recip:    reciprocal of @size, for pointer -> block index
  * @group_min: a superblock in group g has at least group_min[g] blocks in
  *	     use; a free that drops it below moves it down
@@ -250,6 +284,9 @@ struct pheap_class_info {
 	unsigned int nblocks;
 	unsigned int order;
 	unsigned int sb_bytes;
+	unsigned int bm_words;
+	unsigned int live_off;
+	unsigned int desc_bytes;
 	struct reciprocal_value recip;
 	unsigned int group_min[PHEAP_GROUPS];
 };
@@ -305,15 +342,18 @@ struct pheap *pheap_large_owner(unsigned long tag);
 unsigned long pheap_large_release_all(struct pheap *p);
 
 /* remote.c */
-void pheap_remote_push(struct pheap *p, struct pheap_sb *sb, void *obj);
-struct llist_node *pheap_remote_pop(struct pheap *p, struct llist_head *list,
-				    struct llist_node **pending,
-				    struct pheap_sb **sbp);
+bool pheap_remote_free(struct pheap *p, struct pheap_sb *sb, unsigned int idx);
+void pheap_remote_queue(struct pheap *p, struct pheap_sb *sb);
+struct pheap_sb *pheap_remote_pop(struct pheap *p, struct llist_head *list,
+				  struct llist_node **pending,
+				  struct list_head *release);
+unsigned int pheap_remote_collect(struct pheap *p, struct pheap_sb *sb);
 
 /* global.c */
 void pheap_global_init(struct pheap *p);
 struct pheap_sb *pheap_global_take(struct pheap *p, unsigned int cls,
-				   struct pheap_heap *to);
+				   struct pheap_heap *to,
+				   struct list_head *release);
 void pheap_global_put(struct pheap *p, struct pheap_sb *sb,
 		      struct list_head *release);
 void pheap_global_drain(struct pheap *p, unsigned int cls);
@@ -327,12 +367,17 @@ void *pheap_heap_refill(struct pheap *p, unsigned int cls, size_t size,
 			gfp_t gfp, unsigned long *flags,
 			struct list_head *release);
 void pheap_heap_free(struct pheap *p, struct pheap_heap *h,
-		     struct pheap_sb *sb, void *obj, struct list_head *release);
+		     struct pheap_sb *sb, void *obj, unsigned int idx,
+		     struct list_head *release);
+void *pheap_heap_pop_stale(struct pheap *p, struct pheap_heap *h,
+			   unsigned int cls, size_t size);
 void pheap_heap_evict(struct pheap *p, struct pheap_heap *h);
 
 /* free.c */
 void pheap_report_bad_free(struct pheap *p, const void *ptr,
 			   const char *why, unsigned long caller);
+void pheap_report_late_double_free(struct pheap *p, const void *ptr,
+				   const char *where);
 
 /* instance.c */
 int pheap_core_init(void);
@@ -411,29 +456,71 @@ static __always_inline unsigned int pheap_size_to_class(size_t size)
 	return size <= (3U << (k - 2)) ? pow2 - 1 : pow2;
 }
 
+/* The index of block @obj of @sb, a block of the class @ci describes. */
+static __always_inline unsigned int
+pheap_sb_index(const struct pheap_class_info *ci, const struct pheap_sb *sb,
+	       const void *obj)
+{
+	return reciprocal_divide(obj - sb->base, ci->recip);
+}
+
 /**
- * pheap_sb_block_ok() - is @ptr the start of a block of @sb, of instance @p?
+ * pheap_sb_block_index() - the block @ptr starts, in @sb of instance @p
  * @p: the instance the caller frees to
  * @sb: superblock found by pheap_sb_lookup()
  * @ptr: the pointer
  *
  * Context: any.
- * Return: true if it is.
+ * Return: the block's index in @sb, or -1 if @ptr starts no block of it.
  */
-static __always_inline bool pheap_sb_block_ok(const struct pheap *p,
-					      const struct pheap_sb *sb,
-					      const void *ptr)
+static __always_inline int pheap_sb_block_index(const struct pheap *p,
+						const struct pheap_sb *sb,
+						const void *ptr)
 {
 	const struct pheap_class_info *ci;
 	unsigned long off;
 	u32 idx;
 
 	if (unlikely(sb->magic != PHEAP_SB_MAGIC || sb->pheap != p))
-		return false;
+		return -1;
 	ci = &p->ci[sb->cls];
 	off = ptr - sb->base;
 	idx = reciprocal_divide(off, ci->recip);
-	return idx < ci->nblocks && idx * ci->size == off;
+	return idx < ci->nblocks && idx * ci->size == off ? idx : -1;
+}
+
+/* Is @ptr the start of a block of @sb, of instance @p? */
+static inline bool pheap_sb_block_ok(const struct pheap *p,
+				     const struct pheap_sb *sb, const void *ptr)
+{
+	return pheap_sb_block_index(p, sb, ptr) >= 0;
+}
+
+/* Has block @idx of @sb been freed by another CPU, not yet collected? */
+static __always_inline bool
+pheap_sb_remote_freed(const struct pheap_sb *sb, unsigned int idx)
+{
+	return atomic_long_read(&sb->rfree[BIT_WORD(idx)]) & BIT_MASK(idx);
+}
+
+/* Block @idx of @sb, at @obj, off the free list's head and handed out. */
+static __always_inline void pheap_sb_take(struct pheap_sb *sb, void *obj,
+					  unsigned int idx)
+{
+	sb->free = *(void **)obj;
+	*(void **)obj = NULL;	/* the link is no caller's business */
+	__set_bit(idx, sb->live);
+	sb->inuse++;
+}
+
+/* Block @idx of @sb, at @obj, back onto the free list. */
+static __always_inline void pheap_sb_put(struct pheap_sb *sb, void *obj,
+					 unsigned int idx)
+{
+	*(void **)obj = sb->free;
+	sb->free = obj;
+	__clear_bit(idx, sb->live);
+	sb->inuse--;
 }
 
 static inline void pheap_ev_inc(struct pheap_heap *h, enum pheap_event ev)
@@ -452,18 +539,25 @@ static __always_inline bool pheap_heap_remote_waiting(struct pheap_heap *h)
 
 /**
  * __pheap_cpu_pop() - a block from the active superblock of a class
+ * @p: instance
  * @h: this CPU's heap
  * @cls: size class
  * @size: bytes requested, for the fragmentation figure
  *
+ * A free block whose remote-free bit is set was freed again by another
+ * CPU while it was free: pheap_heap_pop_stale() leaves it to the
+ * collector and pops the next one.
+ *
  * Context: @h's CPU under its local lock.
  * Return: the block, or NULL when the active superblock has none.
  */
-static __always_inline void *__pheap_cpu_pop(struct pheap_heap *h,
+static __always_inline void *__pheap_cpu_pop(struct pheap *p,
+					     struct pheap_heap *h,
 					     unsigned int cls, size_t size)
 {
 	struct pheap_heap_class *hc = &h->cls[cls];
 	struct pheap_sb *sb = hc->active;
+	unsigned int idx;
 	void *obj;
 
 	if (unlikely(!sb))
@@ -471,9 +565,10 @@ static __always_inline void *__pheap_cpu_pop(struct pheap_heap *h,
 	obj = sb->free;
 	if (unlikely(!obj))
 		return NULL;
-	sb->free = *(void **)obj;
-	*(void **)obj = NULL;	/* the link is no caller's business */
-	sb->inuse++;
+	idx = pheap_sb_index(&p->ci[cls], sb, obj);
+	if (unlikely(pheap_sb_remote_freed(sb, idx)))
+		return pheap_heap_pop_stale(p, h, cls, size);
+	pheap_sb_take(sb, obj, idx);
 	hc->inuse++;
 	hc->allocs++;
 	hc->req_bytes += size;
@@ -483,6 +578,7 @@ static __always_inline void *__pheap_cpu_pop(struct pheap_heap *h,
 
 /**
  * pheap_cpu_pop() - the allocation fast path
+ * @p: instance
  * @h: this CPU's heap
  * @cls: size class
  * @size: bytes requested, for the fragmentation figure
@@ -491,12 +587,13 @@ static __always_inline void *__pheap_cpu_pop(struct pheap_heap *h,
  * Return: a block from the active superblock, or NULL when it has none or
  * it is time to look for remote frees (pheap_heap_refill() does both).
  */
-static __always_inline void *pheap_cpu_pop(struct pheap_heap *h,
+static __always_inline void *pheap_cpu_pop(struct pheap *p,
+					   struct pheap_heap *h,
 					   unsigned int cls, size_t size)
 {
 	if (unlikely(!--h->tick))
 		return NULL;
-	return __pheap_cpu_pop(h, cls, size);
+	return __pheap_cpu_pop(p, h, cls, size);
 }
 
 /**
@@ -504,6 +601,7 @@ static __always_inline void *pheap_cpu_pop(struct pheap_heap *h,
  * @h: this CPU's heap, owner of @sb
  * @sb: the block's superblock
  * @obj: the block
+ * @idx: its index in @sb
  *
  * Only the block state and the heap's counts: the caller keeps the
  * fullness group and the threshold when @sb is idle (pheap_heap_free()).
@@ -511,13 +609,12 @@ static __always_inline void *pheap_cpu_pop(struct pheap_heap *h,
  * Context: @h's CPU under its local lock.
  */
 static __always_inline void pheap_cpu_push(struct pheap_heap *h,
-					   struct pheap_sb *sb, void *obj)
+					   struct pheap_sb *sb, void *obj,
+					   unsigned int idx)
 {
 	unsigned int cls = sb->cls;
 
-	*(void **)obj = sb->free;
-	sb->free = obj;
-	sb->inuse--;
+	pheap_sb_put(sb, obj, idx);
 	h->cls[cls].inuse--;
 	h->u -= pheap_csize(cls);
 }
@@ -529,6 +626,7 @@ static __always_inline void pheap_cpu_push(struct pheap_heap *h,
  * @cls: @sb's class
  * @sb: the block's superblock
  * @obj: the block
+ * @idx: its index in @sb
  *
  * Frees the block into @h's active superblock of its class, or into an
  * idle superblock when that moves the superblock to no other fullness
@@ -541,18 +639,19 @@ static __always_inline void pheap_cpu_push(struct pheap_heap *h,
 static __always_inline bool pheap_cpu_free(const struct pheap *p,
 					   struct pheap_heap *h,
 					   unsigned int cls,
-					   struct pheap_sb *sb, void *obj)
+					   struct pheap_sb *sb, void *obj,
+					   unsigned int idx)
 {
 	const struct pheap_class_info *ci = &p->ci[cls];
 
 	if (likely(sb == h->cls[cls].active)) {
-		pheap_cpu_push(h, sb, obj);
+		pheap_cpu_push(h, sb, obj, idx);
 		return true;
 	}
 	if (sb->inuse <= ci->group_min[sb->group] ||
 	    h->idle_held - (h->idle_used - ci->size) > h->idle_limit)
 		return false;
-	pheap_cpu_push(h, sb, obj);
+	pheap_cpu_push(h, sb, obj, idx);
 	h->idle_used -= ci->size;
 	return true;
 }

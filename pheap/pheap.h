@@ -27,8 +27,8 @@ struct pheap;
  * @f_pct:	   Hoard's emptiness fraction f, in percent (1..99)
  * @k_sb:	   Hoard's K: superblocks of slack a CPU heap may keep
  * @sb_order:	   the smallest superblock is PAGE_SIZE << @sb_order bytes
- *		   (S, the unit of K*S); a class whose blocks do not fit
- *		   PHEAP_MIN_BLOCKS times in S gets a larger one
+ *		   (S, the unit of K*S), 0..3; a class whose blocks do not
+ *		   fit PHEAP_MIN_BLOCKS times in S gets a larger one
  * @global_reserve: empty superblocks per class the global heap keeps
  *		   before it returns pages to the page allocator
  *

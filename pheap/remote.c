@@ -3,35 +3,63 @@
  * pheap remote frees: a block freed on a CPU that does not own its
  * superblock.
  *
- * The freer pushes the block onto its owner's list with llist_add(): lock
- * free, no global lock, one atomic on the owner's list head. The owner is
- * a CPU heap (its remote list) or the global heap (the class's remote
- * list). The block still counts as in use until the owner collects it, so
- * its superblock cannot go away under the freer.
+ * The freer never writes into the block. It sets the block's bit in the
+ * superblock's remote-free bitmap (sb->rfree) with one atomic fetch-or:
+ * a bit already set is a double free, refused with nothing touched, and
+ * of two racing frees of one block exactly one sets the bit. Before that
+ * it reads the block's live bit (racily: a block handed out is seen as
+ * live by any CPU the pointer reached), so that a free of a block that is
+ * already free is refused at once, with its caller named.
  *
- * Collection is bounded: a collector takes the whole list at once
- * (llist_del_all()) into a private "pending" list and then frees at most
- * a batch per call (pheap_remote_pop()), so no path walks an unbounded
- * list under a lock. The rule for every collector: a block whose
- * superblock it still owns is freed into it; any other is pushed on to
- * the superblock's current owner (ownership moved after the freer read
- * it).
+ * The superblock, not the block, is queued on its owner's list: a CPU
+ * heap's remote list, or the class's list in the global heap. The
+ * summary word sb->rsummary has a bit per bitmap word and the flag
+ * PHEAP_RS_QUEUED:
  *
- * Prompt collection: CPU heaps look for waiting blocks every
+ *	freer				collector (the owner)
+ *	old = fetch_or(bit, word w)	take sb off the list
+ *	if old has the bit: refused	s = xchg(summary, 0)
+ *	if old != 0: done		for each word w in s:
+ *	s = fetch_or(w | QUEUED,	    bits = xchg(word w, 0)
+ *		     summary)		    free each block of bits
+ *	if s had no QUEUED: queue sb
+ *
+ * Only the first freer of a word (old == 0) goes on to the summary, and
+ * a collector takes a word only once the summary names it: so a block's
+ * free is collected only after its freer's last access to the
+ * superblock, and the block keeps the superblock alive (it counts in
+ * inuse) until then. A superblock is queued once however many blocks are
+ * freed into it; its collection is O(1) a word, with no lookup a block.
+ *
+ * The owner's side of a double free: a free of a block whose remote bit
+ * is set is refused (free.c); a remote bit found on a block that is not
+ * live (a remote free that raced the owner's own free of the block) is a
+ * double free reported when it is collected, and one found on a free
+ * block about to be handed out is reported then, and the block left to
+ * the collector (heap.c).
+ *
+ * Collection is bounded: a collector takes its whole list at once
+ * (llist_del_all()) into a private "pending" list and then collects at
+ * most PHEAP_COLLECT_BATCH superblocks a call. The rule for every
+ * collector: a superblock it still owns is collected into; any other is
+ * queued on to its current owner (ownership moved after the freer read
+ * it), still marked queued.
+ *
+ * Prompt collection: CPU heaps look at their list every
  * PHEAP_COLLECT_EVERY allocations and frees, and on every refill
- * (heap.c). A push that finds the
- * list empty also arms the owner's work item, which collects what the
- * owner has not after PHEAP_COLLECT_DELAY: an idle owner gets its blocks,
- * and so its empty superblocks, back in bounded time. Pushes to a list
- * that already has blocks cost no more than the llist_add(). This is
- * mimalloc's "delayed free" idea at heap rather than page granularity:
- * pheap finds a block's superblock from its struct page in O(1), so one
- * list per heap is enough and the owner looks at one word.
+ * (heap.c). A push that finds the list empty also arms the owner's work
+ * item, which collects what the owner has not after PHEAP_COLLECT_DELAY:
+ * an idle owner gets its blocks, and so its empty superblocks, back in
+ * bounded time. This is mimalloc's "delayed free" at superblock
+ * granularity, with a bitmap instead of a list threaded through blocks.
  *
  * Context: any but NMI; never sleeps.
  */
+#include <linux/atomic.h>
+#include <linux/bitops.h>
 #include <linux/cpumask.h>
 #include <linux/llist.h>
+#include <linux/mm.h>
 #include <linux/percpu.h>
 #include <linux/printk.h>
 #include <linux/workqueue.h>
@@ -55,72 +83,157 @@ static void pheap_remote_kick(struct pheap *p, struct pheap_heap *owner)
 }
 
 /**
- * pheap_remote_push() - send a block to the heap that owns its superblock
+ * pheap_remote_queue() - queue a superblock on its owner's remote list
  * @p: instance
- * @sb: the block's superblock
- * @obj: the block
- *
- * The push is the last access to @sb: once it is visible the owner may
- * collect the block and free the superblock.
+ * @sb: superblock marked PHEAP_RS_QUEUED, by the caller or still
  *
  * Context: any but NMI; lock free.
  */
-void pheap_remote_push(struct pheap *p, struct pheap_sb *sb, void *obj)
+void pheap_remote_queue(struct pheap *p, struct pheap_sb *sb)
 {
 	struct pheap_heap *owner = READ_ONCE(sb->owner);
 	struct llist_head *list;
 
 	list = owner ? &owner->remote : &p->global.cls[sb->cls].remote;
-	if (llist_add(obj, list))
+	if (llist_add(&sb->rnode, list))
 		pheap_remote_kick(p, owner);
 }
 
+/**
+ * pheap_remote_free() - free a block of a superblock another heap owns
+ * @p: instance
+ * @sb: the block's superblock
+ * @idx: the block's index in @sb
+ *
+ * Context: any but NMI; lock free.
+ * Return: false for a double free (the block is free, or already freed
+ * remotely): nothing was done.
+ */
+bool pheap_remote_free(struct pheap *p, struct pheap_sb *sb, unsigned int idx)
+{
+	unsigned long mask = BIT_MASK(idx), old;
+	unsigned int w = BIT_WORD(idx);
+
+	/*
+	 * The owner writes live bits without atomics; a block handed out
+	 * reads as live on any CPU the pointer reached, so a clear bit is a
+	 * free block. A race with the owner's own free is caught later.
+	 */
+	if (!data_race(test_bit(idx, sb->live)))
+		return false;
+	old = atomic_long_fetch_or(mask, &sb->rfree[w]);
+	if (old & mask)
+		return false;
+	if (old)
+		return true;	/* the word's first freer queues it */
+	old = atomic_long_fetch_or(BIT(w) | PHEAP_RS_QUEUED, &sb->rsummary);
+	if (!(old & PHEAP_RS_QUEUED))
+		pheap_remote_queue(p, sb);
+	return true;
+}
+
 /*
- * A node that is not a block of @p: a write after free overwrote the
- * link of the node before it. Nothing after it can be trusted: the rest
- * of the chain is dropped, and its blocks stay counted as in use, which
- * leaks them (pheap_destroy() reports them) rather than hand out memory
- * that may not be pheap's.
+ * A node that is not a superblock of @p: memory outside pheap's blocks
+ * was overwritten. Nothing after it can be trusted: the rest of the chain
+ * is dropped, and its blocks stay counted as in use, which leaks them
+ * (pheap_destroy() reports them) rather than follow a wild pointer.
  */
 static void pheap_remote_corrupt(struct pheap *p, struct llist_node **pending,
-				 struct llist_node *node)
+				 struct pheap_sb *sb)
 {
 	*pending = NULL;
 	this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_CORRUPT]);
-	pr_err_ratelimited("%s: remote free list corrupted: %p is not a block of this heap (write after free?); the rest of the list is dropped\n",
-			   p->cfg.name, node);
+	pr_err_ratelimited("%s: remote free list corrupted: %p is not a superblock of this heap; the rest of the list is dropped\n",
+			   p->cfg.name, sb);
 }
 
 /**
- * pheap_remote_pop() - the next block a collector should free
+ * pheap_remote_pop() - the next superblock a collector should look at
  * @p: instance
  * @list: the remote list it owns
- * @pending: its private list of blocks already taken off @list
- * @sbp: set to the block's superblock
+ * @pending: its private list of superblocks already taken off @list
+ * @release: a superblock released while it was queued (sb.c) is put
+ *	     here, for the caller to free once it holds no pheap lock
  *
- * Each node is checked to be a block of @p before its link is read.
+ * Each node is checked to be a superblock of @p before its link is read.
  *
  * Context: the list's owner.
- * Return: a block, or NULL when both lists are empty (or the rest of them
- * was dropped as corrupt).
+ * Return: a superblock, or NULL when both lists are empty (or the rest of
+ * them was dropped as corrupt).
  */
-struct llist_node *pheap_remote_pop(struct pheap *p, struct llist_head *list,
-				    struct llist_node **pending,
-				    struct pheap_sb **sbp)
+struct pheap_sb *pheap_remote_pop(struct pheap *p, struct llist_head *list,
+				  struct llist_node **pending,
+				  struct list_head *release)
 {
-	struct llist_node *node = *pending;
-	unsigned long tag;
+	struct llist_node *node;
+	struct pheap_sb *sb;
 
-	if (!node) {
-		node = llist_del_all(list);
-		if (!node)
+	for (;;) {
+		node = *pending;
+		if (!node) {
+			node = llist_del_all(list);
+			if (!node)
+				return NULL;
+		}
+		sb = llist_entry(node, struct pheap_sb, rnode);
+		if (unlikely(sb->magic != PHEAP_SB_MAGIC || sb->pheap != p)) {
+			pheap_remote_corrupt(p, pending, sb);
 			return NULL;
+		}
+		*pending = node->next;
+		if (likely(!(atomic_long_read(&sb->rsummary) & PHEAP_RS_DEAD)))
+			return sb;
+		/* released while queued: now it may go */
+		atomic_long_set(&sb->rsummary, PHEAP_RS_DEAD);
+		list_add(&sb->node, release);
 	}
-	*sbp = pheap_sb_lookup(node, &tag);
-	if (unlikely(!*sbp || !pheap_sb_block_ok(p, *sbp, node))) {
-		pheap_remote_corrupt(p, pending, node);
-		return NULL;
+}
+
+/*
+ * A remote-free bit on a block that is not live: the remote free raced
+ * the owner's own free of the block. Dropped and reported.
+ */
+static bool pheap_remote_bit_ok(struct pheap *p, struct pheap_sb *sb,
+				unsigned int idx, void *obj)
+{
+	if (likely(test_bit(idx, sb->live)))
+		return true;
+	pheap_report_late_double_free(p, obj, "when collected");
+	return false;
+}
+
+/**
+ * pheap_remote_collect() - free into a superblock every block other CPUs
+ *			    freed to it
+ * @p: instance
+ * @sb: superblock, taken off a remote list by its owner
+ *
+ * Only the block state (free list, inuse, live): the caller keeps its
+ * own counts, @sb's fullness group and the threshold.
+ *
+ * Context: @sb's owner.
+ * Return: the blocks freed.
+ */
+unsigned int pheap_remote_collect(struct pheap *p, struct pheap_sb *sb)
+{
+	const struct pheap_class_info *ci = &p->ci[sb->cls];
+	unsigned long words, bits;
+	unsigned int w, b, idx, n = 0;
+	void *obj;
+
+	words = atomic_long_xchg(&sb->rsummary, 0);
+	for_each_set_bit(w, &words, ci->bm_words) {
+		bits = atomic_long_xchg(&sb->rfree[w], 0);
+		for_each_set_bit(b, &bits, BITS_PER_LONG) {
+			idx = w * BITS_PER_LONG + b;
+			obj = sb->base + idx * ci->size;
+			if (!pheap_remote_bit_ok(p, sb, idx, obj))
+				continue;
+			if (unlikely(want_init_on_free()))
+				memset(obj, 0, ci->size);
+			pheap_sb_put(sb, obj, idx);
+			n++;
+		}
 	}
-	*pending = node->next;
-	return node;
+	return n;
 }

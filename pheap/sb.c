@@ -8,9 +8,10 @@
  * (next pointer at offset 0). What does not fit a whole block at the end
  * is slack.
  *
- * The descriptor (struct pheap_sb) is kmalloc'ed beside the pages rather
- * than put at their start: a 4096-byte class in a 32 KiB superblock would
- * lose an eighth of it to a header.
+ * The descriptor (struct pheap_sb, with its two bitmaps: class.c sizes
+ * it) is kmalloc'ed beside the pages rather than put at their start: a
+ * 4096-byte class in a 32 KiB superblock would lose an eighth of it to a
+ * header.
  *
  * Pointer -> superblock is O(1): every page of the superblock has
  * page->private = descriptor and page->index = private ^ PHEAP_PAGE_MAGIC
@@ -18,10 +19,15 @@
  * inline in internal.h). Both are cleared before the pages go back, so a
  * stale pointer does not match.
  *
+ * A superblock still queued on a remote list when it is released (only a
+ * double free that raced its owner's free leaves one so: remote.c) is
+ * marked dead instead, and freed by the collector that takes it off.
+ *
  * Context: pheap_sb_new() allocates with the caller's gfp; callers hold no
  * pheap lock (heap.c drops its local lock first). Releases never sleep
  * and are called with no pheap lock held either.
  */
+#include <linux/bitmap.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -93,7 +99,7 @@ struct pheap_sb *pheap_sb_new(struct pheap *p, unsigned int cls, gfp_t gfp)
 	void *base, **link;
 	unsigned int i;
 
-	sb = kmalloc(sizeof(*sb), pheap_page_gfp(gfp));
+	sb = kzalloc(ci->desc_bytes, pheap_page_gfp(gfp));
 	if (!sb)
 		return NULL;
 	page = alloc_pages(pheap_page_gfp(gfp), order);
@@ -111,13 +117,11 @@ struct pheap_sb *pheap_sb_new(struct pheap *p, unsigned int cls, gfp_t gfp)
 	}
 	*link = NULL;
 
-	sb->inuse = 0;
-	sb->group = 0;
 	sb->cls = cls;
 	sb->nblocks = ci->nblocks;
 	INIT_LIST_HEAD(&sb->node);
-	sb->owner = NULL;
 	sb->base = base;
+	sb->live = (void *)sb + ci->live_off;
 	sb->pheap = p;
 	sb->magic = PHEAP_SB_MAGIC;
 	pheap_tag_pages(page, 1U << order, (unsigned long)sb);
@@ -130,6 +134,9 @@ struct pheap_sb *pheap_sb_new(struct pheap *p, unsigned int cls, gfp_t gfp)
  * @p: instance
  * @sb: superblock, no longer listed in any heap
  *
+ * A superblock still on a remote list is only marked dead: the collector
+ * that takes it off calls this again (remote.c).
+ *
  * Context: any; never sleeps.
  */
 void pheap_sb_release(struct pheap *p, struct pheap_sb *sb)
@@ -138,6 +145,8 @@ void pheap_sb_release(struct pheap *p, struct pheap_sb *sb)
 	struct page *page = virt_to_page(sb->base);
 
 	pheap_tag_pages(page, 1U << order, 0);
+	if (atomic_long_fetch_or(PHEAP_RS_DEAD, &sb->rsummary) & PHEAP_RS_QUEUED)
+		return;
 	sb->magic = 0;
 	__free_pages(page, order);
 	kfree(sb);
@@ -167,8 +176,8 @@ void pheap_sb_release_list(struct pheap *p, struct list_head *list)
  * @p: instance
  * @sb: superblock, held by the caller as its owner
  *
- * inuse + length(free list) == nblocks, and every free block is a block of
- * this superblock.
+ * inuse + length(free list) == nblocks, every free block is a block of
+ * this superblock, and the live bitmap has a bit for each block in use.
  *
  * Context: the superblock's owner.
  */
@@ -185,5 +194,6 @@ void pheap_sb_check(const struct pheap *p, const struct pheap_sb *sb)
 		nfree++;
 	}
 	WARN_ON_ONCE(sb->inuse + nfree != sb->nblocks);
+	WARN_ON_ONCE(bitmap_weight(sb->live, sb->nblocks) != sb->inuse);
 }
 #endif

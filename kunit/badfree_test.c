@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite pheap_badfree: a block freed twice, however it happens, is
+ * reported, counted in bad_frees and otherwise ignored. Each case then
+ * allocates from the same instance and checks that no block is handed
+ * out twice, and that destroy finds every block freed once.
+ */
+#include <kunit/test.h>
+#include <linux/atomic.h>
+#include <linux/cpumask.h>
+#include <linux/kthread.h>
+
+#include "helpers.h"
+
+#define BF_SIZE		64
+#define BF_CHECK	256	/* blocks allocated to look for twice-handed ones */
+
+struct bf_work {
+	struct pheap *p;
+	void *blk[3];
+};
+
+static int bf_alloc(void *arg)
+{
+	struct bf_work *w = arg;
+
+	return kt_alloc_filled(w->p, w->blk, ARRAY_SIZE(w->blk), BF_SIZE);
+}
+
+static int bf_free_first(void *arg)
+{
+	struct bf_work *w = arg;
+
+	pheap_free_in(w->p, w->blk[0]);
+	return 0;
+}
+
+static int bf_check(void *arg)
+{
+	struct bf_work *w = arg;
+
+	return kt_handed_out_twice(w->p, BF_SIZE, BF_CHECK);
+}
+
+/* Nothing handed out twice on @cpu, nothing leaked, @bad bad frees. */
+static void bf_expect_intact(struct kunit *test, struct bf_work *w,
+			     unsigned int cpu, unsigned long bad)
+{
+	pheap_flush(w->p);
+	KUNIT_EXPECT_EQ(test, kt_run_on_cpu(cpu, bf_check, w), 0);
+	KUNIT_EXPECT_EQ(test, kt_event(w->p, PHEAP_EV_BAD_FREE), bad);
+}
+
+/*
+ * On its own CPU, a block freed again when another block has been freed
+ * after it (so it is no longer the head of its free list).
+ */
+static void double_free_not_head_refused(struct kunit *test)
+{
+	struct bf_work w = { .p = kt_create(test, 0, 0) };
+	unsigned int cpu = cpumask_first(cpu_online_mask);
+
+	KUNIT_ASSERT_EQ(test, kt_run_on_cpu(cpu, bf_alloc, &w), 0);
+	KUNIT_EXPECT_EQ(test, kt_run_on_cpu(cpu, bf_free_first, &w), 0);
+	pheap_free_in(w.p, w.blk[1]);	/* wherever this runs: now the head */
+	KUNIT_EXPECT_EQ(test, kt_run_on_cpu(cpu, bf_free_first, &w), 0);
+	bf_expect_intact(test, &w, cpu, 1);
+	pheap_free_in(w.p, w.blk[2]);
+	KUNIT_EXPECT_EQ(test, pheap_destroy(w.p), 0UL);
+}
+
+/* Two frees from a CPU that does not own the block, before collection. */
+static void remote_double_free_refused(struct kunit *test)
+{
+	struct bf_work w = { .p = kt_create(test, 0, 0) };
+	unsigned int a, b;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs 2 online CPUs, has %u", num_online_cpus());
+	a = cpumask_first(cpu_online_mask);
+	b = cpumask_next(a, cpu_online_mask);
+	KUNIT_ASSERT_EQ(test, kt_run_on_cpu(a, bf_alloc, &w), 0);
+	KUNIT_EXPECT_EQ(test, kt_run_on_cpu(b, bf_free_first, &w), 0);
+	KUNIT_EXPECT_EQ(test, kt_run_on_cpu(b, bf_free_first, &w), 0);
+	bf_expect_intact(test, &w, a, 1);
+	/* and once more, after the owner collected the first free */
+	KUNIT_EXPECT_EQ(test, kt_run_on_cpu(b, bf_free_first, &w), 0);
+	bf_expect_intact(test, &w, a, 2);
+	pheap_free_in(w.p, w.blk[1]);
+	pheap_free_in(w.p, w.blk[2]);
+	KUNIT_EXPECT_EQ(test, pheap_destroy(w.p), 0UL);
+}
+
+/* A block its owner already freed, freed again from another CPU. */
+static void remote_free_of_free_block_refused(struct kunit *test)
+{
+	struct bf_work w = { .p = kt_create(test, 0, 0) };
+	unsigned int a, b;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs 2 online CPUs, has %u", num_online_cpus());
+	a = cpumask_first(cpu_online_mask);
+	b = cpumask_next(a, cpu_online_mask);
+	KUNIT_ASSERT_EQ(test, kt_run_on_cpu(a, bf_alloc, &w), 0);
+	KUNIT_EXPECT_EQ(test, kt_run_on_cpu(a, bf_free_first, &w), 0);
+	KUNIT_EXPECT_EQ(test, kt_run_on_cpu(b, bf_free_first, &w), 0);
+	bf_expect_intact(test, &w, a, 1);
+	pheap_free_in(w.p, w.blk[1]);
+	pheap_free_in(w.p, w.blk[2]);
+	KUNIT_EXPECT_EQ(test, pheap_destroy(w.p), 0UL);
+}
+
+/*
+ * The state the one race the free paths cannot order leaves behind: the
+ * owner freed block 0 while another CPU, past its check that the block
+ * was live, set its remote-free bit. Made here on purpose, on @cpu's
+ * behalf: the live bit is set around the remote free, as the racer saw it.
+ */
+static int bf_raced_remote_free(void *arg)
+{
+	struct bf_work *w = arg;
+	struct pheap_sb *sb;
+	unsigned long tag;
+	bool freed;
+	int idx;
+
+	sb = pheap_sb_lookup(w->blk[0], &tag);
+	if (!sb)
+		return -EINVAL;
+	idx = pheap_sb_block_index(w->p, sb, w->blk[0]);
+	if (idx < 0 || test_bit(idx, sb->live))
+		return -EINVAL;
+	__set_bit(idx, sb->live);
+	freed = pheap_remote_free(w->p, sb, idx);
+	__clear_bit(idx, sb->live);
+	return freed ? 0 : -EINVAL;
+}
+
+/* On the owner: one block, which must not be block 0. */
+static int bf_alloc_not_first(void *arg)
+{
+	struct bf_work *w = arg;
+	void *q = pheap_alloc_in(w->p, BF_SIZE, GFP_KERNEL);
+
+	if (!q)
+		return -ENOMEM;
+	pheap_free_in(w->p, q);
+	return q == w->blk[0] ? -EEXIST : 0;
+}
+
+/*
+ * That state found when the owner next hands block 0 out (it is at the
+ * head of the free list), or, with @collect_first, when it collects its
+ * remote frees: reported once, and block 0 is free once after.
+ */
+static void bf_raced(struct kunit *test, bool collect_first)
+{
+	struct bf_work w = { .p = kt_create(test, 0, 0) };
+	unsigned int a, b;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs 2 online CPUs, has %u", num_online_cpus());
+	a = cpumask_first(cpu_online_mask);
+	b = cpumask_next(a, cpu_online_mask);
+	KUNIT_ASSERT_EQ(test, kt_run_on_cpu(a, bf_alloc, &w), 0);
+	KUNIT_EXPECT_EQ(test, kt_run_on_cpu(a, bf_free_first, &w), 0);
+	KUNIT_ASSERT_EQ(test, kt_run_on_cpu(b, bf_raced_remote_free, &w), 0);
+	KUNIT_EXPECT_EQ(test, kt_event(w.p, PHEAP_EV_BAD_FREE), 0UL);
+	if (collect_first)
+		pheap_flush(w.p);
+	else
+		KUNIT_EXPECT_EQ(test, kt_run_on_cpu(a, bf_alloc_not_first, &w), 0);
+	KUNIT_EXPECT_EQ(test, kt_event(w.p, PHEAP_EV_BAD_FREE), 1UL);
+	bf_expect_intact(test, &w, a, 1);
+	pheap_free_in(w.p, w.blk[1]);
+	pheap_free_in(w.p, w.blk[2]);
+	KUNIT_EXPECT_EQ(test, pheap_destroy(w.p), 0UL);
+}
+
+static void raced_double_free_found_on_allocation(struct kunit *test)
+{
+	bf_raced(test, false);
+}
+
+static void raced_double_free_found_when_collected(struct kunit *test)
+{
+	bf_raced(test, true);
+}
+
+#define BF_ROUNDS	200
+
+/*
+ * Two CPUs free the same block at the same moment, BF_ROUNDS times: the
+ * owner (which allocated it) and another CPU, or two other CPUs. Exactly
+ * one free of each pair may win.
+ */
+struct bf_race {
+	struct pheap *p;
+	bool owner_frees;	/* the owner is one of the two freers */
+	void *blk;
+	atomic_t go, done;
+	unsigned int rounds;
+};
+
+/* Spin until @v reaches @want; false if told to stop first. */
+static bool bf_wait_for(atomic_t *v, int want)
+{
+	while (atomic_read_acquire(v) < want) {
+		if (kthread_should_stop())
+			return false;
+		cpu_relax();
+	}
+	return true;
+}
+
+/* On the owner: allocate, publish, (free), wait for the racers. */
+static int bf_race_owner(void *arg)
+{
+	struct bf_race *r = arg;
+	int racers = r->owner_frees ? 1 : 2;
+	unsigned int i;
+
+	for (i = 1; i <= r->rounds; i++) {
+		r->blk = pheap_alloc_in(r->p, BF_SIZE, GFP_KERNEL);
+		if (!r->blk)
+			return -ENOMEM;
+		atomic_set_release(&r->go, i);
+		if (r->owner_frees)
+			pheap_free_in(r->p, r->blk);
+		bf_wait_for(&r->done, racers * i);
+	}
+	return 0;
+}
+
+static int bf_race_freer(void *arg)
+{
+	struct bf_race *r = arg;
+	unsigned int i;
+
+	for (i = 1; i <= r->rounds; i++) {
+		if (!bf_wait_for(&r->go, i))
+			break;
+		pheap_free_in(r->p, r->blk);
+		atomic_inc(&r->done);
+	}
+	return 0;
+}
+
+static struct task_struct *bf_start(struct kunit *test, int (*fn)(void *),
+				    struct bf_race *r, unsigned int cpu)
+{
+	struct task_struct *t;
+
+	t = kthread_create_on_cpu(fn, r, cpu, "pheap_bf/%u");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t);
+	get_task_struct(t);
+	wake_up_process(t);
+	return t;
+}
+
+static void bf_race(struct kunit *test, bool owner_frees)
+{
+	struct bf_race r = { .p = kt_create(test, 0, 0), .rounds = BF_ROUNDS,
+			     .owner_frees = owner_frees };
+	struct bf_work w = { .p = r.p };
+	unsigned int cpu[3], n = 0, c;
+	struct task_struct *t[2];
+
+	for_each_online_cpu(c)
+		if (n < ARRAY_SIZE(cpu))
+			cpu[n++] = c;
+	if (n < 3 - owner_frees)
+		kunit_skip(test, "needs %d online CPUs, has %u", 3 - owner_frees, n);
+	t[0] = bf_start(test, bf_race_freer, &r, cpu[1]);
+	t[1] = owner_frees ? NULL : bf_start(test, bf_race_freer, &r, cpu[2]);
+	KUNIT_EXPECT_EQ(test, kt_run_on_cpu(cpu[0], bf_race_owner, &r), 0);
+	for (c = 0; c < ARRAY_SIZE(t); c++) {
+		if (t[c]) {
+			kthread_stop(t[c]);
+			put_task_struct(t[c]);
+		}
+	}
+	bf_expect_intact(test, &w, cpu[0], BF_ROUNDS);
+	KUNIT_EXPECT_EQ(test, pheap_destroy(r.p), 0UL);
+}
+
+static void concurrent_owner_and_remote_double_free(struct kunit *test)
+{
+	bf_race(test, true);
+}
+
+static void concurrent_remote_double_free(struct kunit *test)
+{
+	bf_race(test, false);
+}
+
+static struct kunit_case pheap_badfree_cases[] = {
+	KUNIT_CASE(double_free_not_head_refused),
+	KUNIT_CASE(remote_double_free_refused),
+	KUNIT_CASE(remote_free_of_free_block_refused),
+	KUNIT_CASE(raced_double_free_found_on_allocation),
+	KUNIT_CASE(raced_double_free_found_when_collected),
+	KUNIT_CASE(concurrent_owner_and_remote_double_free),
+	KUNIT_CASE(concurrent_remote_double_free),
+	{}
+};
+
+static struct kunit_suite pheap_badfree_suite = {
+	.name = "pheap_badfree",
+	.test_cases = pheap_badfree_cases,
+};
+
+kunit_test_suite(pheap_badfree_suite);
