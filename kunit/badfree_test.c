@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit suite pheap_badfree: a block freed twice, however it happens, is
- * reported, counted in bad_frees and otherwise ignored. Each case then
+ * reported, counted in bad_frees and otherwise ignored; a free block
+ * written after its free is never followed. Each case then
  * allocates from the same instance and checks that no block is handed
  * out twice, and that destroy finds every block freed once.
  */
@@ -187,6 +188,43 @@ static void raced_double_free_found_when_collected(struct kunit *test)
 	bf_raced(test, true);
 }
 
+/*
+ * A write after free over a free block's link (or an overflow from the
+ * block before it): the link is never followed. The next allocations are
+ * good blocks, the corruption is counted, and the superblock's free
+ * blocks are quarantined: destroy reports them as still in use.
+ */
+static void write_after_free_link_contained(struct kunit *test)
+{
+	struct pheap *p = kt_create(test, 0, 0);
+	unsigned int i, nblocks = p->ci[pheap_size_to_class(BF_SIZE)].nblocks;
+	void *a, *b, *c, *q[4];
+	unsigned long tag;
+
+	migrate_disable();
+	a = pheap_alloc_in(p, BF_SIZE, GFP_KERNEL);
+	b = pheap_alloc_in(p, BF_SIZE, GFP_KERNEL);
+	c = pheap_alloc_in(p, BF_SIZE, GFP_KERNEL);
+	pheap_free_in(p, b);
+	memset(b, 0x41, sizeof(void *));	/* the write after free */
+	for (i = 0; i < ARRAY_SIZE(q); i++)
+		q[i] = pheap_alloc_in(p, BF_SIZE, GFP_KERNEL);
+	migrate_enable();
+	for (i = 0; i < ARRAY_SIZE(q); i++) {
+		KUNIT_ASSERT_NOT_NULL(test, q[i]);
+		KUNIT_EXPECT_PTR_NE(test, q[i], b);
+		KUNIT_EXPECT_NOT_NULL(test, pheap_sb_lookup(q[i], &tag));
+		KUNIT_EXPECT_EQ(test, pheap_usable_size_in(p, q[i]), (size_t)BF_SIZE);
+	}
+	KUNIT_EXPECT_EQ(test, kt_event(p, PHEAP_EV_CORRUPT), 1UL);
+	pheap_free_in(p, a);
+	pheap_free_in(p, c);
+	kt_free_all(p, q, ARRAY_SIZE(q));
+	KUNIT_EXPECT_EQ(test, kt_handed_out_twice(p, BF_SIZE, BF_CHECK), 0);
+	KUNIT_EXPECT_EQ(test, kt_event(p, PHEAP_EV_BAD_FREE), 0UL);
+	KUNIT_EXPECT_EQ(test, pheap_destroy(p), nblocks - 2UL);
+}
+
 #define BF_ROUNDS	200
 
 /*
@@ -300,6 +338,7 @@ static struct kunit_case pheap_badfree_cases[] = {
 	KUNIT_CASE(remote_free_of_free_block_refused),
 	KUNIT_CASE(raced_double_free_found_on_allocation),
 	KUNIT_CASE(raced_double_free_found_when_collected),
+	KUNIT_CASE(write_after_free_link_contained),
 	KUNIT_CASE(concurrent_owner_and_remote_double_free),
 	KUNIT_CASE(concurrent_remote_double_free),
 	{}

@@ -40,12 +40,13 @@ static void sb_new_carve_covers_every_block(struct kunit *test)
 				(unsigned int)PHEAP_MIN_BLOCKS);
 		bitmap_zero(seen, 1024);
 		n = 0;
-		for (obj = sb->free; obj && n <= sb->nblocks; obj = *(void **)obj) {
+		for (idx = sb->free; idx < sb->nblocks && n <= sb->nblocks; n++) {
+			obj = pheap_sb_block(p, sb, idx);
 			KUNIT_ASSERT_TRUE(test, pheap_sb_block_ok(p, sb, obj));
-			idx = (obj - sb->base) / pheap_csize(c);
 			KUNIT_EXPECT_FALSE(test, test_and_set_bit(idx, seen));
-			n++;
+			idx = pheap_sb_link(sb, obj, idx);
 		}
+		KUNIT_EXPECT_EQ(test, idx, (unsigned int)sb->nblocks);
 		KUNIT_EXPECT_EQ(test, n, (unsigned int)sb->nblocks);
 		KUNIT_EXPECT_EQ(test, bitmap_weight(seen, sb->nblocks), n);
 		KUNIT_EXPECT_EQ(test, sb->inuse, 0U);

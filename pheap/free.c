@@ -76,6 +76,22 @@ void pheap_report_late_double_free(struct pheap *p, const void *ptr,
 			   p->cfg.name, ptr, where);
 }
 
+/**
+ * pheap_report_corrupt_link() - report a corrupt free-list link
+ * @p: instance
+ * @ptr: the free block whose link was overwritten
+ * @lost: the free blocks quarantined with it
+ *
+ * Context: any.
+ */
+void pheap_report_corrupt_link(struct pheap *p, const void *ptr,
+			       unsigned int lost)
+{
+	this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_CORRUPT]);
+	pr_err_ratelimited("%s: free block %p was written to after its free (its free-list link is corrupt): %u free blocks of its superblock quarantined\n",
+			   p->cfg.name, ptr, lost);
+}
+
 /* Free under the local lock, then drop it and give back what is freed. */
 static noinline void pheap_free_slow(struct pheap *p, struct pheap_heap *h,
 				     struct pheap_sb *sb, void *obj,

@@ -311,36 +311,63 @@ void pheap_heap_free(struct pheap *p, struct pheap_heap *h,
 	pheap_heap_tick(p, h, release);
 }
 
+/*
+ * The link of free block @idx of @h's active superblock is corrupt (a
+ * caller wrote into a free block): the list is cut there, and the free
+ * blocks it held count as in use for good (sb->lost), so they are never
+ * handed out and the superblock never released; it goes on serving the
+ * blocks freed into it later.
+ */
+static void pheap_heap_quarantine(struct pheap *p, struct pheap_heap *h,
+				  struct pheap_sb *sb, void *obj)
+{
+	unsigned int lost = sb->nblocks - sb->inuse;
+
+	pheap_report_corrupt_link(p, obj, lost);
+	sb->free = sb->nblocks;
+	sb->lost += lost;
+	sb->inuse += lost;
+	h->cls[sb->cls].inuse += lost;
+	h->u += lost * pheap_csize(sb->cls);
+}
+
 /**
- * pheap_heap_pop_stale() - allocate past free blocks freed again remotely
+ * pheap_heap_pop_bad() - allocate past bad blocks at the head of the list
  * @p: instance
  * @h: this CPU's heap
  * @cls: size class
  * @size: bytes requested
  *
- * The block at the head of the active superblock's free list has its
- * remote-free bit set: another CPU freed it while it was free (a double
- * free that raced its owner's free). It is reported and taken off the
- * free list as if handed out and freed remotely, so that the collector
- * puts it back once; the next good block is handed out.
+ * The head of the active superblock's free list is one of:
+ *  - a block with its remote-free bit set: another CPU freed it while it
+ *    was free (a double free that raced its owner's free). Reported, and
+ *    taken off the list as if handed out and freed remotely, so that the
+ *    collector puts it back once;
+ *  - a block whose link is corrupt: reported, and the superblock's free
+ *    blocks quarantined.
  *
  * Context: @h's CPU under its local lock.
- * Return: a block, or NULL when the active superblock has no other.
+ * Return: the next good block, or NULL when the active superblock has no
+ * other.
  */
-void *pheap_heap_pop_stale(struct pheap *p, struct pheap_heap *h,
-			   unsigned int cls, size_t size)
+void *pheap_heap_pop_bad(struct pheap *p, struct pheap_heap *h,
+			 unsigned int cls, size_t size)
 {
-	const struct pheap_class_info *ci = &p->ci[cls];
 	struct pheap_heap_class *hc = &h->cls[cls];
 	struct pheap_sb *sb = hc->active;
-	unsigned int idx;
+	unsigned int idx, next;
 	void *obj;
 
-	while ((obj = sb->free)) {
-		idx = pheap_sb_index(ci, sb, obj);
-		pheap_sb_take(sb, obj, idx);
+	while ((idx = sb->free) < sb->nblocks) {
+		obj = sb->base + idx * pheap_csize(cls);
+		next = pheap_sb_link(sb, obj, idx);
+		if (next > sb->nblocks) {
+			pheap_heap_quarantine(p, h, sb, obj);
+			return NULL;
+		}
+		pheap_sb_take(sb, obj, idx, next);
 		hc->inuse++;
-		h->u += ci->size;
+		h->u += pheap_csize(cls);
 		if (!pheap_sb_remote_freed(sb, idx)) {
 			hc->allocs++;
 			hc->req_bytes += size;
@@ -399,7 +426,7 @@ static void pheap_heap_place_new(struct pheap *p, struct pheap_heap *h,
 	struct pheap_sb *active = h->cls[sb->cls].active;
 
 	pheap_heap_own(p, h, sb);
-	if (!active || !active->free) {
+	if (!active || active->free >= active->nblocks) {
 		pheap_activate(p, h, sb, release);
 		return;
 	}

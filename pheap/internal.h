@@ -139,10 +139,17 @@ struct pheap_heap;
 /**
  * struct pheap_sb - a superblock's descriptor
  *
+ * The free list is threaded through the free blocks by index, not by
+ * pointer: a block's first 4 bytes hold the next free block's index
+ * encoded with the superblock's random key and the block's own index
+ * (pheap_sb_link()), @nblocks ending the list. A link a caller overwrote
+ * decodes to an index out of range, with all but a tiny probability, and
+ * is never followed (heap.c); a link copied from another block does too.
+ *
  * Invariants, checked by pheap_sb_check() under CONFIG_PHEAP_DEBUG:
  *   0 <= inuse <= nblocks
  *   inuse + length(free) == nblocks
- *   the bits set in live are the blocks not on @free
+ *   inuse == lost + the bits set in live, which are blocks not on @free
  *   group == pheap_group(inuse) while listed (idle or global)
  * A bit set in @rfree is a block freed by another CPU and not yet
  * collected: its live bit is still set, it is not on @free.
@@ -152,11 +159,12 @@ struct pheap_heap;
  */
 struct pheap_sb {
 	/* Owner only: the owning CPU under its local lock, or the class lock. */
-	void *free;			/* free list, next pointer in block */
-	unsigned int inuse;		/* blocks not on @free */
+	unsigned int free;		/* first free block's index, or nblocks */
+	unsigned int inuse;		/* blocks handed out (live) */
 	unsigned char group;		/* fullness group it is listed in */
 	unsigned char cls;		/* size class, constant */
 	unsigned short nblocks;		/* constant */
+	unsigned int lost;		/* free blocks cut off a corrupt list */
 	struct list_head node;		/* in its owner's groups[group] */
 	/*
 	 * The CPU heap that owns it, NULL while the global heap does. Written
@@ -164,6 +172,7 @@ struct pheap_sb {
 	 */
 	struct pheap_heap *owner;
 	/* Constant while the superblock exists. */
+	u32 key;			/* random: encodes the free list */
 	void *base;
 	struct pheap *pheap;
 	unsigned long magic;
@@ -369,8 +378,8 @@ void *pheap_heap_refill(struct pheap *p, unsigned int cls, size_t size,
 void pheap_heap_free(struct pheap *p, struct pheap_heap *h,
 		     struct pheap_sb *sb, void *obj, unsigned int idx,
 		     struct list_head *release);
-void *pheap_heap_pop_stale(struct pheap *p, struct pheap_heap *h,
-			   unsigned int cls, size_t size);
+void *pheap_heap_pop_bad(struct pheap *p, struct pheap_heap *h,
+			 unsigned int cls, size_t size);
 void pheap_heap_evict(struct pheap *p, struct pheap_heap *h);
 
 /* free.c */
@@ -378,6 +387,8 @@ void pheap_report_bad_free(struct pheap *p, const void *ptr,
 			   const char *why, unsigned long caller);
 void pheap_report_late_double_free(struct pheap *p, const void *ptr,
 				   const char *where);
+void pheap_report_corrupt_link(struct pheap *p, const void *ptr,
+			       unsigned int lost);
 
 /* instance.c */
 int pheap_core_init(void);
@@ -456,14 +467,6 @@ static __always_inline unsigned int pheap_size_to_class(size_t size)
 	return size <= (3U << (k - 2)) ? pow2 - 1 : pow2;
 }
 
-/* The index of block @obj of @sb, a block of the class @ci describes. */
-static __always_inline unsigned int
-pheap_sb_index(const struct pheap_class_info *ci, const struct pheap_sb *sb,
-	       const void *obj)
-{
-	return reciprocal_divide(obj - sb->base, ci->recip);
-}
-
 /**
  * pheap_sb_block_index() - the block @ptr starts, in @sb of instance @p
  * @p: the instance the caller frees to
@@ -496,6 +499,14 @@ static inline bool pheap_sb_block_ok(const struct pheap *p,
 	return pheap_sb_block_index(p, sb, ptr) >= 0;
 }
 
+/* The address of block @idx of @sb. */
+static __always_inline void *pheap_sb_block(const struct pheap *p,
+					    const struct pheap_sb *sb,
+					    unsigned int idx)
+{
+	return sb->base + idx * pheap_csize(sb->cls);
+}
+
 /* Has block @idx of @sb been freed by another CPU, not yet collected? */
 static __always_inline bool
 pheap_sb_remote_freed(const struct pheap_sb *sb, unsigned int idx)
@@ -503,11 +514,36 @@ pheap_sb_remote_freed(const struct pheap_sb *sb, unsigned int idx)
 	return atomic_long_read(&sb->rfree[BIT_WORD(idx)]) & BIT_MASK(idx);
 }
 
-/* Block @idx of @sb, at @obj, off the free list's head and handed out. */
-static __always_inline void pheap_sb_take(struct pheap_sb *sb, void *obj,
-					  unsigned int idx)
+/* The word block @idx's link is encoded with (see struct pheap_sb). */
+static __always_inline u32 pheap_sb_link_key(const struct pheap_sb *sb,
+					     unsigned int idx)
 {
-	sb->free = *(void **)obj;
+	return sb->key ^ (idx << 16);
+}
+
+/*
+ * The index the link in free block @idx, at @obj, names: another block,
+ * sb->nblocks for the end of the list, or above for a corrupt link.
+ */
+static __always_inline unsigned int pheap_sb_link(const struct pheap_sb *sb,
+						  const void *obj,
+						  unsigned int idx)
+{
+	return *(const u32 *)obj ^ pheap_sb_link_key(sb, idx);
+}
+
+static __always_inline void pheap_sb_set_link(const struct pheap_sb *sb,
+					      void *obj, unsigned int idx,
+					      unsigned int next)
+{
+	*(u32 *)obj = next ^ pheap_sb_link_key(sb, idx);
+}
+
+/* Block @idx of @sb, at @obj, whose link names @next, handed out. */
+static __always_inline void pheap_sb_take(struct pheap_sb *sb, void *obj,
+					  unsigned int idx, unsigned int next)
+{
+	sb->free = next;
 	*(void **)obj = NULL;	/* the link is no caller's business */
 	__set_bit(idx, sb->live);
 	sb->inuse++;
@@ -517,8 +553,8 @@ static __always_inline void pheap_sb_take(struct pheap_sb *sb, void *obj,
 static __always_inline void pheap_sb_put(struct pheap_sb *sb, void *obj,
 					 unsigned int idx)
 {
-	*(void **)obj = sb->free;
-	sb->free = obj;
+	pheap_sb_set_link(sb, obj, idx, sb->free);
+	sb->free = idx;
 	__clear_bit(idx, sb->live);
 	sb->inuse--;
 }
@@ -544,9 +580,9 @@ static __always_inline bool pheap_heap_remote_waiting(struct pheap_heap *h)
  * @cls: size class
  * @size: bytes requested, for the fragmentation figure
  *
- * A free block whose remote-free bit is set was freed again by another
- * CPU while it was free: pheap_heap_pop_stale() leaves it to the
- * collector and pops the next one.
+ * A free block whose remote-free bit is set (freed again by another CPU
+ * while it was free), or whose link is corrupt, takes the slow path,
+ * pheap_heap_pop_bad().
  *
  * Context: @h's CPU under its local lock.
  * Return: the block, or NULL when the active superblock has none.
@@ -557,18 +593,19 @@ static __always_inline void *__pheap_cpu_pop(struct pheap *p,
 {
 	struct pheap_heap_class *hc = &h->cls[cls];
 	struct pheap_sb *sb = hc->active;
-	unsigned int idx;
+	unsigned int idx, next;
 	void *obj;
 
 	if (unlikely(!sb))
 		return NULL;
-	obj = sb->free;
-	if (unlikely(!obj))
+	idx = sb->free;
+	if (unlikely(idx >= sb->nblocks))
 		return NULL;
-	idx = pheap_sb_index(&p->ci[cls], sb, obj);
-	if (unlikely(pheap_sb_remote_freed(sb, idx)))
-		return pheap_heap_pop_stale(p, h, cls, size);
-	pheap_sb_take(sb, obj, idx);
+	obj = sb->base + idx * pheap_csize(cls);
+	next = pheap_sb_link(sb, obj, idx);
+	if (unlikely(next > sb->nblocks || pheap_sb_remote_freed(sb, idx)))
+		return pheap_heap_pop_bad(p, h, cls, size);
+	pheap_sb_take(sb, obj, idx, next);
 	hc->inuse++;
 	hc->allocs++;
 	hc->req_bytes += size;

@@ -226,7 +226,7 @@ unsigned int pheap_remote_collect(struct pheap *p, struct pheap_sb *sb)
 		bits = atomic_long_xchg(&sb->rfree[w], 0);
 		for_each_set_bit(b, &bits, BITS_PER_LONG) {
 			idx = w * BITS_PER_LONG + b;
-			obj = sb->base + idx * ci->size;
+			obj = pheap_sb_block(p, sb, idx);
 			if (!pheap_remote_bit_ok(p, sb, idx, obj))
 				continue;
 			if (unlikely(want_init_on_free()))

@@ -5,7 +5,7 @@
  * A superblock is 2^order pages from alloc_pages() (not compound), the
  * order chosen per class (class.c), cut into blocks of one class laid out
  * from the page-aligned base, the free list threaded through the blocks
- * (next pointer at offset 0). What does not fit a whole block at the end
+ * (an encoded index at offset 0: struct pheap_sb). What does not fit a whole block at the end
  * is slack.
  *
  * The descriptor (struct pheap_sb, with its two bitmaps: class.c sizes
@@ -30,6 +30,7 @@
 #include <linux/bitmap.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 
 #include "internal.h"
@@ -96,8 +97,8 @@ struct pheap_sb *pheap_sb_new(struct pheap *p, unsigned int cls, gfp_t gfp)
 	unsigned int order = ci->order;
 	struct pheap_sb *sb;
 	struct page *page;
-	void *base, **link;
 	unsigned int i;
+	void *base;
 
 	sb = kzalloc(ci->desc_bytes, pheap_page_gfp(gfp));
 	if (!sb)
@@ -108,15 +109,12 @@ struct pheap_sb *pheap_sb_new(struct pheap *p, unsigned int cls, gfp_t gfp)
 		return NULL;
 	}
 	base = page_address(page);
+	sb->key = get_random_u32();
 
 	/* Thread the free list through the blocks, lowest address first. */
-	link = &sb->free;
-	for (i = 0; i < ci->nblocks; i++) {
-		*link = base + i * ci->size;
-		link = *link;
-	}
-	*link = NULL;
-
+	for (i = 0; i < ci->nblocks; i++)
+		pheap_sb_set_link(sb, base + i * ci->size, i, i + 1);
+	sb->free = 0;
 	sb->cls = cls;
 	sb->nblocks = ci->nblocks;
 	INIT_LIST_HEAD(&sb->node);
@@ -176,24 +174,27 @@ void pheap_sb_release_list(struct pheap *p, struct list_head *list)
  * @p: instance
  * @sb: superblock, held by the caller as its owner
  *
- * inuse + length(free list) == nblocks, every free block is a block of
- * this superblock, and the live bitmap has a bit for each block in use.
+ * inuse + length(free list) == nblocks, every link names a block of this
+ * superblock that is not live, and the live bitmap has a bit for each
+ * block in use but those lost to a corrupt link.
  *
  * Context: the superblock's owner.
  */
 void pheap_sb_check(const struct pheap *p, const struct pheap_sb *sb)
 {
-	unsigned int nfree = 0;
-	void *obj;
+	unsigned int nfree = 0, idx = sb->free;
 
 	WARN_ON_ONCE(sb->magic != PHEAP_SB_MAGIC);
 	WARN_ON_ONCE(sb->inuse > sb->nblocks);
-	for (obj = sb->free; obj && nfree <= sb->nblocks; obj = *(void **)obj) {
-		if (WARN_ON_ONCE(!pheap_sb_block_ok(p, sb, obj)))
+	while (idx < sb->nblocks && nfree <= sb->nblocks) {
+		if (WARN_ON_ONCE(test_bit(idx, sb->live)))
 			return;
+		idx = pheap_sb_link(sb, pheap_sb_block(p, sb, idx), idx);
 		nfree++;
 	}
+	WARN_ON_ONCE(idx != sb->nblocks);
 	WARN_ON_ONCE(sb->inuse + nfree != sb->nblocks);
-	WARN_ON_ONCE(bitmap_weight(sb->live, sb->nblocks) != sb->inuse);
+	WARN_ON_ONCE(sb->lost + bitmap_weight(sb->live, sb->nblocks) !=
+		     sb->inuse);
 }
 #endif
