@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pheap debugfs views: /sys/kernel/debug/pheap/{stats,classes,cpus,reset}.
+ * pheap debugfs files: /sys/kernel/debug/pheap/{stats,classes,cpus,reset,
+ * fail_every,fail_percent}.
  *
  *   stats    one "name value" line per instance-wide figure
  *   classes  one row per size class, with a header line, like slabinfo
  *   cpus     one row per possible CPU, then one SLUB-style line per event
  *	      counter: "<counter> <sum> C0=n C1=m" (non-zero CPUs only)
  *   reset    write "1" to clear the event counters; anything else: -EINVAL
+ *   fail_every, fail_percent  injected page-request failures (fault.c):
+ *	      read the setting, write a number to change it; a number out
+ *	      of range or anything else: -EINVAL
  *
  * Every view is built from the snapshot functions in stats.c, so reading
  * takes no lock the allocation paths take. No view prints an address.
@@ -188,6 +192,44 @@ static const struct file_operations pheap_reset_fops = {
 	.llseek = noop_llseek,
 };
 
+static int pheap_fail_every_get(void *data, u64 *val)
+{
+	struct pheap *p = data;
+
+	*val = READ_ONCE(p->fault.every);
+	return 0;
+}
+
+static int pheap_fail_every_set(void *data, u64 val)
+{
+	struct pheap *p = data;
+
+	if (val > UINT_MAX)
+		return -EINVAL;
+	return pheap_fault_set(p, val, READ_ONCE(p->fault.percent));
+}
+DEFINE_DEBUGFS_ATTRIBUTE(pheap_fail_every_fops, pheap_fail_every_get,
+			 pheap_fail_every_set, "%llu\n");
+
+static int pheap_fail_percent_get(void *data, u64 *val)
+{
+	struct pheap *p = data;
+
+	*val = READ_ONCE(p->fault.percent);
+	return 0;
+}
+
+static int pheap_fail_percent_set(void *data, u64 val)
+{
+	struct pheap *p = data;
+
+	if (val > 100)
+		return -EINVAL;
+	return pheap_fault_set(p, READ_ONCE(p->fault.every), val);
+}
+DEFINE_DEBUGFS_ATTRIBUTE(pheap_fail_percent_fops, pheap_fail_percent_get,
+			 pheap_fail_percent_set, "%llu\n");
+
 /**
  * pheap_debugfs_create() - create an instance's debugfs files
  * @p: instance
@@ -204,4 +246,8 @@ void pheap_debugfs_create(struct pheap *p, struct dentry *dir)
 	debugfs_create_file("classes", 0444, dir, p, &pheap_classes_fops);
 	debugfs_create_file("cpus", 0444, dir, p, &pheap_cpus_fops);
 	debugfs_create_file("reset", 0200, dir, p, &pheap_reset_fops);
+	debugfs_create_file_unsafe("fail_every", 0600, dir, p,
+				   &pheap_fail_every_fops);
+	debugfs_create_file_unsafe("fail_percent", 0600, dir, p,
+				   &pheap_fail_percent_fops);
 }

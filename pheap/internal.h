@@ -6,6 +6,7 @@
  * Layers, bottom up; each file calls only the ones below it:
  *
  *   class.c	size classes and each class's superblock geometry
+ *   fault.c	injected page-request failures (debugfs)
  *   sb.c	a superblock: pages from alloc_pages(), carved into blocks;
  *		pointer -> superblock in O(1)
  *   large.c	requests above the largest class: compound pages
@@ -303,8 +304,9 @@ struct pheap_class_info {
 /**
  * struct pheap - an instance
  *
- * Everything but @cpu_heaps, @global, @dying and the large-allocation and
- * page-accounting fields is constant after pheap_create().
+ * Everything but @cpu_heaps, @global, @dying, @fault and the
+ * large-allocation and page-accounting fields is constant after
+ * pheap_create().
  */
 struct pheap {
 	struct pheap_config cfg;
@@ -327,6 +329,12 @@ struct pheap {
 	atomic_long_t peak_u;
 
 	struct hlist_node cpuhp_node;		/* CPU hotplug */
+
+	/* Injected page-request failures (fault.c), set in debugfs. */
+	struct {
+		unsigned int every, percent;
+		atomic_t requests;
+	} fault;
 };
 
 /* class.c */
@@ -335,6 +343,10 @@ extern const unsigned char pheap_refill_groups[PHEAP_GROUPS - 1];
 void pheap_class_info_init(struct pheap_class_info *ci, unsigned int size,
 			   unsigned int min_order);
 unsigned int pheap_group(const struct pheap_class_info *ci, unsigned int inuse);
+
+/* fault.c */
+int pheap_fault_set(struct pheap *p, unsigned int every, unsigned int percent);
+bool pheap_fault_should_fail(struct pheap *p);
 
 /* sb.c */
 struct pheap_sb *pheap_sb_new(struct pheap *p, unsigned int cls, gfp_t gfp);

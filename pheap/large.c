@@ -74,6 +74,8 @@ void *pheap_large_alloc(struct pheap *p, size_t size, gfp_t gfp)
 		return NULL;
 	}
 	order = get_order(size);
+	if (pheap_fault_should_fail(p))
+		return NULL;
 	page = alloc_pages((gfp & ~__GFP_HIGHMEM) | __GFP_COMP, order);
 	if (!page)
 		return NULL;

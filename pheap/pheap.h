@@ -77,6 +77,7 @@ enum pheap_event {
 	PHEAP_EV_ALLOC_FAIL,	/* pheap_alloc() returned NULL */
 	PHEAP_EV_BAD_FREE,	/* frees of pointers pheap did not hand out */
 	PHEAP_EV_CORRUPT,	/* heap corruption found (and contained) */
+	PHEAP_EV_FAULT,		/* page requests failed on purpose (fault.c) */
 	PHEAP_EV_NR
 };
 

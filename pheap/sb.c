@@ -100,6 +100,8 @@ struct pheap_sb *pheap_sb_new(struct pheap *p, unsigned int cls, gfp_t gfp)
 	unsigned int i;
 	void *base;
 
+	if (pheap_fault_should_fail(p))
+		return NULL;
 	sb = kzalloc(ci->desc_bytes, pheap_page_gfp(gfp));
 	if (!sb)
 		return NULL;

@@ -43,6 +43,7 @@ const char *const pheap_event_names[PHEAP_EV_NR] = {
 	[PHEAP_EV_ALLOC_FAIL]	= "alloc_failures",
 	[PHEAP_EV_BAD_FREE]	= "bad_frees",
 	[PHEAP_EV_CORRUPT]	= "corruptions",
+	[PHEAP_EV_FAULT]	= "faults_injected",
 };
 EXPORT_SYMBOL_GPL(pheap_event_names);
 static_assert(ARRAY_SIZE(pheap_event_names) == PHEAP_EV_NR);

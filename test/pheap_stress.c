@@ -45,13 +45,17 @@ static unsigned int keep;
 module_param(keep, uint, 0444);
 MODULE_PARM_DESC(keep, "blocks per CPU left allocated until unload (default 0)");
 
+static bool nulls_ok;
+module_param(nulls_ok, bool, 0444);
+MODULE_PARM_DESC(nulls_ok, "allocations that return NULL are expected (fault injection): counted, not errors");
+
 #define SLOTS		256
 #define XCHG_SLOTS	1024
 
 static void *xchg_table[XCHG_SLOTS];
 static atomic_t ready;
 static DECLARE_COMPLETION(go);
-static atomic_long_t errors, cross_frees, total_ops;
+static atomic_long_t errors, cross_frees, total_ops, nulls;
 static void **kept;	/* keep blocks per CPU, kept[cpu * keep + k] */
 
 static u8 pattern_of(const void *p)
@@ -76,8 +80,12 @@ static void *stress_alloc(struct rnd_state *rnd)
 	u8 *p = pheap_alloc(size, GFP_KERNEL);
 
 	if (!p) {
-		atomic_long_inc(&errors);
-		pr_err("pheap_stress: allocation of %zu bytes failed\n", size);
+		atomic_long_inc(&nulls);
+		if (!nulls_ok) {
+			atomic_long_inc(&errors);
+			pr_err("pheap_stress: allocation of %zu bytes failed\n",
+			       size);
+		}
 		return NULL;
 	}
 	*(size_t *)p = size;
@@ -242,10 +250,10 @@ static int __init pheap_stress_init(void)
 
 	for (i = 0; i < nr_cpu_ids * keep; i++)
 		nr_kept += !!kept[i];
-	pr_info("pheap_stress: %ld operations on %d CPUs, %ld freed through the exchange table%s, %ld errors\n",
+	pr_info("pheap_stress: %ld operations on %d CPUs, %ld freed through the exchange table%s, %ld allocations NULL, %ld errors\n",
 		atomic_long_read(&total_ops), n, atomic_long_read(&cross_frees),
 		n > 1 ? " (mostly by another CPU)" : " (one CPU: none remote)",
-		atomic_long_read(&errors));
+		atomic_long_read(&nulls), atomic_long_read(&errors));
 	pr_info("pheap_stress: bytes in use before %lu, after %lu (%u blocks kept)\n",
 		before.u, after.u, nr_kept);
 	if (!keep && after.u != before.u) {

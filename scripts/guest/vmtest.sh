@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # VM test, guest side: load pheap, stress it from every CPU with cross-CPU
-# frees while readers read every debugfs file, check reset, unload, check
-# that every page went back.
+# frees while readers read every debugfs file, check reset, stress it
+# again with page requests failing on purpose, unload, check that every
+# page went back.
 . /lib.sh
 D=/sys/kernel/debug/pheap
 NCPU=$(nproc)
@@ -56,6 +57,26 @@ t "reset: bad input changed nothing" sh -c "! grep -qx 'allocs 0' $D/stats"
 t "reset: '1' clears the event counters" sh -c "echo 1 >$D/reset && grep -qx 'allocs 0' $D/stats"
 
 t "rmmod pheap_stress" rmmod pheap_stress
+
+# Fault injection: every 4th page request fails; the stress takes the
+# NULLs (counted, not errors) and still checks every block's contents.
+field() { awk -v k="$1" '$1 == k { print $2 }' $D/stats; }
+fail_rejects() { ! (echo "$2" >$D/$1) 2>/tmp/err && grep -q 'Invalid argument' /tmp/err; }
+t "fail_percent: '101' fails with EINVAL" fail_rejects fail_percent 101
+t "fail_every: 'often' fails with EINVAL" fail_rejects fail_every often
+t "fail_every: 4 set" sh -c "echo 4 >$D/fail_every && grep -qx 4 $D/fail_every"
+t "stress with every 4th page request failing, contents checked" \
+	insmod /mod/pheap_stress.ko ops=$((OPS / 4)) nulls_ok=1
+t "fail_every: off again" sh -c "echo 0 >$D/fail_every && grep -qx 0 $D/fail_every"
+dmesg | grep 'pheap_stress:' | tail -n 2
+faults=$(field faults_injected)
+allocfails=$(field alloc_failures)
+echo "# faults_injected $faults, alloc_failures $allocfails"
+t "faults injected, each an allocation failure" \
+	test "${faults:-0}" -gt 0 -a "$faults" = "$allocfails"
+t "stats: still no bad frees, u_bytes back to 0" \
+	sh -c "grep -qx 'bad_frees 0' $D/stats && grep -qx 'u_bytes 0' $D/stats"
+t "rmmod pheap_stress (faults)" rmmod pheap_stress
 t "rmmod pheap" rmmod pheap
 t "debugfs directory removed" test ! -e $D
 t "every page returned at unload, nothing leaked" \
