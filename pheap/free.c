@@ -185,7 +185,8 @@ static void pheap_free_caller(struct pheap *p, const void *ptr,
 		return;
 	}
 	if (!tag || pheap_large_owner(tag) != p || !PAGE_ALIGNED(ptr))
-		pheap_report_bad_free(p, ptr, "not allocated by pheap", caller);
+		pheap_report_bad_free(p, ptr, "not allocated by pheap, or already freed",
+				      caller);
 	else if (!pheap_large_free(p, tag, ptr))
 		pheap_report_bad_free(p, ptr, "double free", caller);
 }

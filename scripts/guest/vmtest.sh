@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
-# VM test, guest side: load pheap, stress it from every CPU with cross-CPU
-# frees while readers read every debugfs file, check reset, stress it
-# again with page requests failing on purpose, unload, check that every
-# page went back.
+# VM test, guest side: load pheap, call it wrongly (pheap_badcallers),
+# stress it from every CPU with cross-CPU frees while readers read every
+# debugfs file, check reset, stress it again with page requests failing
+# on purpose, unload, check that every page went back.
 . /lib.sh
 D=/sys/kernel/debug/pheap
 NCPU=$(nproc)
@@ -22,6 +22,19 @@ for f in stats classes cpus; do
 	t "debugfs $f readable" test -r $D/$f
 done
 t "debugfs reset present" test -e $D/reset
+
+# Bad callers first: each wrong free refused and reported with its
+# reason; then the stress below runs on the same load, and unload must
+# still find every page.
+t "bad callers: every bad call refused and counted" \
+	insmod /mod/pheap_badcallers.ko
+dmesg | grep 'pheap_badcallers:'
+for why in "not allocated by pheap" "not a block of this heap" "double free"; do
+	t "bad callers: reported: $why" \
+		sh -c "dmesg | grep -q 'pheap: bad free of .*: $why'"
+done
+t "rmmod pheap_badcallers" rmmod pheap_badcallers
+t "reset after the bad callers" sh -c "echo 1 >$D/reset"
 
 reader() {
 	while [ ! -e /tmp/stop ]; do
