@@ -52,6 +52,25 @@ static void bf_expect_intact(struct kunit *test, struct bf_work *w,
 	KUNIT_EXPECT_EQ(test, kt_event(w->p, PHEAP_EV_BAD_FREE), bad);
 }
 
+/* Two CPUs, a and b; w's blocks allocated on a. Skips with one CPU. */
+static void bf_two_cpus(struct kunit *test, struct bf_work *w,
+			unsigned int *a, unsigned int *b)
+{
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs 2 online CPUs, has %u", num_online_cpus());
+	*a = cpumask_first(cpu_online_mask);
+	*b = cpumask_next(*a, cpu_online_mask);
+	KUNIT_ASSERT_EQ(test, kt_run_on_cpu(*a, bf_alloc, w), 0);
+}
+
+/* Free blocks 1 and 2 properly, and expect destroy to find no leak. */
+static void bf_finish(struct kunit *test, struct bf_work *w)
+{
+	pheap_free_in(w->p, w->blk[1]);
+	pheap_free_in(w->p, w->blk[2]);
+	KUNIT_EXPECT_EQ(test, pheap_destroy(w->p), 0UL);
+}
+
 /*
  * On its own CPU, a block freed again when another block has been freed
  * after it (so it is no longer the head of its free list).
@@ -76,20 +95,14 @@ static void remote_double_free_refused(struct kunit *test)
 	struct bf_work w = { .p = kt_create(test, 0, 0) };
 	unsigned int a, b;
 
-	if (num_online_cpus() < 2)
-		kunit_skip(test, "needs 2 online CPUs, has %u", num_online_cpus());
-	a = cpumask_first(cpu_online_mask);
-	b = cpumask_next(a, cpu_online_mask);
-	KUNIT_ASSERT_EQ(test, kt_run_on_cpu(a, bf_alloc, &w), 0);
+	bf_two_cpus(test, &w, &a, &b);
 	KUNIT_EXPECT_EQ(test, kt_run_on_cpu(b, bf_free_first, &w), 0);
 	KUNIT_EXPECT_EQ(test, kt_run_on_cpu(b, bf_free_first, &w), 0);
 	bf_expect_intact(test, &w, a, 1);
 	/* and once more, after the owner collected the first free */
 	KUNIT_EXPECT_EQ(test, kt_run_on_cpu(b, bf_free_first, &w), 0);
 	bf_expect_intact(test, &w, a, 2);
-	pheap_free_in(w.p, w.blk[1]);
-	pheap_free_in(w.p, w.blk[2]);
-	KUNIT_EXPECT_EQ(test, pheap_destroy(w.p), 0UL);
+	bf_finish(test, &w);
 }
 
 /* A block its owner already freed, freed again from another CPU. */
@@ -98,24 +111,18 @@ static void remote_free_of_free_block_refused(struct kunit *test)
 	struct bf_work w = { .p = kt_create(test, 0, 0) };
 	unsigned int a, b;
 
-	if (num_online_cpus() < 2)
-		kunit_skip(test, "needs 2 online CPUs, has %u", num_online_cpus());
-	a = cpumask_first(cpu_online_mask);
-	b = cpumask_next(a, cpu_online_mask);
-	KUNIT_ASSERT_EQ(test, kt_run_on_cpu(a, bf_alloc, &w), 0);
+	bf_two_cpus(test, &w, &a, &b);
 	KUNIT_EXPECT_EQ(test, kt_run_on_cpu(a, bf_free_first, &w), 0);
 	KUNIT_EXPECT_EQ(test, kt_run_on_cpu(b, bf_free_first, &w), 0);
 	bf_expect_intact(test, &w, a, 1);
-	pheap_free_in(w.p, w.blk[1]);
-	pheap_free_in(w.p, w.blk[2]);
-	KUNIT_EXPECT_EQ(test, pheap_destroy(w.p), 0UL);
+	bf_finish(test, &w);
 }
 
 /*
  * The state the one race the free paths cannot order leaves behind: the
  * owner freed block 0 while another CPU, past its check that the block
- * was live, set its remote-free bit. Made here on purpose, on @cpu's
- * behalf: the live bit is set around the remote free, as the racer saw it.
+ * was live, set its remote-free bit. Made here on purpose: the live bit
+ * is set around the remote free, as the racer saw it.
  */
 static int bf_raced_remote_free(void *arg)
 {
@@ -137,14 +144,23 @@ static int bf_raced_remote_free(void *arg)
 	return freed ? 0 : -EINVAL;
 }
 
-/* On the owner: one block, which must not be block 0. */
-static int bf_alloc_not_first(void *arg)
+/*
+ * On the owner, with preemption off so that its collector (a work item
+ * on this CPU, armed by the remote free) cannot run first: that state,
+ * then one allocation, which must not be block 0.
+ */
+static int bf_raced_then_alloc(void *arg)
 {
 	struct bf_work *w = arg;
-	void *q = pheap_alloc_in(w->p, BF_SIZE, GFP_KERNEL);
+	void *q;
+	int err;
 
-	if (!q)
-		return -ENOMEM;
+	preempt_disable();
+	err = bf_raced_remote_free(w);
+	q = err ? NULL : pheap_alloc_in(w->p, BF_SIZE, GFP_ATOMIC);
+	preempt_enable();
+	if (err || !q)
+		return err ?: -ENOMEM;
 	pheap_free_in(w->p, q);
 	return q == w->blk[0] ? -EEXIST : 0;
 }
@@ -159,23 +175,18 @@ static void bf_raced(struct kunit *test, bool collect_first)
 	struct bf_work w = { .p = kt_create(test, 0, 0) };
 	unsigned int a, b;
 
-	if (num_online_cpus() < 2)
-		kunit_skip(test, "needs 2 online CPUs, has %u", num_online_cpus());
-	a = cpumask_first(cpu_online_mask);
-	b = cpumask_next(a, cpu_online_mask);
-	KUNIT_ASSERT_EQ(test, kt_run_on_cpu(a, bf_alloc, &w), 0);
+	bf_two_cpus(test, &w, &a, &b);
 	KUNIT_EXPECT_EQ(test, kt_run_on_cpu(a, bf_free_first, &w), 0);
-	KUNIT_ASSERT_EQ(test, kt_run_on_cpu(b, bf_raced_remote_free, &w), 0);
-	KUNIT_EXPECT_EQ(test, kt_event(w.p, PHEAP_EV_BAD_FREE), 0UL);
-	if (collect_first)
+	if (collect_first) {
+		KUNIT_ASSERT_EQ(test, kt_run_on_cpu(b, bf_raced_remote_free, &w), 0);
+		KUNIT_EXPECT_EQ(test, kt_event(w.p, PHEAP_EV_BAD_FREE), 0UL);
 		pheap_flush(w.p);
-	else
-		KUNIT_EXPECT_EQ(test, kt_run_on_cpu(a, bf_alloc_not_first, &w), 0);
+	} else {
+		KUNIT_EXPECT_EQ(test, kt_run_on_cpu(a, bf_raced_then_alloc, &w), 0);
+	}
 	KUNIT_EXPECT_EQ(test, kt_event(w.p, PHEAP_EV_BAD_FREE), 1UL);
 	bf_expect_intact(test, &w, a, 1);
-	pheap_free_in(w.p, w.blk[1]);
-	pheap_free_in(w.p, w.blk[2]);
-	KUNIT_EXPECT_EQ(test, pheap_destroy(w.p), 0UL);
+	bf_finish(test, &w);
 }
 
 static void raced_double_free_found_on_allocation(struct kunit *test)

@@ -146,9 +146,10 @@ static void sb_released_while_queued_waits_for_collector(struct kunit *test)
 
 	sb = pheap_sb_new(p, 4, GFP_KERNEL);	/* no owner: the global heap's */
 	KUNIT_ASSERT_NOT_NULL(test, sb);
-	__set_bit(0, sb->live);
-	KUNIT_ASSERT_TRUE(test, pheap_remote_free(p, sb, 0));
-	__clear_bit(0, sb->live);
+	/* what that race leaves, queued without arming the collector */
+	atomic_long_or(BIT(0), &sb->rfree[0]);
+	atomic_long_set(&sb->rsummary, BIT(0) | PHEAP_RS_QUEUED);
+	llist_add(&sb->rnode, &p->global.cls[4].remote);
 	pheap_sb_release(p, sb);
 	pheap_get_stats(p, &st);
 	KUNIT_EXPECT_EQ(test, st.a, (unsigned long)p->ci[4].sb_bytes);
