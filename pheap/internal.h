@@ -161,7 +161,7 @@ struct pheap_heap;
 struct pheap_sb {
 	/* Owner only: the owning CPU under its local lock, or the class lock. */
 	unsigned int free;		/* first free block's index, or nblocks */
-	unsigned int inuse;		/* blocks handed out (live) */
+	unsigned int inuse;		/* live blocks, plus @lost */
 	unsigned char group;		/* fullness group it is listed in */
 	unsigned char cls;		/* size class, constant */
 	unsigned short nblocks;		/* constant */
