@@ -36,6 +36,10 @@ static unsigned int global_reserve = 1;
 module_param(global_reserve, uint, 0444);
 MODULE_PARM_DESC(global_reserve, "empty superblocks per class the global heap keeps (default 1)");
 
+static char *debug = "";
+module_param(debug, charp, 0444);
+MODULE_PARM_DESC(debug, "debug mode, as slub_debug: F sanity checks, Z red zones, P poisoning, U caller tracking; 1 for all (default off)");
+
 static struct pheap *pheap_def;
 static struct dentry *pheap_debugfs_root;
 static struct shrinker *pheap_shrinker;
@@ -57,6 +61,7 @@ static unsigned long pheap_shrink_scan(struct shrinker *s,
 static int __init pheap_init(void)
 {
 	struct pheap_config cfg;
+	char flags[8];
 	int err;
 
 	err = pheap_core_init();
@@ -64,6 +69,12 @@ static int __init pheap_init(void)
 		return err;
 
 	pheap_default_config(&cfg);
+	if (pheap_debug_parse(debug, &cfg.debug)) {
+		pr_err("pheap: debug=%s: valid are letters of FZPU (F sanity checks, Z red zones, P poisoning, U caller tracking), 1 for all, 0 for none\n",
+		       debug);
+		err = -EINVAL;
+		goto exit_core;
+	}
 	cfg.f_pct = f_pct;
 	cfg.k_sb = k_sb;
 	cfg.sb_order = sb_order;
@@ -82,8 +93,9 @@ static int __init pheap_init(void)
 					       pheap_shrink_scan, pheap_def);
 	if (!pheap_shrinker)
 		pr_warn("pheap: no shrinker: empty superblocks stay until unload\n");
-	pr_info("pheap: ready, f=%u%% K=%u S=%lu bytes\n", f_pct, k_sb,
-		PAGE_SIZE << sb_order);
+	pr_info("pheap: ready, f=%u%% K=%u S=%lu bytes, debug %s\n", f_pct,
+		k_sb, PAGE_SIZE << sb_order,
+		pheap_debug_flags_string(cfg.debug, flags));
 	return 0;
 
 exit_core:

@@ -456,4 +456,43 @@ static struct kunit_suite pheap_alloc_suite = {
 	.test_cases = pheap_alloc_cases,
 };
 
-kunit_test_suite(pheap_alloc_suite);
+/*
+ * The same API semantics with debug mode on (debug.c): a block is then
+ * served from a larger class with a red zone and a record after it, and
+ * must still look like kmalloc's to the caller. Each case ends with no
+ * corruption found, by the checks on the way or by a validate walk.
+ */
+static int pheap_alloc_debug_test_init(struct kunit *test)
+{
+	test->priv = kt_create_debug(test, PHEAP_DEBUG_ALL);
+	return 0;
+}
+
+static void pheap_alloc_debug_test_exit(struct kunit *test)
+{
+	unsigned long blocks;
+
+	KUNIT_EXPECT_EQ(test, pheap_debug_validate(test->priv, &blocks), 0UL);
+	KUNIT_EXPECT_EQ(test, kt_event(test->priv, PHEAP_EV_CORRUPT), 0UL);
+	KUNIT_EXPECT_EQ(test, pheap_destroy(test->priv), 0UL);
+}
+
+static struct kunit_case pheap_alloc_debug_cases[] = {
+	KUNIT_CASE(alloc_free_pattern_random_sizes),
+	KUNIT_CASE(alloc_zero_size_and_null_free),
+	KUNIT_CASE(alloc_alignment),
+	KUNIT_CASE(alloc_gfp_zero),
+	KUNIT_CASE(alloc_hands_out_no_link),
+	KUNIT_CASE(usable_size_is_class_or_pages),
+	KUNIT_CASE(alloc_absurd_sizes_fail),
+	{}
+};
+
+static struct kunit_suite pheap_alloc_debug_suite = {
+	.name = "pheap_alloc_debug",
+	.init = pheap_alloc_debug_test_init,
+	.exit = pheap_alloc_debug_test_exit,
+	.test_cases = pheap_alloc_debug_cases,
+};
+
+kunit_test_suites(&pheap_alloc_suite, &pheap_alloc_debug_suite);

@@ -33,6 +33,21 @@ static inline struct pheap *kt_create(struct kunit *test, unsigned int f_pct,
 	return p;
 }
 
+/* A private instance in debug mode (PHEAP_DEBUG_* @flags). */
+static inline struct pheap *kt_create_debug(struct kunit *test,
+					    unsigned int flags)
+{
+	struct pheap_config cfg;
+	struct pheap *p;
+
+	pheap_default_config(&cfg);
+	cfg.name = "pheap-kunit-debug";
+	cfg.debug = flags;
+	p = pheap_create(&cfg);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, p);
+	return p;
+}
+
 /* One event counter of @p, summed over its CPUs. */
 static inline unsigned long kt_event(struct pheap *p, enum pheap_event e)
 {

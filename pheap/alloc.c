@@ -13,6 +13,10 @@
  * Semantics follow kmalloc: size 0 gives ZERO_SIZE_PTR, __GFP_ZERO and
  * init_on_alloc are honoured, blocks are aligned to at least 8 bytes and
  * power-of-two sizes up to PAGE_SIZE naturally.
+ *
+ * An instance in debug mode takes debug.c's path after the checks above
+ * (one static branch here when none is), which comes back through
+ * pheap_alloc_block().
  */
 #include <linux/export.h>
 #include <linux/gfp.h>
@@ -65,6 +69,69 @@ static noinline void *pheap_alloc_slow(struct pheap *p, unsigned int cls,
 	return obj;
 }
 
+/* A block of class @cls, its contents as they are: the inline path. */
+static __always_inline void *pheap_alloc_small(struct pheap *p,
+					       unsigned int cls, size_t size,
+					       gfp_t gfp)
+{
+	unsigned long flags;
+	void *obj;
+
+	local_lock_irqsave(&p->cpu_heaps->lock, flags);
+	obj = pheap_cpu_pop(p, this_cpu_ptr(p->cpu_heaps), cls, size);
+	if (likely(obj))
+		local_unlock_irqrestore(&p->cpu_heaps->lock, flags);
+	else
+		obj = pheap_alloc_slow(p, cls, size, gfp, flags);
+
+	if (unlikely(!obj))
+		this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_ALLOC_FAIL]);
+	return obj;
+}
+
+/**
+ * pheap_alloc_block() - a block of a class, contents not initialised
+ * @p: instance
+ * @cls: size class
+ * @size: bytes requested, for the statistics
+ * @gfp: allocation flags (__GFP_ZERO and init_on_alloc are the caller's)
+ *
+ * Debug mode's way to the allocation path (debug.c).
+ *
+ * Context: as pheap_alloc_in().
+ * Return: the block, or NULL (counted).
+ */
+void *pheap_alloc_block(struct pheap *p, unsigned int cls, size_t size,
+			gfp_t gfp)
+{
+	return pheap_alloc_small(p, cls, size, gfp);
+}
+
+static __always_inline void *pheap_alloc_caller(struct pheap *p, size_t size,
+						gfp_t gfp,
+						unsigned long caller)
+{
+	unsigned int cls;
+	void *obj;
+
+	might_alloc(gfp);
+	if (unlikely(in_nmi()))
+		return pheap_alloc_in_nmi(p);
+	if (unlikely(gfp & (__GFP_DMA | __GFP_DMA32)))
+		return pheap_alloc_refused(p, gfp);
+	if (unlikely(!size))
+		return ZERO_SIZE_PTR;
+	if (pheap_debug_on(p))
+		return pheap_debug_alloc(p, size, gfp, caller);
+	if (unlikely(size > PHEAP_MAX_SMALL))
+		return pheap_alloc_large_path(p, size, gfp);
+	cls = pheap_size_to_class(size);
+	obj = pheap_alloc_small(p, cls, size, gfp);
+	if (unlikely(obj && want_init_on_alloc(gfp)))
+		memset(obj, 0, pheap_csize(cls));
+	return obj;
+}
+
 /**
  * pheap_alloc_in() - allocate from an instance
  * @p: instance
@@ -78,35 +145,7 @@ static noinline void *pheap_alloc_slow(struct pheap *p, unsigned int cls,
  */
 void *pheap_alloc_in(struct pheap *p, size_t size, gfp_t gfp)
 {
-	unsigned long flags;
-	unsigned int cls;
-	void *obj;
-
-	might_alloc(gfp);
-	if (unlikely(in_nmi()))
-		return pheap_alloc_in_nmi(p);
-	if (unlikely(gfp & (__GFP_DMA | __GFP_DMA32)))
-		return pheap_alloc_refused(p, gfp);
-	if (unlikely(size > PHEAP_MAX_SMALL))
-		return pheap_alloc_large_path(p, size, gfp);
-	if (unlikely(!size))
-		return ZERO_SIZE_PTR;
-	cls = pheap_size_to_class(size);
-
-	local_lock_irqsave(&p->cpu_heaps->lock, flags);
-	obj = pheap_cpu_pop(p, this_cpu_ptr(p->cpu_heaps), cls, size);
-	if (likely(obj))
-		local_unlock_irqrestore(&p->cpu_heaps->lock, flags);
-	else
-		obj = pheap_alloc_slow(p, cls, size, gfp, flags);
-
-	if (unlikely(!obj)) {
-		this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_ALLOC_FAIL]);
-		return NULL;
-	}
-	if (unlikely(want_init_on_alloc(gfp)))
-		memset(obj, 0, pheap_csize(cls));
-	return obj;
+	return pheap_alloc_caller(p, size, gfp, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(pheap_alloc_in);
 
@@ -122,6 +161,7 @@ EXPORT_SYMBOL_GPL(pheap_alloc_in);
  */
 void *pheap_alloc(size_t size, gfp_t gfp)
 {
-	return pheap_alloc_in(READ_ONCE(pheap_default_instance), size, gfp);
+	return pheap_alloc_caller(READ_ONCE(pheap_default_instance), size, gfp,
+				  _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(pheap_alloc);

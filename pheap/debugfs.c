@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pheap debugfs files: /sys/kernel/debug/pheap/{stats,classes,cpus,reset,
- * fail_every,fail_percent}.
+ * fail_every,fail_percent,validate}.
  *
  *   stats    one "name value" line per instance-wide figure
  *   classes  one row per size class, with a header line, like slabinfo
@@ -11,6 +11,9 @@
  *   fail_every, fail_percent  injected page-request failures (fault.c):
  *	      read the setting, write a number to change it; a number out
  *	      of range or anything else: -EINVAL
+ *   validate reading it checks the red zone of every allocated block
+ *	      (debug=Z, debug.c): blocks_checked, red_zones_overwritten;
+ *	      each one found is also reported in the kernel log
  *
  * Every view is built from the snapshot functions in stats.c, so reading
  * takes no lock the allocation paths take. No view prints an address.
@@ -51,6 +54,7 @@ int pheap_stats_show(struct seq_file *m, void *v)
 	struct pheap *p = m->private;
 	struct pheap_stats st;
 	unsigned int e;
+	char flags[8];
 
 	pheap_get_stats(p, &st);
 	seq_printf(m, "u_bytes %lu\n", st.u);
@@ -70,6 +74,8 @@ int pheap_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "param_k_sb %u\n", st.k_sb);
 	seq_printf(m, "param_sb_bytes %u\n", st.sb_bytes);
 	seq_printf(m, "param_nr_classes %u\n", st.nr_classes);
+	seq_printf(m, "param_debug %s\n",
+		   pheap_debug_flags_string(st.debug, flags));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(pheap_stats);
@@ -230,6 +236,23 @@ static int pheap_fail_percent_set(void *data, u64 val)
 DEFINE_DEBUGFS_ATTRIBUTE(pheap_fail_percent_fops, pheap_fail_percent_get,
 			 pheap_fail_percent_set, "%llu\n");
 
+/* Reading "validate" checks every allocated block's red zone now. */
+static int pheap_validate_show(struct seq_file *m, void *v)
+{
+	struct pheap *p = m->private;
+	unsigned long blocks, bad;
+
+	if (!(p->cfg.debug & PHEAP_DEBUG_Z)) {
+		seq_puts(m, "red zones off: load with debug=Z (or debug=1)\n");
+		return 0;
+	}
+	bad = pheap_debug_validate(p, &blocks);
+	seq_printf(m, "blocks_checked %lu\n", blocks);
+	seq_printf(m, "red_zones_overwritten %lu\n", bad);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(pheap_validate);
+
 /**
  * pheap_debugfs_create() - create an instance's debugfs files
  * @p: instance
@@ -250,4 +273,5 @@ void pheap_debugfs_create(struct pheap *p, struct dentry *dir)
 				   &pheap_fail_every_fops);
 	debugfs_create_file_unsafe("fail_percent", 0600, dir, p,
 				   &pheap_fail_percent_fops);
+	debugfs_create_file("validate", 0400, dir, p, &pheap_validate_fops);
 }

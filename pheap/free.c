@@ -123,8 +123,10 @@ static void pheap_free_remote(struct pheap *p, struct pheap_sb *sb,
 	this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_REMOTE_SENT]);
 }
 
-static void pheap_free_small(struct pheap *p, struct pheap_sb *sb, void *obj,
-			     unsigned int idx, unsigned long caller)
+static __always_inline void pheap_free_small(struct pheap *p,
+					     struct pheap_sb *sb, void *obj,
+					     unsigned int idx,
+					     unsigned long caller)
 {
 	unsigned int cls = sb->cls;
 	struct pheap_heap *h;
@@ -150,7 +152,7 @@ static void pheap_free_small(struct pheap *p, struct pheap_sb *sb, void *obj,
 		return;
 	}
 	/* only now is the block known to be the caller's to wipe */
-	if (unlikely(want_init_on_free()))
+	if (unlikely(want_init_on_free()) && !pheap_debug_on(p))
 		memset(obj, 0, pheap_csize(cls));
 	if (likely(--h->tick && pheap_cpu_free(p, h, cls, sb, obj, idx))) {
 		h->cls[cls].frees++;
@@ -160,8 +162,28 @@ static void pheap_free_small(struct pheap *p, struct pheap_sb *sb, void *obj,
 	pheap_free_slow(p, h, sb, obj, idx, flags);
 }
 
-static void pheap_free_caller(struct pheap *p, const void *ptr,
-			      unsigned long caller)
+/**
+ * pheap_free_block() - free a block of a superblock
+ * @p: instance
+ * @sb: its superblock
+ * @obj: the block, a block start of @sb (checked)
+ * @idx: its index in @sb
+ * @caller: return address of the caller of the public function
+ *
+ * Debug mode's way to the free path (debug.c): the double-free checks
+ * and everything after them. A debug instance's blocks are not wiped
+ * here under init_on_free: debug.c poisons or wipes them.
+ *
+ * Context: as pheap_free_in().
+ */
+void pheap_free_block(struct pheap *p, struct pheap_sb *sb, void *obj,
+		      unsigned int idx, unsigned long caller)
+{
+	pheap_free_small(p, sb, obj, idx, caller);
+}
+
+static __always_inline void pheap_free_caller(struct pheap *p, const void *ptr,
+					      unsigned long caller)
 {
 	struct pheap_sb *sb;
 	unsigned long tag;
@@ -180,6 +202,8 @@ static void pheap_free_caller(struct pheap *p, const void *ptr,
 		if (unlikely(idx < 0))
 			pheap_report_bad_free(p, ptr, "not a block of this heap",
 					      caller);
+		else if (pheap_debug_on(p))
+			pheap_debug_free_small(p, sb, (void *)ptr, idx, caller);
 		else
 			pheap_free_small(p, sb, (void *)ptr, idx, caller);
 		return;
@@ -187,6 +211,8 @@ static void pheap_free_caller(struct pheap *p, const void *ptr,
 	if (!tag || pheap_large_owner(tag) != p || !PAGE_ALIGNED(ptr))
 		pheap_report_bad_free(p, ptr, "not allocated by pheap, or already freed",
 				      caller);
+	else if (pheap_debug_on(p))
+		pheap_debug_free_large(p, tag, (void *)ptr, caller);
 	else if (!pheap_large_free(p, tag, ptr))
 		pheap_report_bad_free(p, ptr, "double free", caller);
 }
@@ -231,15 +257,23 @@ size_t pheap_usable_size_in(struct pheap *p, const void *ptr)
 {
 	struct pheap_sb *sb;
 	unsigned long tag;
+	size_t size;
 
 	if (ZERO_OR_NULL_PTR(ptr))
 		return 0;
 	sb = pheap_sb_lookup(ptr, &tag);
-	if (sb)
-		return pheap_sb_block_ok(p, sb, ptr) ? pheap_csize(sb->cls) : 0;
-	if (tag && pheap_large_owner(tag) == p && PAGE_ALIGNED(ptr))
-		return PAGE_SIZE << pheap_large_order(tag);
-	return 0;
+	if (sb) {
+		if (!pheap_sb_block_ok(p, sb, ptr))
+			return 0;
+		size = pheap_csize(sb->cls);
+	} else if (tag && pheap_large_owner(tag) == p && PAGE_ALIGNED(ptr)) {
+		size = PAGE_SIZE << pheap_large_order(tag);
+	} else {
+		return 0;
+	}
+	if (pheap_debug_on(p))
+		return pheap_debug_usable_size((void *)ptr, size);
+	return size;
 }
 EXPORT_SYMBOL_GPL(pheap_usable_size_in);
 

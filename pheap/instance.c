@@ -46,6 +46,7 @@ void pheap_default_config(struct pheap_config *cfg)
 	cfg->k_sb = 8;
 	cfg->sb_order = 0;
 	cfg->global_reserve = 1;
+	cfg->debug = 0;
 }
 EXPORT_SYMBOL_GPL(pheap_default_config);
 
@@ -96,7 +97,8 @@ static int pheap_cpu_dead(unsigned int cpu, struct hlist_node *node)
 static bool pheap_config_ok(const struct pheap_config *cfg)
 {
 	return cfg->f_pct >= 1 && cfg->f_pct <= 99 &&
-	       cfg->sb_order <= PHEAP_MAX_SB_ORDER;
+	       cfg->sb_order <= PHEAP_MAX_SB_ORDER &&
+	       !(cfg->debug & ~PHEAP_DEBUG_ALL);
 }
 
 /**
@@ -129,6 +131,7 @@ struct pheap *pheap_create(const struct pheap_config *cfg)
 	for (c = 0; c < PHEAP_NR_CLASSES; c++)
 		pheap_class_info_init(&p->ci[c], pheap_class_sizes[c],
 				      p->cfg.sb_order);
+	pheap_debug_init(p);
 	pheap_global_init(p);
 	raw_spin_lock_init(&p->large_lock);
 	INIT_LIST_HEAD(&p->large_pages);
@@ -144,6 +147,7 @@ struct pheap *pheap_create(const struct pheap_config *cfg)
 					       &p->cpuhp_node);
 	if (err)
 		goto free_heaps;
+	pheap_debug_key_get(p);
 	return p;
 
 free_heaps:
@@ -181,6 +185,7 @@ unsigned long pheap_destroy(struct pheap *p)
 		pheap_heap_evict(p, per_cpu_ptr(p->cpu_heaps, cpu));
 	leaked = pheap_global_release_all(p);
 	leaked += pheap_large_release_all(p);
+	pheap_debug_key_put(p);
 	if (leaked)
 		pr_warn("%s: destroyed with %lu allocations still in use\n",
 			p->cfg.name, leaked);

@@ -19,6 +19,9 @@
  *		return with hysteresis, collecting remote frees, eviction
  *   alloc.c	pheap_alloc*(): the allocation path, top to bottom
  *   free.c	pheap_free*(), pheap_usable_size*(): the free path
+ *   debug.c	debug mode (red zones, poison, caller tracking): alloc.c
+ *		and free.c hand a debug instance's calls to it after their
+ *		checks, and it calls their block-level paths
  *   instance.c	instances: create, destroy, flush, CPU hotplug
  *   stats.c, debugfs.c	read-only views
  *
@@ -70,6 +73,7 @@
 #define _PHEAP_INTERNAL_H
 
 #include <linux/bitops.h>
+#include <linux/jump_label.h>
 #include <linux/cache.h>
 #include <linux/list.h>
 #include <linux/llist.h>
@@ -313,6 +317,8 @@ struct pheap {
 	unsigned int sb_bytes;			/* S, the unit of K*S */
 	unsigned long k_bytes;			/* K * S */
 	struct pheap_class_info ci[PHEAP_NR_CLASSES];
+	/* debug mode: the class that serves each class's requests */
+	unsigned char debug_cls[PHEAP_NR_CLASSES];
 	struct pheap_heap __percpu *cpu_heaps;
 	struct pheap_global global;
 	bool dying;				/* destroy: no work queued */
@@ -394,13 +400,42 @@ void *pheap_heap_pop_bad(struct pheap *p, struct pheap_heap *h,
 			 unsigned int cls, size_t size);
 void pheap_heap_evict(struct pheap *p, struct pheap_heap *h);
 
+/* alloc.c */
+void *pheap_alloc_block(struct pheap *p, unsigned int cls, size_t size,
+			gfp_t gfp);
+
 /* free.c */
+void pheap_free_block(struct pheap *p, struct pheap_sb *sb, void *obj,
+		      unsigned int idx, unsigned long caller);
 void pheap_report_bad_free(struct pheap *p, const void *ptr,
 			   const char *why, unsigned long caller);
 void pheap_report_late_double_free(struct pheap *p, const void *ptr,
 				   const char *where);
 void pheap_report_corrupt_link(struct pheap *p, const void *ptr,
 			       unsigned int lost);
+
+/* debug.c */
+DECLARE_STATIC_KEY_FALSE(pheap_debug_key);
+void pheap_debug_init(struct pheap *p);
+void pheap_debug_key_get(struct pheap *p);
+void pheap_debug_key_put(struct pheap *p);
+const char *pheap_debug_flags_string(unsigned int flags, char *buf);
+void *pheap_debug_alloc(struct pheap *p, size_t size, gfp_t gfp,
+			unsigned long caller);
+void pheap_debug_free_small(struct pheap *p, struct pheap_sb *sb, void *obj,
+			    unsigned int idx, unsigned long caller);
+void pheap_debug_free_large(struct pheap *p, unsigned long tag, void *obj,
+			    unsigned long caller);
+size_t pheap_debug_usable_size(void *obj, size_t bytes);
+
+/*
+ * Is @p in debug mode? A static branch, a no-op jump while no instance
+ * has debug flags: what the fast paths pay for debug mode.
+ */
+static __always_inline bool pheap_debug_on(const struct pheap *p)
+{
+	return static_branch_unlikely(&pheap_debug_key) && p->cfg.debug;
+}
 
 /* instance.c */
 int pheap_core_init(void);

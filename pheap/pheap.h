@@ -31,6 +31,8 @@ struct pheap;
  *		   fit PHEAP_MIN_BLOCKS times in S gets a larger one
  * @global_reserve: empty superblocks per class the global heap keeps
  *		   before it returns pages to the page allocator
+ * @debug:	   debug mode, PHEAP_DEBUG_* flags (0: off; see
+ *		   pheap_debug_parse() for the module's debug= letters)
  *
  * pheap_default_config() fills in the module's defaults; the idle
  * superblocks of a CPU heap hold at most their in-use bytes plus K*S, or
@@ -42,7 +44,15 @@ struct pheap_config {
 	unsigned int k_sb;
 	unsigned int sb_order;
 	unsigned int global_reserve;
+	unsigned int debug;
 };
+
+/* Debug mode flags (pheap/debug.c), the letters of slub_debug. */
+#define PHEAP_DEBUG_F	0x1	/* sanity checks of each block's record */
+#define PHEAP_DEBUG_Z	0x2	/* red zones */
+#define PHEAP_DEBUG_P	0x4	/* poisoning */
+#define PHEAP_DEBUG_U	0x8	/* last alloc/free caller tracking */
+#define PHEAP_DEBUG_ALL	0xf
 
 void pheap_default_config(struct pheap_config *cfg);
 struct pheap *pheap_create(const struct pheap_config *cfg);
@@ -52,6 +62,8 @@ void *pheap_alloc_in(struct pheap *p, size_t size, gfp_t gfp);
 void pheap_free_in(struct pheap *p, const void *ptr);
 size_t pheap_usable_size_in(struct pheap *p, const void *ptr);
 void pheap_flush(struct pheap *p);
+int pheap_debug_parse(const char *s, unsigned int *flags);
+unsigned long pheap_debug_validate(struct pheap *p, unsigned long *blocks);
 
 struct pheap *pheap_default(void);
 void *pheap_alloc(size_t size, gfp_t gfp);
@@ -99,6 +111,7 @@ extern const char *const pheap_event_names[PHEAP_EV_NR];
  * @k_sb:	K
  * @sb_bytes:	S, bytes (the smallest superblock)
  * @nr_classes:	number of size classes
+ * @debug:	debug mode flags in force (PHEAP_DEBUG_*)
  */
 struct pheap_stats {
 	unsigned long u, a, peak_u, peak_a;
@@ -106,6 +119,7 @@ struct pheap_stats {
 	unsigned long large_nr, large_bytes;
 	unsigned long ev[PHEAP_EV_NR];
 	unsigned int f_pct, k_sb, sb_bytes, nr_classes;
+	unsigned int debug;
 };
 
 /**

@@ -229,7 +229,8 @@ unsigned int pheap_remote_collect(struct pheap *p, struct pheap_sb *sb)
 			obj = pheap_sb_block(p, sb, idx);
 			if (!pheap_remote_bit_ok(p, sb, idx, obj))
 				continue;
-			if (unlikely(want_init_on_free()))
+			if (unlikely(want_init_on_free()) &&
+			    !pheap_debug_on(p))
 				memset(obj, 0, ci->size);
 			pheap_sb_put(sb, obj, idx);
 			n++;

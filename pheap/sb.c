@@ -105,7 +105,9 @@ struct pheap_sb *pheap_sb_new(struct pheap *p, unsigned int cls, gfp_t gfp)
 	sb = kzalloc(ci->desc_bytes, pheap_page_gfp(gfp));
 	if (!sb)
 		return NULL;
-	page = alloc_pages(pheap_page_gfp(gfp), order);
+	/* debug mode: every block's record starts zero, "never allocated" */
+	page = alloc_pages(pheap_page_gfp(gfp) |
+			   (p->cfg.debug ? __GFP_ZERO : 0), order);
 	if (!page) {
 		kfree(sb);
 		return NULL;
