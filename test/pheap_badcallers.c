@@ -15,7 +15,15 @@
  *   large double free	   two CPUs free one large allocation at the
  *			   same moment, BC_ROUNDS times: one wins each time
  *
- * Each check prints "pheap_badcallers: <case>: refused" or an error; the
+ * and when pheap is loaded in debug mode (debug=Z, debug=P, or both):
+ *
+ *   overflow		   one byte written past a block's usable size:
+ *			   found by the validate walk, and on free
+ *   write after free	   a byte written into a freed block: found when
+ *			   the block is handed out again
+ *
+ * Each check prints "pheap_badcallers: <case>: refused" (or "found") or
+ * an error; the
  * reports pheap prints itself (rate-limited, with the reason) are checked
  * by the guest script. Any failed check fails the load with -EIO.
  * Every block it allocated is freed once, properly, so that the VM test's
@@ -45,19 +53,35 @@ static unsigned long bc_event(enum pheap_event e)
 	return st.ev[e];
 }
 
-/* Expect @what to have counted @want more bad frees since @before. */
+/*
+ * Expect @what to have counted @want more events @ev since @before:
+ * bad frees (refused) or corruptions (found).
+ */
+static void bc_expect_event(enum pheap_event ev, const char *what,
+			    unsigned long before, unsigned long want)
+{
+	unsigned long got = bc_event(ev) - before;
+
+	if (got == want) {
+		pr_info("pheap_badcallers: %s: %s\n", what,
+			ev == PHEAP_EV_BAD_FREE ? "refused" : "found");
+		return;
+	}
+	pr_err("pheap_badcallers: %s: %lu %s counted, want %lu\n", what, got,
+	       pheap_event_names[ev], want);
+	bc_failed++;
+}
+
 static void bc_expect(const char *what, unsigned long before,
 		      unsigned long want)
 {
-	unsigned long got = bc_event(PHEAP_EV_BAD_FREE) - before;
+	bc_expect_event(PHEAP_EV_BAD_FREE, what, before, want);
+}
 
-	if (got == want) {
-		pr_info("pheap_badcallers: %s: refused\n", what);
-		return;
-	}
-	pr_err("pheap_badcallers: %s: %lu bad frees counted, want %lu\n",
-	       what, got, want);
-	bc_failed++;
+static void bc_expect_found(const char *what, unsigned long before,
+			    unsigned long want)
+{
+	bc_expect_event(PHEAP_EV_CORRUPT, what, before, want);
 }
 
 static void bc_pointers(void)
@@ -223,8 +247,50 @@ static void bc_large_race(void)
 	bc_expect("concurrent large double free", before, BC_ROUNDS);
 }
 
+/* debug=Z: a 1-byte overflow, found by the validate walk, then on free. */
+static void bc_overflow(void)
+{
+	unsigned long before = bc_event(PHEAP_EV_CORRUPT), blocks;
+	u8 *q = pheap_alloc(64, GFP_KERNEL);
+
+	if (!q) {
+		pr_err("pheap_badcallers: out of memory\n");
+		bc_failed++;
+		return;
+	}
+	q[pheap_usable_size(q)] = 0;
+	pheap_debug_validate(bc_heap, &blocks);
+	bc_expect_found("1-byte overflow, by the validate walk", before, 1);
+	q[pheap_usable_size(q)] = 0;
+	pheap_free(q);
+	bc_expect_found("1-byte overflow, on free", before, 2);
+}
+
+/* debug=P: a write into a freed block, found when it is handed out. */
+static void bc_write_after_free(void)
+{
+	unsigned long before = bc_event(PHEAP_EV_CORRUPT);
+	u8 *q, *r;
+
+	migrate_disable();
+	q = pheap_alloc(64, GFP_KERNEL);
+	pheap_free(q);
+	if (q)
+		q[16] = 1;
+	r = pheap_alloc(64, GFP_KERNEL);	/* the same block: LIFO */
+	migrate_enable();
+	if (!q || r != q) {
+		pr_err("pheap_badcallers: write after free: block not handed out again\n");
+		bc_failed++;
+	}
+	bc_expect_found("write after free", before, 1);
+	pheap_free(r);
+}
+
 static int __init pheap_badcallers_init(void)
 {
+	struct pheap_stats st;
+
 	bc_heap = pheap_default();
 	if (!bc_heap)
 		return -ENODEV;
@@ -232,6 +298,11 @@ static int __init pheap_badcallers_init(void)
 	bc_local_double_frees();
 	bc_remote_double_free();
 	bc_large_race();
+	pheap_get_stats(bc_heap, &st);
+	if (st.debug & PHEAP_DEBUG_Z)
+		bc_overflow();
+	if (st.debug & PHEAP_DEBUG_P)
+		bc_write_after_free();
 	pheap_flush(bc_heap);
 	if (bc_failed) {
 		pr_err("pheap_badcallers: %d checks failed\n", bc_failed);

@@ -2,7 +2,10 @@
 # VM test, guest side: load pheap, call it wrongly (pheap_badcallers),
 # stress it from every CPU with cross-CPU frees while readers read every
 # debugfs file, check reset, stress it again with page requests failing
-# on purpose, unload, check that every page went back.
+# on purpose, unload, check that every page went back. Then load it in
+# debug mode (debug=FZPU): the bad callers again, with an overflow and a
+# write after free found, and a stress that must find nothing. Then,
+# with more than one vCPU, a stress while CPUs go offline and come back.
 . /lib.sh
 D=/sys/kernel/debug/pheap
 NCPU=$(nproc)
@@ -94,4 +97,38 @@ t "rmmod pheap" rmmod pheap
 t "debugfs directory removed" test ! -e $D
 t "every page returned at unload, nothing leaked" \
 	sh -c "dmesg | grep -q 'pheap: unloaded, every page returned (0 allocations'"
+unloaded() { test "$(dmesg | grep -c 'pheap: unloaded, every page returned (0 allocations')" = "$1"; }
+
+# Debug mode: bad letters refused with the valid ones named; debug=FZPU
+# finds the overflow and the write after free, reports name the callers,
+# and a stress with contents checked finds nothing.
+t "insmod pheap.ko debug=X fails with EINVAL" \
+	sh -c "! insmod /mod/pheap.ko debug=X 2>/tmp/err && grep -q 'Invalid argument' /tmp/err"
+t "debug=X: the message names the valid letters" \
+	sh -c "dmesg | grep -q 'pheap: debug=X: valid are letters of FZPU'"
+t "insmod pheap.ko debug=FZPU" insmod /mod/pheap.ko debug=FZPU
+t "stats: param_debug FZPU" grep -qx 'param_debug FZPU' $D/stats
+t "debug: bad callers refused, overflow and write after free found" \
+	insmod /mod/pheap_badcallers.ko
+dmesg | grep -A2 -E 'pheap: (red zone overwritten|write after free)' | head -n 9
+for why in "red zone overwritten" "write after free" "double free (block already free)"; do
+	t "debug: reported: $why, block and class named" \
+		sh -c "dmesg | grep -q 'pheap: $why.*: block .* of pheap-64, [0-9]* bytes requested, found by'"
+done
+t "debug: reports name the last free's caller" \
+	sh -c "dmesg | grep -q 'last freed by .*\[pheap_badcallers\] cpu=[0-9]* pid=[0-9]* age='"
+t "debug: reports name the allocation's caller" \
+	sh -c "dmesg | grep -q 'allocated by .*\[pheap_badcallers\] cpu=[0-9]* pid=[0-9]* age='"
+t "rmmod pheap_badcallers (debug)" rmmod pheap_badcallers
+t "reset after the bad callers (debug)" sh -c "echo 1 >$D/reset"
+t "debug: stress, contents checked" insmod /mod/pheap_stress.ko ops=$((OPS / 4))
+cat $D/validate
+t "debug: validate: blocks checked, no red zone overwritten" \
+	sh -c "grep -qx 'red_zones_overwritten 0' $D/validate && grep -q '^blocks_checked [0-9]' $D/validate"
+t "debug: no corruption, no bad free" \
+	sh -c "grep -qx 'corruptions 0' $D/stats && grep -qx 'bad_frees 0' $D/stats"
+t "rmmod pheap_stress (debug)" rmmod pheap_stress
+t "rmmod pheap (debug)" rmmod pheap
+t "debug: every page returned at unload" unloaded 2
+
 done_testing
