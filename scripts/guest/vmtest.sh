@@ -131,4 +131,29 @@ t "rmmod pheap_stress (debug)" rmmod pheap_stress
 t "rmmod pheap (debug)" rmmod pheap
 t "debug: every page returned at unload" unloaded 2
 
+# CPU hotplug storm: CPUs other than 0 go offline and come back, one at a
+# time, for as long as a cross-CPU stress runs. Any splat fails the run
+# (vm.sh); the stress checks contents and that nothing stays in use.
+if [ "$NCPU" -gt 1 ]; then
+	t "insmod pheap.ko (hotplug)" insmod /mod/pheap.ko
+	insmod /mod/pheap_stress.ko ops=$OPS 2>/tmp/stress.err &
+	spid=$!
+	cycles=0
+	while kill -0 $spid 2>/dev/null; do
+		for c in $(seq 1 $((NCPU - 1))); do
+			echo 0 >/sys/devices/system/cpu/cpu$c/online &&
+				echo 1 >/sys/devices/system/cpu/cpu$c/online &&
+				cycles=$((cycles + 1))
+		done
+	done
+	t "hotplug: stress ran clean while CPUs went offline and back" wait $spid
+	echo "# hotplug: $cycles offline/online cycles during the stress"
+	t "hotplug: CPUs went offline and back during the stress" test $cycles -gt 0
+	t "hotplug: all CPUs online again" test "$(nproc)" = "$NCPU"
+	t "hotplug: u_bytes back to 0, no bad frees" \
+		sh -c "grep -qx 'u_bytes 0' $D/stats && grep -qx 'bad_frees 0' $D/stats"
+	t "rmmod pheap_stress (hotplug)" rmmod pheap_stress
+	t "rmmod pheap (hotplug)" rmmod pheap
+	t "hotplug: every page returned at unload" unloaded 3
+fi
 done_testing
