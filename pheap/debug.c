@@ -550,10 +550,16 @@ static unsigned int pheap_validate_block(struct pheap *p, void *obj,
 
 	/* pairs with pheap_debug_setup(): the record is written before */
 	seq = smp_load_acquire(&m->seq);
-	if (!seq || seq & 1 || !pheap_dmeta_ok(m, bytes))
+	if (!seq || seq & 1)
 		return 0;
-	/* a racing free or allocation changes seq: the result is dropped */
-	ok = data_race(pheap_bytes_are(obj + m->usable, PHEAP_RED_ZONE,
+	/*
+	 * The walk holds the lock a new allocation of the block needs, so the
+	 * block can at most be freed meanwhile: the free changes seq (the
+	 * result is then dropped) and writes the object, not the zone, but
+	 * for its own check's repair of it, with the same bytes.
+	 */
+	ok = data_race(!pheap_dmeta_ok(m, bytes) ||
+		       pheap_bytes_are(obj + m->usable, PHEAP_RED_ZONE,
 				       pheap_rz_bytes(obj, m)));
 	/* the zone read before seq again */
 	smp_rmb();
