@@ -12,7 +12,7 @@ RUNNING_KDIR := /lib/modules/$(shell uname -r)/build
 STOCK61_KDIR := $(shell bash -c '. scripts/common.sh; r=$$(stock_release 6.1); [ -n "$$r" ] && stock_kdir $$r')
 KDIR ?= $(if $(wildcard $(RUNNING_KDIR)/Makefile),$(RUNNING_KDIR),$(STOCK61_KDIR))
 
-.PHONY: all modules clean demo check setup kunit vmtest bench
+.PHONY: all modules clean demo check setup kunit kunit-kcsan vmtest bench
 
 all: modules
 
@@ -36,6 +36,9 @@ check:
 
 kunit:
 	bash scripts/kunit.sh
+
+kunit-kcsan:
+	bash scripts/kunit.sh kcsan
 
 vmtest:
 	bash scripts/vmtest.sh 6.1

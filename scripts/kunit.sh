@@ -5,6 +5,13 @@
 # (SMP, KASAN, lockdep, DEBUG_ATOMIC_SLEEP, CPU hotplug: kunit/.kunitconfig)
 # that boots in QEMU with 4 vCPUs under TCG.
 #
+# usage: kunit.sh [kasan | kcsan]
+#   kasan (the default)  kunit/.kunitconfig, built in $PHEAP_CACHE/kunit-build
+#   kcsan                kunit/kcsan.kunitconfig: KCSAN, the kernel's data
+#                        race detector, instead of KASAN and lockdep (they
+#                        do not mix with it), built in kunit-build-kcsan;
+#                        any "BUG: KCSAN: data-race" report fails the run
+#
 # The tree is Debian's linux-source-6.1, extracted once into $PHEAP_CACHE
 # and kept with its build directory, so a warm run rebuilds only pheap.
 # pheap is copied (not linked) to lib/pheap: rsync --checksum touches only
@@ -24,7 +31,15 @@ set -euo pipefail
 bash "$PHEAP_ROOT/scripts/setup.sh" >/dev/null
 
 SRC=$(linux_src_dir)
-BUILD=$PHEAP_CACHE/kunit-build
+case "${1:-kasan}" in
+kasan)	BUILD=$PHEAP_CACHE/kunit-build
+	config=$PHEAP_ROOT/kunit/.kunitconfig
+	log=$PHEAP_OUT/kunit.log ;;
+kcsan)	BUILD=$PHEAP_CACHE/kunit-build-kcsan
+	config=$PHEAP_ROOT/kunit/kcsan.kunitconfig
+	log=$PHEAP_OUT/kunit-kcsan.log ;;
+*)	die "usage: kunit.sh [kasan | kcsan]" ;;
+esac
 
 link_pheap() {
 	mkdir -p "$SRC/lib/pheap"
@@ -42,10 +57,9 @@ link_pheap() {
 prepare_linux_tree
 link_pheap
 
-log=$PHEAP_OUT/kunit.log
 mkdir -p "$PHEAP_OUT" "$BUILD"
 args=(run --arch=x86_64 --build_dir="$BUILD"
-	--kunitconfig="$PHEAP_ROOT/kunit/.kunitconfig"
+	--kunitconfig="$config"
 	--qemu_args='-smp 4' --jobs="$(nproc)"
 	--kernel_args=init_on_free=1
 	--timeout="${KUNIT_TIMEOUT:-1500}")
@@ -71,6 +85,10 @@ if [ -z "$ran" ] || [ "$ran" -eq 0 ]; then
 fi
 if [ "${failed:-0}" -ne 0 ] || [ "${crashed:-0}" -ne 0 ]; then
 	die "kunit: $summary"
+fi
+# A KCSAN run must have had KCSAN on: its self-test at boot says so.
+if [ "${1:-kasan}" = kcsan ] && ! grep -Eq 'kcsan: selftest: ([0-9]+)/\1 tests passed' "$BUILD/test.log"; then
+	die "kunit: KCSAN did not run or its self-test failed (log: $BUILD/test.log)"
 fi
 # A splat does not fail a KUnit test by itself: read the kernel's log.
 if grep -Eq "$SPLAT" "$BUILD/test.log"; then
