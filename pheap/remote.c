@@ -71,15 +71,26 @@ static void pheap_remote_kick(struct pheap *p, struct pheap_heap *owner)
 {
 	if (READ_ONCE(p->dying))
 		return;
-	if (!owner)
+	if (!owner) {
 		queue_delayed_work(system_unbound_wq, &p->global.work,
 				   PHEAP_COLLECT_DELAY);
-	else if (cpu_online(owner->cpu))
+		return;
+	}
+	/*
+	 * A CPU goes offline under stop_machine(), which waits for this CPU
+	 * to leave the section: a CPU seen online here still runs when its
+	 * timer is armed, and the timer moves when the CPU dies. Preempted
+	 * between the two, the timer could land on a CPU already dead, its
+	 * timers moved, and wait there until it comes back.
+	 */
+	preempt_disable();
+	if (cpu_online(owner->cpu))
 		queue_delayed_work_on(owner->cpu, system_wq, &owner->work,
 				      PHEAP_COLLECT_DELAY);
 	else	/* the handler sees the CPU is gone and forwards */
 		queue_delayed_work(system_wq, &owner->work,
 				   PHEAP_COLLECT_DELAY);
+	preempt_enable();
 }
 
 /**
