@@ -244,6 +244,59 @@ static void classes_show_parses(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pheap_destroy(p), 0UL);
 }
 
+/*
+ * "slabinfo": parsed with slabtop's rules (procps: the version line, '#'
+ * lines skipped, eight fields a row or the file is refused), each row's
+ * figures those of its class, with blocks of three classes in use.
+ */
+static void slabinfo_parses_like_slabtop(struct kunit *test)
+{
+	static const char slabtop_row[] =
+		"%31s %lu %lu %u %u %lu : tunables %*u %*u %*u : slabdata %lu %lu %*u";
+	static const size_t sizes[] = { 8, 100, 3000 };
+	struct pheap *p = kt_create(test, 0, 0);
+	unsigned long act_objs, objs, pages, act_slabs, slabs;
+	unsigned int objsize, perslab, rows = 0, i;
+	struct pheap_class_stats cs;
+	void *blk[ARRAY_SIZE(sizes)][20];
+	int major, minor, n;
+	char *buf, *line, name[32], want[32];
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++)
+		KUNIT_ASSERT_EQ(test, kt_alloc_filled(p, blk[i], 20, sizes[i]), 0);
+	buf = kt_show(test, p, pheap_slabinfo_show);
+	line = strsep(&buf, "\n");
+	n = sscanf(line, "slabinfo - version: %d.%d", &major, &minor);
+	KUNIT_ASSERT_EQ(test, n, 2);
+	KUNIT_EXPECT_EQ(test, major, 2);
+	KUNIT_EXPECT_EQ(test, minor, 1);
+	while ((line = strsep(&buf, "\n")) && *line) {
+		if (line[0] == '#')
+			continue;
+		n = sscanf(line, slabtop_row, name, &act_objs, &objs,
+			   &objsize, &perslab, &pages, &act_slabs, &slabs);
+		KUNIT_ASSERT_EQ_MSG(test, n, 8, "%s", line);
+		KUNIT_ASSERT_LT(test, rows, (unsigned int)PHEAP_NR_CLASSES);
+		pheap_get_class_stats(p, rows, &cs);
+		snprintf(want, sizeof(want), "pheap-%u", cs.size);
+		KUNIT_EXPECT_STREQ(test, name, want);
+		KUNIT_EXPECT_EQ(test, act_objs, cs.blocks_inuse);
+		KUNIT_EXPECT_EQ(test, objs, cs.blocks_held);
+		KUNIT_EXPECT_EQ(test, objsize, cs.size);
+		KUNIT_EXPECT_EQ(test, perslab, cs.blocks_per_sb);
+		KUNIT_EXPECT_EQ(test, pages, (unsigned long)cs.sb_bytes >> PAGE_SHIFT);
+		KUNIT_EXPECT_EQ(test, slabs, cs.sb_cpu + cs.sb_global);
+		KUNIT_EXPECT_EQ(test, act_slabs, slabs);
+		if (cs.size == 8 || cs.size == 128 || cs.size == 3072)
+			KUNIT_EXPECT_EQ_MSG(test, act_objs, 20UL, "%s", name);
+		rows++;
+	}
+	KUNIT_EXPECT_EQ(test, rows, (unsigned int)PHEAP_NR_CLASSES);
+	for (i = 0; i < ARRAY_SIZE(sizes); i++)
+		kt_free_all(p, blk[i], 20);
+	KUNIT_EXPECT_EQ(test, pheap_destroy(p), 0UL);
+}
+
 /* "cpus": a row per possible CPU, then "<event> <sum> C<n>=<v>..." lines. */
 static void cpus_show_parses(struct kunit *test)
 {
@@ -301,6 +354,7 @@ static struct kunit_case pheap_stats_cases[] = {
 	KUNIT_CASE(stats_cpu_rows_sum_to_totals),
 	KUNIT_CASE(stats_show_parses),
 	KUNIT_CASE(classes_show_parses),
+	KUNIT_CASE(slabinfo_parses_like_slabtop),
 	KUNIT_CASE(cpus_show_parses),
 	KUNIT_CASE(reset_request_only_one),
 	{}

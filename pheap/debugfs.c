@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pheap debugfs files: /sys/kernel/debug/pheap/{stats,classes,cpus,reset,
- * fail_every,fail_percent,validate}.
+ * pheap debugfs files: /sys/kernel/debug/pheap/{stats,classes,slabinfo,cpus,
+ * reset,fail_every,fail_percent,validate}.
  *
  *   stats    one "name value" line per instance-wide figure
- *   classes  one row per size class, with a header line, like slabinfo
+ *   classes  one row per size class, with a header line
+ *   slabinfo the classes in /proc/slabinfo's format (version 2.1), for
+ *	      slabtop's parser and scripts written for it
  *   cpus     one row per possible CPU, then one SLUB-style line per event
  *	      counter: "<counter> <sum> C0=n C1=m" (non-zero CPUs only)
  *   reset    write "1" to clear the event counters; anything else: -EINVAL
@@ -106,6 +108,41 @@ int pheap_classes_show(struct seq_file *m, void *v)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(pheap_classes);
+
+/**
+ * pheap_slabinfo_show() - the "slabinfo" view, /proc/slabinfo's format
+ * @m: seq_file; m->private is the instance
+ * @v: unused
+ *
+ * Version 2.1, SLUB's columns and widths: a row per size class, named
+ * pheap-<size>; a slab is a superblock, all of them counted active (as
+ * SLUB does); no tunables, no shared objects.
+ *
+ * Context: process context.
+ * Return: 0.
+ */
+int pheap_slabinfo_show(struct seq_file *m, void *v)
+{
+	struct pheap *p = m->private;
+	struct pheap_class_stats cs;
+	char name[24];
+	unsigned int c;
+
+	seq_puts(m, "slabinfo - version: 2.1\n");
+	seq_puts(m, "# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : tunables <limit> <batchcount> <sharedfactor> : slabdata <active_slabs> <num_slabs> <sharedavail>\n");
+	for (c = 0; c < PHEAP_NR_CLASSES; c++) {
+		pheap_get_class_stats(p, c, &cs);
+		snprintf(name, sizeof(name), "pheap-%u", cs.size);
+		seq_printf(m, "%-17s %6lu %6lu %6u %4u %4lu", name,
+			   cs.blocks_inuse, cs.blocks_held, cs.size,
+			   cs.blocks_per_sb, (unsigned long)cs.sb_bytes >> PAGE_SHIFT);
+		seq_printf(m, " : tunables %4u %4u %4u", 0, 0, 0);
+		seq_printf(m, " : slabdata %6lu %6lu %6u\n",
+			   cs.sb_cpu + cs.sb_global, cs.sb_cpu + cs.sb_global, 0);
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(pheap_slabinfo);
 
 /* "<counter> <sum> C0=n C1=m ...", CPUs with a zero count left out */
 static void pheap_cpus_event_line(struct seq_file *m, enum pheap_event e,
@@ -267,6 +304,7 @@ void pheap_debugfs_create(struct pheap *p, struct dentry *dir)
 		return;
 	debugfs_create_file("stats", 0444, dir, p, &pheap_stats_fops);
 	debugfs_create_file("classes", 0444, dir, p, &pheap_classes_fops);
+	debugfs_create_file("slabinfo", 0444, dir, p, &pheap_slabinfo_fops);
 	debugfs_create_file("cpus", 0444, dir, p, &pheap_cpus_fops);
 	debugfs_create_file("reset", 0200, dir, p, &pheap_reset_fops);
 	debugfs_create_file_unsafe("fail_every", 0600, dir, p,

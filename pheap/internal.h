@@ -452,6 +452,7 @@ struct seq_file;
 struct dentry;
 int pheap_stats_show(struct seq_file *m, void *v);
 int pheap_classes_show(struct seq_file *m, void *v);
+int pheap_slabinfo_show(struct seq_file *m, void *v);
 int pheap_cpus_show(struct seq_file *m, void *v);
 bool pheap_reset_request_ok(const char *buf, size_t len);
 void pheap_debugfs_create(struct pheap *p, struct dentry *dir);

@@ -21,7 +21,7 @@ else
 fi
 
 t "insmod pheap.ko" insmod /mod/pheap.ko
-for f in stats classes cpus; do
+for f in stats classes slabinfo cpus; do
 	t "debugfs $f readable" test -r $D/$f
 done
 t "debugfs reset present" test -e $D/reset
@@ -41,7 +41,8 @@ t "reset after the bad callers" sh -c "echo 1 >$D/reset"
 
 reader() {
 	while [ ! -e /tmp/stop ]; do
-		cat $D/stats $D/classes $D/cpus >/dev/null || echo "reader: read failed"
+		cat $D/stats $D/classes $D/slabinfo $D/cpus >/dev/null ||
+			echo "reader: read failed"
 	done
 }
 reader & r1=$!
@@ -63,6 +64,13 @@ t "stats: no bad frees" grep -qx 'bad_frees 0' $D/stats
 t "stats: A >= U" awk '/^u_bytes/{u=$2} /^a_bytes/{a=$2} END{exit !(a >= u)}' $D/stats
 t "classes: header and $(($(wc -l <$D/classes) - 1)) rows of 11 fields" \
 	awk 'NR==1{ok=($1=="#")} NR>1{if (NF!=11) ok=0} END{exit !(ok && NR==18)}' $D/classes
+t "slabinfo: version 2.1, a pheap-<size> row of 16 fields per class" \
+	awk 'NR==1{ok=($0=="slabinfo - version: 2.1")} /^pheap-/{r++; if (NF!=16) ok=0} END{exit !(ok && r==17)}' $D/slabinfo
+t "slabinfo: objects and slabs as classes counts them" \
+	awk 'FNR==NR { if ($1 != "#") { u[$1]=$2; h[$1]=$3; s[$1]=$6+$7 }; next }
+	     /^pheap-/ { sub("pheap-", "", $1); n++
+		if ($2 != u[$1] || $3 != h[$1] || $15 != s[$1]) bad=1 }
+	     END { exit !(n == 17 && !bad) }' $D/classes $D/slabinfo
 t "cpus: one row per CPU and SLUB-style lines" \
 	awk '/^[0-9]/{r++} /^allocs [0-9]+ C[0-9]+=/{s=1} END{exit !(r >= '"$NCPU"' && s)}' $D/cpus
 
