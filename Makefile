@@ -12,7 +12,7 @@ RUNNING_KDIR := /lib/modules/$(shell uname -r)/build
 STOCK61_KDIR := $(shell bash -c '. scripts/common.sh; r=$$(stock_release 6.1); [ -n "$$r" ] && stock_kdir $$r')
 KDIR ?= $(if $(wildcard $(RUNNING_KDIR)/Makefile),$(RUNNING_KDIR),$(STOCK61_KDIR))
 
-.PHONY: all modules clean demo check setup kunit kunit-kcsan vmtest bench
+.PHONY: all modules clean install dkms demo check setup kunit kunit-kcsan vmtest bench
 
 all: modules
 
@@ -24,6 +24,15 @@ modules:
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
 	rm -rf out
+
+# pheap.ko alone into /lib/modules/<release>/updates for KDIR's kernel
+install:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) CONFIG_PHEAP=m modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) CONFIG_PHEAP=m INSTALL_MOD_DIR=updates modules_install
+
+# pheap under DKMS, rebuilt for each kernel installed from now on
+dkms:
+	bash scripts/dkms.sh install
 
 setup:
 	bash scripts/setup.sh

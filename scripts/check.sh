@@ -80,11 +80,13 @@ stage setup "installing what is missing: Debian packages, kernel sources (first 
 stage build-6.1 "building pheap against 6.1 with W=1 and sparse" build_61
 stage build-6.12 "building pheap against 6.12 with W=1" build_612
 stage checkpatch "checkpatch --strict on every C file" checkpatch
+stage dkms "DKMS: building pheap with dkms against the 6.1 and 6.12 headers, nothing installed" \
+	bash "$PHEAP_ROOT/scripts/dkms.sh" check
 stage kunit "KUnit: building the debug kernel (KASAN, lockdep; first run 5-10 min), then the suites under QEMU" \
 	bash "$PHEAP_ROOT/scripts/kunit.sh"
 stage kunit-kcsan "KUnit under KCSAN: building its kernel (first run 5-10 min), then the suites; any data race fails" \
 	bash "$PHEAP_ROOT/scripts/kunit.sh" kcsan
-stage vm-6.1 "VM tests on 6.1, ${PHEAP_SMP:-4} vCPUs (TCG: about 30 s)" vm_61
+stage vm-6.1 "VM tests on 6.1, ${PHEAP_SMP:-4} vCPUs (TCG: about 45 s)" vm_61
 stage vm-6.1-smp1 "VM tests on 6.1, 1 vCPU" vm_61_smp1
 stage vm-6.1-smp8 "VM tests on 6.1, 8 vCPUs" vm_61_smp8
 stage vm-6.12 "VM tests on 6.12, ${PHEAP_SMP:-4} vCPUs" vm_612

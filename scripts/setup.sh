@@ -16,7 +16,7 @@ PKGS=(
 	linux-source-6.1
 	qemu-system-x86 qemu-system-data busybox-static
 	build-essential gcc-12 bc flex bison libelf-dev libssl-dev dwarves
-	cpio xz-utils kmod rsync python3 sparse gnuplot-nox
+	cpio xz-utils kmod rsync python3 sparse gnuplot-nox dkms
 )
 
 missing=()
