@@ -9,14 +9,15 @@ set -euo pipefail
 
 # Kernels and headers for both series the module supports, the source tree
 # KUnit runs in, QEMU (qemu-system-data has qboot.rom for kunit.py), the
-# busybox that becomes the VM's userland, and what a kernel build needs.
+# busybox that becomes the VM's userland, what a kernel build needs, and
+# DKMS (with openssl, which it signs the modules it builds with).
 PKGS=(
 	linux-image-amd64 linux-headers-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
 	linux-source-6.1
 	qemu-system-x86 qemu-system-data busybox-static
 	build-essential gcc-12 bc flex bison libelf-dev libssl-dev dwarves
-	cpio xz-utils kmod rsync python3 sparse gnuplot-nox dkms
+	cpio xz-utils kmod rsync python3 sparse gnuplot-nox dkms openssl
 )
 
 missing=()
