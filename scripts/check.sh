@@ -84,7 +84,7 @@ stage dkms "DKMS: building pheap with dkms against the 6.1 and 6.12 headers, not
 	bash "$PHEAP_ROOT/scripts/dkms.sh" check
 stage kunit "KUnit: building the debug kernel (KASAN, lockdep; first run 5-10 min), then the suites under QEMU" \
 	bash "$PHEAP_ROOT/scripts/kunit.sh"
-stage kunit-kcsan "KUnit under KCSAN: building its kernel (first run 5-10 min), then the suites; any data race fails" \
+stage kunit-kcsan "KUnit under KCSAN: building its kernel (first run 5-10 min), then the suites; any data race in pheap fails" \
 	bash "$PHEAP_ROOT/scripts/kunit.sh" kcsan
 stage vm-6.1 "VM tests on 6.1, ${PHEAP_SMP:-4} vCPUs (TCG: about 45 s)" vm_61
 stage vm-6.1-smp1 "VM tests on 6.1, 1 vCPU" vm_61_smp1
