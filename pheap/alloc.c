@@ -16,7 +16,7 @@
  *
  * An instance in debug mode takes debug.c's path after the checks above
  * (one static branch here when none is), which comes back through
- * pheap_alloc_block().
+ * pheap_alloc_block() and pheap_alloc_large_path().
  */
 #include <linux/export.h>
 #include <linux/gfp.h>
@@ -46,7 +46,17 @@ static void *pheap_alloc_in_nmi(struct pheap *p)
 	return NULL;
 }
 
-static void *pheap_alloc_large_path(struct pheap *p, size_t size, gfp_t gfp)
+/**
+ * pheap_alloc_large_path() - a large allocation, its failure counted
+ * @p: instance
+ * @size: bytes; sizes no page order serves fail (with a warning unless
+ *	  __GFP_NOWARN)
+ * @gfp: allocation flags
+ *
+ * Context: as pheap_alloc_in().
+ * Return: the memory, or NULL.
+ */
+void *pheap_alloc_large_path(struct pheap *p, size_t size, gfp_t gfp)
 {
 	void *obj = pheap_large_alloc(p, size, gfp);
 

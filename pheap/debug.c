@@ -148,7 +148,7 @@ const char *pheap_debug_flags_string(unsigned int flags, char *buf)
 {
 	unsigned int i, n = 0;
 
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < ARRAY_SIZE(pheap_debug_letters) - 1; i++)
 		if (flags & BIT(i))
 			buf[n++] = pheap_debug_letters[i];
 	if (!n)
@@ -218,13 +218,6 @@ void pheap_debug_key_put(struct pheap *p)
 static struct pheap_dmeta *pheap_dmeta(void *block, size_t bytes)
 {
 	return block + bytes - PHEAP_DMETA_BYTES;
-}
-
-/* The record of small block @obj of @sb. */
-static struct pheap_dmeta *pheap_dmeta_small(const struct pheap_sb *sb,
-					     void *obj)
-{
-	return pheap_dmeta(obj, pheap_csize(sb->cls));
 }
 
 /* The record of the large allocation @obj, of page order @order. */
@@ -396,12 +389,8 @@ void *pheap_debug_alloc(struct pheap *p, size_t size, gfp_t gfp,
 		usable = PAGE_SIZE << get_order(size);
 		inner = PHEAP_NR_CLASSES;
 	} else {
-		/* no order serves it: refused (and warned about) there */
-		obj = pheap_large_alloc(p, size, gfp);
-		if (WARN_ON_ONCE(obj))
-			pheap_large_free(p, page_private(virt_to_page(obj)), obj);
-		this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_ALLOC_FAIL]);
-		return NULL;
+		/* no order serves it: refused, warned about and counted there */
+		return pheap_alloc_large_path(p, size, gfp);
 	}
 	if (inner < PHEAP_NR_CLASSES) {
 		obj = pheap_alloc_block(p, inner, size, gfp & ~__GFP_ZERO);
@@ -412,12 +401,10 @@ void *pheap_debug_alloc(struct pheap *p, size_t size, gfp_t gfp,
 					 usable, gfp, caller);
 	}
 	order = get_order(usable + PHEAP_RED_MIN + PHEAP_DMETA_BYTES);
-	obj = pheap_large_alloc(p, usable + PHEAP_RED_MIN + PHEAP_DMETA_BYTES,
-				gfp);
-	if (!obj) {
-		this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_ALLOC_FAIL]);
+	obj = pheap_alloc_large_path(p, usable + PHEAP_RED_MIN +
+				     PHEAP_DMETA_BYTES, gfp);
+	if (!obj)
 		return NULL;
-	}
 	/* the pages are listed already: odd until set up, for the walk */
 	WRITE_ONCE(pheap_dmeta_large(obj, order)->seq, 1);
 	return pheap_debug_setup(p, obj, PAGE_SIZE << order, size, usable, gfp,
@@ -485,7 +472,7 @@ void pheap_debug_free_small(struct pheap *p, struct pheap_sb *sb, void *obj,
 			    unsigned int idx, unsigned long caller)
 {
 	size_t bytes = pheap_csize(sb->cls);
-	struct pheap_dmeta *m = pheap_dmeta_small(sb, obj);
+	struct pheap_dmeta *m = pheap_dmeta(obj, bytes);
 	bool live;
 
 	/*

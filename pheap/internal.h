@@ -403,6 +403,7 @@ void pheap_heap_evict(struct pheap *p, struct pheap_heap *h);
 /* alloc.c */
 void *pheap_alloc_block(struct pheap *p, unsigned int cls, size_t size,
 			gfp_t gfp);
+void *pheap_alloc_large_path(struct pheap *p, size_t size, gfp_t gfp);
 
 /* free.c */
 void pheap_free_block(struct pheap *p, struct pheap_sb *sb, void *obj,
