@@ -10,7 +10,8 @@
 #   kcsan                kunit/kcsan.kunitconfig: KCSAN, the kernel's data
 #                        race detector, instead of KASAN and lockdep (they
 #                        do not mix with it), built in kunit-build-kcsan;
-#                        any "BUG: KCSAN: data-race" report fails the run
+#                        a KCSAN report with a pheap function in it fails
+#                        the run (scripts/kcsan-own.py)
 #
 # The tree is Debian's linux-source-6.1, extracted once into $PHEAP_CACHE
 # and kept with its build directory, so a warm run rebuilds only pheap.
@@ -31,7 +32,8 @@ set -euo pipefail
 bash "$PHEAP_ROOT/scripts/setup.sh" >/dev/null
 
 SRC=$(linux_src_dir)
-case "${1:-kasan}" in
+mode=${1:-kasan}
+case "$mode" in
 kasan)	BUILD=$PHEAP_CACHE/kunit-build
 	config=$PHEAP_ROOT/kunit/.kunitconfig
 	log=$PHEAP_OUT/kunit.log ;;
@@ -87,14 +89,14 @@ if [ "${failed:-0}" -ne 0 ] || [ "${crashed:-0}" -ne 0 ]; then
 	die "kunit: $summary"
 fi
 # A KCSAN run must have had KCSAN on: its self-test at boot says so.
-if [ "${1:-kasan}" = kcsan ] && ! grep -Eq 'kcsan: selftest: ([0-9]+)/\1 tests passed' "$BUILD/test.log"; then
+if [ "$mode" = kcsan ] && ! grep -Eq 'kcsan: selftest: ([0-9]+)/\1 tests passed' "$BUILD/test.log"; then
 	die "kunit: KCSAN did not run or its self-test failed (log: $BUILD/test.log)"
 fi
 # A splat does not fail a KUnit test by itself: read the kernel's log.
 # Under KCSAN, only the data races with a pheap function in them count
 # (scripts/kcsan-own.py): the kernel's own are printed and ignored.
 checked=$BUILD/test.log
-if [ "${1:-kasan}" = kcsan ]; then
+if [ "$mode" = kcsan ]; then
 	nm --defined-only "$BUILD"/lib/pheap/*.o "$BUILD"/lib/pheap/*/*.o |
 		awk '$2 ~ /^[tT]$/ { print $3 }' | sort -u >"$BUILD/pheap.syms"
 	[ -s "$BUILD/pheap.syms" ] || die "kunit: no pheap symbols in $BUILD/lib/pheap"
