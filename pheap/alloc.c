@@ -14,6 +14,9 @@
  * init_on_alloc are honoured, blocks are aligned to at least 8 bytes and
  * power-of-two sizes up to PAGE_SIZE naturally.
  *
+ * Every return is traced (pheap_alloc, trace.h): one static branch while
+ * the event is off.
+ *
  * An instance in debug mode takes debug.c's path after the checks above
  * (one static branch here when none is), which comes back through
  * pheap_alloc_block() and pheap_alloc_large_path().
@@ -28,6 +31,7 @@
 #include <linux/slab.h>
 
 #include "internal.h"
+#include "trace.h"
 
 static void *pheap_alloc_refused(struct pheap *p, gfp_t gfp)
 {
@@ -117,9 +121,8 @@ void *pheap_alloc_block(struct pheap *p, unsigned int cls, size_t size,
 	return pheap_alloc_small(p, cls, size, gfp);
 }
 
-static __always_inline void *pheap_alloc_caller(struct pheap *p, size_t size,
-						gfp_t gfp,
-						unsigned long caller)
+static __always_inline void *pheap_alloc_serve(struct pheap *p, size_t size,
+					       gfp_t gfp, unsigned long caller)
 {
 	unsigned int cls;
 	void *obj;
@@ -139,6 +142,18 @@ static __always_inline void *pheap_alloc_caller(struct pheap *p, size_t size,
 	obj = pheap_alloc_small(p, cls, size, gfp);
 	if (unlikely(obj && want_init_on_alloc(gfp)))
 		memset(obj, 0, pheap_csize(cls));
+	return obj;
+}
+
+/* The allocation, and its pheap_alloc event when that is enabled. */
+static __always_inline void *pheap_alloc_caller(struct pheap *p, size_t size,
+						gfp_t gfp,
+						unsigned long caller)
+{
+	void *obj = pheap_alloc_serve(p, size, gfp, caller);
+
+	if (trace_pheap_alloc_enabled())
+		pheap_trace_alloc(p, obj, size, gfp, caller);
 	return obj;
 }
 

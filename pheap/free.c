@@ -9,7 +9,8 @@
  * or the threshold is crossed; anything else (that, another heap's block,
  * or the time to look for remote frees again) takes the slow path in
  * heap.c, and superblocks it gives up go back to the page allocator after
- * the lock is dropped. Large allocations go to large.c.
+ * the lock is dropped. Large allocations go to large.c. Every free of a
+ * pointer but NULL and ZERO_SIZE_PTR is traced (pheap_free, trace.h).
  *
  * Bad frees (a pointer pheap did not hand out, an interior pointer, a
  * pointer of another instance, a double free, a free from NMI, which
@@ -38,6 +39,7 @@
 #include <linux/slab.h>
 
 #include "internal.h"
+#include "trace.h"
 
 /**
  * pheap_report_bad_free() - report and count a free pheap refuses
@@ -191,6 +193,7 @@ static __always_inline void pheap_free_caller(struct pheap *p, const void *ptr,
 
 	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
 		return;
+	trace_pheap_free(p, caller, ptr);
 	if (unlikely(in_nmi())) {
 		pheap_report_bad_free(p, ptr, "free from NMI (the block is leaked)",
 				      caller);

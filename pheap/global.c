@@ -22,6 +22,9 @@
  * go on the caller's list, which the caller releases once it holds no
  * pheap lock (the page allocator takes sleeping locks on PREEMPT_RT).
  *
+ * Every move is traced: pheap_sb_to_global, pheap_sb_from_global
+ * (trace.h).
+ *
  * Context: every function here but the work and pheap_global_release_all()
  * may run with interrupts off; the class locks are taken with irqsave.
  */
@@ -32,6 +35,7 @@
 #include <linux/workqueue.h>
 
 #include "internal.h"
+#include "trace.h"
 
 /* Put @sb on its fullness group. Class lock held. */
 static void pheap_global_list(struct pheap *p, struct pheap_global_class *gc,
@@ -131,6 +135,7 @@ struct pheap_sb *pheap_global_take(struct pheap *p, unsigned int cls,
 		gc->inuse -= sb->inuse;
 		pheap_sb_check(p, sb);
 		WRITE_ONCE(sb->owner, to);
+		trace_pheap_sb_from_global(p, sb);
 	}
 	raw_spin_unlock_irqrestore(&gc->lock, flags);
 	return sb;
@@ -153,6 +158,7 @@ void pheap_global_put(struct pheap *p, struct pheap_sb *sb,
 
 	raw_spin_lock_irqsave(&gc->lock, flags);
 	pheap_sb_check(p, sb);
+	trace_pheap_sb_to_global(p, sb);
 	WRITE_ONCE(sb->owner, NULL);
 	gc->nr_sb++;
 	gc->inuse += sb->inuse;

@@ -358,7 +358,10 @@ bool pheap_fault_should_fail(struct pheap *p);
 struct pheap_sb *pheap_sb_new(struct pheap *p, unsigned int cls, gfp_t gfp);
 void pheap_sb_release(struct pheap *p, struct pheap_sb *sb);
 void pheap_sb_release_list(struct pheap *p, struct list_head *list);
-void pheap_note_pages(struct pheap *p, long delta);
+struct page *pheap_get_pages(struct pheap *p, gfp_t gfp, unsigned int order,
+			     int cls);
+void pheap_put_pages(struct pheap *p, struct page *page, unsigned int order,
+		     int cls);
 void pheap_tag_pages(struct page *page, unsigned int nr, unsigned long priv);
 
 /* large.c */
@@ -447,6 +450,10 @@ extern struct pheap *pheap_default_instance;
 /* stats.c */
 void pheap_raise_peak(atomic_long_t *peak, long val);
 void pheap_note_peak_u(struct pheap *p);
+
+/* trace.c */
+void pheap_trace_alloc(struct pheap *p, const void *obj, size_t size,
+		       gfp_t gfp, unsigned long caller);
 
 /* debugfs.c */
 struct seq_file;

@@ -76,7 +76,8 @@ void *pheap_large_alloc(struct pheap *p, size_t size, gfp_t gfp)
 	order = get_order(size);
 	if (pheap_fault_should_fail(p))
 		return NULL;
-	page = alloc_pages((gfp & ~__GFP_HIGHMEM) | __GFP_COMP, order);
+	page = pheap_get_pages(p, (gfp & ~__GFP_HIGHMEM) | __GFP_COMP, order,
+			       -1);
 	if (!page)
 		return NULL;
 	pheap_tag_pages(page, 1, pheap_large_tag(p, order));
@@ -88,7 +89,6 @@ void *pheap_large_alloc(struct pheap *p, size_t size, gfp_t gfp)
 	raw_spin_unlock_irqrestore(&p->large_lock, flags);
 
 	this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_LARGE_ALLOC]);
-	pheap_note_pages(p, 1L << order);
 	return page_address(page);
 }
 
@@ -96,8 +96,7 @@ static void pheap_large_release(struct pheap *p, struct page *page,
 				unsigned int order)
 {
 	pheap_tag_pages(page, 1, 0);
-	__free_pages(page, order);
-	pheap_note_pages(p, -(1L << order));
+	pheap_put_pages(p, page, order, -1);
 }
 
 /**
@@ -132,8 +131,7 @@ bool pheap_large_free(struct pheap *p, unsigned long tag, const void *ptr)
 	if (!mine)
 		return false;
 	this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_LARGE_FREE]);
-	__free_pages(page, order);
-	pheap_note_pages(p, -(1L << order));
+	pheap_put_pages(p, page, order, -1);
 	return true;
 }
 

@@ -13,6 +13,11 @@
  * 4096-byte class in a 32 KiB superblock would lose an eighth of it to a
  * header.
  *
+ * Every page pheap holds, large allocations' too, comes from
+ * pheap_get_pages() and goes back through pheap_put_pages(): the pages
+ * held, the counters and the pheap_pages_alloc/pheap_pages_free events
+ * (trace.h) are kept there alone.
+ *
  * Pointer -> superblock is O(1): every page of the superblock has
  * page->private = descriptor and page->index = private ^ PHEAP_PAGE_MAGIC
  * (pheap_sb_lookup(); pheap_sb_block_ok() then checks the offset, both
@@ -34,6 +39,7 @@
 #include <linux/slab.h>
 
 #include "internal.h"
+#include "trace.h"
 
 /**
  * pheap_tag_pages() - mark pages as pheap's, or clear the mark
@@ -59,17 +65,7 @@ static gfp_t pheap_page_gfp(gfp_t gfp)
 	return gfp & ~(__GFP_ZERO | __GFP_COMP | __GFP_HIGHMEM | GFP_ZONEMASK);
 }
 
-/**
- * pheap_note_pages() - account pages taken from or given back to the
- *			page allocator
- * @p: instance
- * @delta: pages, positive when taken
- *
- * Keeps the instance's pages held and its peak, and this CPU's counters.
- *
- * Context: any.
- */
-void pheap_note_pages(struct pheap *p, long delta)
+static void pheap_note_pages(struct pheap *p, long delta)
 {
 	long held = atomic_long_add_return(delta, &p->pages_held);
 
@@ -80,6 +76,47 @@ void pheap_note_pages(struct pheap *p, long delta)
 	} else {
 		this_cpu_add(p->cpu_heaps->ev[PHEAP_EV_PAGES_OUT], -delta);
 	}
+}
+
+/**
+ * pheap_get_pages() - pages from the page allocator, accounted and traced
+ * @p: instance
+ * @gfp: flags for alloc_pages()
+ * @order: how many, as a page order
+ * @cls: the size class they are for, -1 for a large allocation
+ *
+ * Keeps the instance's pages held and its peak, and this CPU's counters.
+ *
+ * Context: as alloc_pages() with @gfp.
+ * Return: the first page, or NULL.
+ */
+struct page *pheap_get_pages(struct pheap *p, gfp_t gfp, unsigned int order,
+			     int cls)
+{
+	struct page *page = alloc_pages(gfp, order);
+
+	if (!page)
+		return NULL;
+	trace_pheap_pages_alloc(p, page, order, cls);
+	pheap_note_pages(p, 1L << order);
+	return page;
+}
+
+/**
+ * pheap_put_pages() - give pages back to the page allocator
+ * @p: instance
+ * @page: from pheap_get_pages() with the same @order and @cls
+ * @order: their page order
+ * @cls: the size class they were for, -1 for a large allocation
+ *
+ * Context: any; never sleeps (on PREEMPT_RT: holding no raw lock).
+ */
+void pheap_put_pages(struct pheap *p, struct page *page, unsigned int order,
+		     int cls)
+{
+	trace_pheap_pages_free(p, page, order, cls);
+	__free_pages(page, order);
+	pheap_note_pages(p, -(1L << order));
 }
 
 /**
@@ -106,8 +143,8 @@ struct pheap_sb *pheap_sb_new(struct pheap *p, unsigned int cls, gfp_t gfp)
 	if (!sb)
 		return NULL;
 	/* debug mode: every block's record starts zero, "never allocated" */
-	page = alloc_pages(pheap_page_gfp(gfp) |
-			   (p->cfg.debug ? __GFP_ZERO : 0), order);
+	page = pheap_get_pages(p, pheap_page_gfp(gfp) |
+			       (p->cfg.debug ? __GFP_ZERO : 0), order, cls);
 	if (!page) {
 		kfree(sb);
 		return NULL;
@@ -127,7 +164,6 @@ struct pheap_sb *pheap_sb_new(struct pheap *p, unsigned int cls, gfp_t gfp)
 	sb->pheap = p;
 	sb->magic = PHEAP_SB_MAGIC;
 	pheap_tag_pages(page, 1U << order, (unsigned long)sb);
-	pheap_note_pages(p, 1L << order);
 	return sb;
 }
 
@@ -150,9 +186,8 @@ void pheap_sb_release(struct pheap *p, struct pheap_sb *sb)
 	if (atomic_long_fetch_or(PHEAP_RS_DEAD, &sb->rsummary) & PHEAP_RS_QUEUED)
 		return;
 	sb->magic = 0;
-	__free_pages(page, order);
+	pheap_put_pages(p, page, order, sb->cls);
 	kfree(sb);
-	pheap_note_pages(p, -(1L << order));
 }
 
 /**

@@ -14,7 +14,8 @@
 #              [--log FILE] [--append ARGS] [--kvm]
 #
 # Guest side: /init mounts proc, sysfs, devtmpfs and debugfs, puts the
-# modules in /mod, runs "sh /guest.sh", prints "PHEAP-VM-EXIT=<status>",
+# modules in /mod and the helpers of scripts/guest (lib.sh, trace.sh) and
+# trace-cmd (when the host has it) beside them, runs "sh /guest.sh", prints "PHEAP-VM-EXIT=<status>",
 # and powers off. Acceleration is TCG: KVM hangs on the machines this
 # project is developed on, so --kvm (or PHEAP_KVM=1) is an opt-in.
 set -euo pipefail
@@ -44,6 +45,17 @@ done
 command -v qemu-system-x86_64 >/dev/null || die "vm: qemu missing: run scripts/setup.sh"
 [ -x /bin/busybox ] || die "vm: busybox-static missing: run scripts/setup.sh"
 
+# trace-cmd, when the host has it, goes in with the libraries it links to.
+add_trace_cmd() {
+	local bin lib
+	bin=$(command -v trace-cmd) || return 0
+	cp "$bin" "$root/bin/trace-cmd"
+	for lib in $(ldd "$bin" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\/.*ld-linux/ { print $1 }'); do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+}
+
 work=$(mktemp -d "${TMPDIR:-/tmp}/pheap-vm.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 root=$work/root
@@ -55,7 +67,8 @@ for f in "${files[@]}"; do
 	cp "${f%%:*}" "$root/${f#*:}"
 done
 cp "$script" "$root/guest.sh"
-cp "$PHEAP_ROOT/scripts/guest/lib.sh" "$root/lib.sh"
+cp "$PHEAP_ROOT/scripts/guest/lib.sh" "$PHEAP_ROOT/scripts/guest/trace.sh" "$root/"
+add_trace_cmd
 cat >"$root/init" <<'INIT'
 #!/bin/busybox sh
 /bin/busybox --install -s /bin

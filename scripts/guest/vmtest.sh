@@ -2,11 +2,14 @@
 # VM test, guest side: load pheap, call it wrongly (pheap_badcallers),
 # stress it from every CPU with cross-CPU frees while readers read every
 # debugfs file, check reset, stress it again with page requests failing
-# on purpose, unload, check that every page went back. Then load it in
-# debug mode (debug=FZPU): the bad callers again, with an overflow and a
-# write after free found, and a stress that must find nothing. Then,
-# with more than one vCPU, a stress while CPUs go offline and come back.
+# on purpose, count every pheap:* event of a stress (tracefs, then
+# trace-cmd: trace.sh) against the counters, unload, check that every
+# page went back. Then load it in debug mode (debug=FZPU): the bad
+# callers again, with an overflow and a write after free found, and a
+# stress that must find nothing. Then, with more than one vCPU, a stress
+# while CPUs go offline and come back.
 . /lib.sh
+. /trace.sh
 D=/sys/kernel/debug/pheap
 NCPU=$(nproc)
 # Fixed total work, about 10^6 operations over all CPUs, so the stress
@@ -101,6 +104,9 @@ t "faults injected, each an allocation failure" \
 t "stats: still no bad frees, u_bytes back to 0" \
 	sh -c "grep -qx 'bad_frees 0' $D/stats && grep -qx 'u_bytes 0' $D/stats"
 t "rmmod pheap_stress (faults)" rmmod pheap_stress
+
+# Tracepoints: the pheap:* events counted against the stats counters.
+trace_phase $((OPS / 40))
 t "rmmod pheap" rmmod pheap
 t "debugfs directory removed" test ! -e $D
 t "every page returned at unload, nothing leaked" \

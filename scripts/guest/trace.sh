@@ -1,0 +1,116 @@
+# SPDX-License-Identifier: GPL-2.0
+# Guest-side tracepoint checks, sourced by vmtest.sh after lib.sh: every
+# pheap:* event on while a stress runs, first through tracefs, then with
+# trace-cmd when the VM has it; the events counted must match the
+# counters in debugfs stats.
+T=/sys/kernel/tracing
+TRACE_KEYS="allocs frees returns_to_global refills_from_global pages_in pages_out"
+
+# The counters the events stand for, one "key value" line each: allocs and
+# frees with the large ones added (pheap_alloc and pheap_free cover both).
+trace_counters() {
+	awk '{ v[$1] = $2 }
+	     END { print "allocs", v["allocs"] + v["large_allocs"]
+		   print "frees", v["frees"] + v["large_frees"]
+		   print "returns_to_global", v["returns_to_global"]
+		   print "refills_from_global", v["refills_from_global"]
+		   print "pages_in", v["pages_in"]
+		   print "pages_out", v["pages_out"] }' /sys/kernel/debug/pheap/stats
+}
+
+# The same figures counted from trace text (tracefs' trace file or
+# trace-cmd report) on stdin, events of the instance "pheap" only. An
+# allocation that returned no memory (bytes_alloc=0) is not counted.
+trace_event_counts() {
+	awk 'function order(s) { sub(/.*order=/, "", s); sub(/ .*/, "", s); return s + 0 }
+	     function pages(o,   n) { n = 1; while (o-- > 0) n *= 2; return n }
+	     {
+		ev = ""
+		for (i = 1; i <= NF; i++)
+			if ($i ~ /^pheap_[a-z_]+:$/) { ev = $i; break }
+		if (ev == "" || $(i + 1) != "heap=pheap") next
+		if (ev == "pheap_alloc:") { if ($0 !~ / bytes_alloc=0 /) n["allocs"]++ }
+		else if (ev == "pheap_free:") n["frees"]++
+		else if (ev == "pheap_sb_to_global:") n["returns_to_global"]++
+		else if (ev == "pheap_sb_from_global:") n["refills_from_global"]++
+		else if (ev == "pheap_pages_alloc:") n["pages_in"] += pages(order($0))
+		else if (ev == "pheap_pages_free:") n["pages_out"] += pages(order($0))
+	     }
+	     END { split("'"$TRACE_KEYS"'", k, " ")
+		   for (j = 1; j in k; j++) print k[j], n[k[j]] + 0 }'
+}
+
+# trace_match BEFORE AFTER1 AFTER2 EVENTS: every event count must be the
+# counter's growth, BEFORE to AFTER1 at least (read while tracing was on),
+# BEFORE to AFTER2 at most (read after it stopped): superblocks and pages
+# may move in work items between the two reads. Prints each figure.
+trace_match() {
+	awk 'FILENAME == ARGV[1] { b[$1] = $2; next }
+	     FILENAME == ARGV[2] { a1[$1] = $2; next }
+	     FILENAME == ARGV[3] { a2[$1] = $2; next }
+	     { lo = a1[$1] - b[$1]; hi = a2[$1] - b[$1]
+	       ok = ($2 >= lo && $2 <= hi)
+	       printf "#   %-20s events %8d, counters +%d%s %s\n", $1, $2, lo,
+		      (hi != lo ? sprintf("..+%d", hi) : ""), ok ? "" : "MISMATCH"
+	       if (!ok) bad = 1; n++ }
+	     END { exit bad || n != 6 }' "$1" "$2" "$3" "$4"
+}
+
+# trace_tracefs OPS: through tracefs, every pheap event on, a stress of
+# OPS per CPU; the trace text lands in /tmp/trace.txt and the counters in
+# /tmp/trace.{before,during,after}. Fails if an event was lost. The
+# stress module stays loaded until the text is read, so its call sites
+# print as symbols.
+trace_tracefs() {
+	echo 0 >$T/tracing_on && echo >$T/trace &&
+		echo 8192 >$T/buffer_size_kb &&
+		trace_counters >/tmp/trace.before &&
+		echo 1 >$T/events/pheap/enable && echo 1 >$T/tracing_on &&
+		insmod /mod/pheap_stress.ko ops="$1" &&
+		trace_counters >/tmp/trace.during && echo 0 >$T/tracing_on &&
+		trace_counters >/tmp/trace.after &&
+		echo 0 >$T/events/pheap/enable &&
+		cat $T/trace >/tmp/trace.txt && rmmod pheap_stress &&
+		! grep -q '^overrun: [1-9]' $T/per_cpu/cpu*/stats
+}
+
+# trace-cmd record around the stress, the counters read by the command it
+# runs (tracing still on) and after it, then its report.
+trace_cmd_run() {
+	trace_counters >/tmp/trace.before &&
+		trace-cmd record -q -b 8192 -e 'pheap:*' -o /tmp/trace.dat \
+			sh -c ". /trace.sh && insmod /mod/pheap_stress.ko ops=$1 &&
+				trace_counters >/tmp/trace.during" \
+			>/tmp/trace-cmd.out 2>&1 &&
+		trace_counters >/tmp/trace.after &&
+		trace-cmd report -i /tmp/trace.dat >/tmp/trace.txt 2>/dev/null &&
+		rmmod pheap_stress
+}
+
+trace_phase() {
+	ops=$1
+	mount -t tracefs nodev $T 2>/dev/null
+	t "tracefs: the six pheap events listed" \
+		test "$(ls -d $T/events/pheap/pheap_*/ | wc -l)" = 6
+	t "tracefs: a stress of $ops ops per CPU with every pheap event on, no event lost" \
+		trace_tracefs "$ops"
+	trace_event_counts </tmp/trace.txt >/tmp/trace.events
+	t "tracefs: event counts match the stats counters" \
+		trace_match /tmp/trace.before /tmp/trace.during /tmp/trace.after /tmp/trace.events
+	echo "# a pheap_alloc line as tracefs prints it:"
+	grep -m1 ' pheap_alloc: ' /tmp/trace.txt
+	if ! command -v trace-cmd >/dev/null; then
+		echo "# trace-cmd is not in this VM: its checks are skipped"
+		return 0
+	fi
+	t "trace-cmd: record -e 'pheap:*' around a stress, and report" \
+		trace_cmd_run "$ops"
+	trace_event_counts </tmp/trace.txt >/tmp/trace.events
+	t "trace-cmd: event counts match the stats counters" \
+		trace_match /tmp/trace.before /tmp/trace.during /tmp/trace.after /tmp/trace.events
+	echo "# trace-cmd report, the first event of each kind:"
+	for e in alloc free sb_to_global sb_from_global pages_alloc pages_free; do
+		grep -m1 " pheap_$e: " /tmp/trace.txt
+	done
+	rm -f /tmp/trace.txt /tmp/trace.dat
+}
