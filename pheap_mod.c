@@ -34,7 +34,7 @@ MODULE_PARM_DESC(sb_order, "smallest superblock S = PAGE_SIZE << sb_order, 0..3 
 
 static unsigned int global_reserve = 1;
 module_param(global_reserve, uint, 0444);
-MODULE_PARM_DESC(global_reserve, "empty superblocks per class the global heap keeps (default 1)");
+MODULE_PARM_DESC(global_reserve, "empty superblocks per class and NUMA node the global heap keeps (default 1)");
 
 static char *debug = "";
 module_param(debug, charp, 0444);

@@ -10,6 +10,7 @@
 #include <linux/atomic.h>
 #include <linux/cpumask.h>
 #include <linux/kthread.h>
+#include <linux/sched.h>
 
 #include "helpers.h"
 
@@ -147,8 +148,10 @@ static int bf_raced_remote_free(void *arg)
 }
 
 /*
- * On the owner, with preemption off so that its collector (a work item
- * on this CPU, armed by the remote free) cannot run first: that state,
+ * On the owner, as a SCHED_FIFO task so that its collector (a work item
+ * on this CPU, armed by the remote free, run by a normal kworker) cannot
+ * run first; not with preemption off, where PREEMPT_RT refuses the
+ * allocation: that state,
  * the bad frees counted then, and with @then_alloc one allocation, which
  * must not be block 0.
  */
@@ -158,12 +161,11 @@ static int bf_raced_on_owner(void *arg)
 	void *q = NULL;
 	int err;
 
-	preempt_disable();
+	sched_set_fifo(current);
 	err = bf_raced_remote_free(w);
 	w->bad_at_free = kt_event(w->p, PHEAP_EV_BAD_FREE);
 	if (!err && w->then_alloc)
 		q = pheap_alloc_in(w->p, BF_SIZE, GFP_ATOMIC);
-	preempt_enable();
 	if (err || !w->then_alloc)
 		return err;
 	if (!q)

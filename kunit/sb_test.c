@@ -149,7 +149,7 @@ static void sb_released_while_queued_waits_for_collector(struct kunit *test)
 	/* what that race leaves, queued without arming the collector */
 	atomic_long_or(BIT(0), &sb->rfree[0]);
 	atomic_long_set(&sb->rsummary, BIT(0) | PHEAP_RS_QUEUED);
-	llist_add(&sb->rnode, &p->global.cls[4].remote);
+	llist_add(&sb->rnode, &pheap_gclass(p, sb->nid, 4)->remote);
 	pheap_sb_release(p, sb);
 	pheap_get_stats(p, &st);
 	KUNIT_EXPECT_EQ(test, st.a, (unsigned long)p->ci[4].sb_bytes);

@@ -13,6 +13,7 @@
  */
 #include <kunit/test.h>
 #include <linux/cpumask.h>
+#include <linux/nodemask.h>
 #include <linux/prandom.h>
 
 #include "helpers.h"
@@ -299,7 +300,8 @@ static int rr_free(void *arg)
  * Round robin: CPU i allocates a batch much larger than K*S, CPU i+1 frees
  * it. Without threshold return every CPU would keep a batch's worth of
  * superblocks. Pages held never exceed U/(1-f) + P*(K*S + one active
- * superblock of the class), plus the global heap's reserve, once the
+ * superblock of the class), plus the global heap's reserve on each memory
+ * node, once the
  * frees are collected. (While they are in flight, the stats snapshot
  * races with collection and the global heap holds superblocks whose last
  * blocks are on their way: no bound is checked then.)
@@ -321,8 +323,9 @@ static void threshold_round_robin_bounded(struct kunit *test)
 		cpus[i++] = cpu;
 	w.blk = kunit_kcalloc(test, w.n, sizeof(void *), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, w.blk);
+	/* the global heap keeps its reserve on each memory node */
 	extra = ncpu * (p->k_bytes + ci->sb_bytes) +
-		p->cfg.global_reserve * ci->sb_bytes;
+		p->cfg.global_reserve * num_node_state(N_MEMORY) * ci->sb_bytes;
 
 #define RR_BOUND(u)	(DIV_ROUND_UP((u) * 100, 100 - p->cfg.f_pct) + extra)
 	for (r = 0; r < 4 * ncpu; r++) {

@@ -24,7 +24,6 @@
 #include <linux/export.h>
 #include <linux/gfp.h>
 #include <linux/hardirq.h>
-#include <linux/local_lock.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
 #include <linux/sched/mm.h>
@@ -47,6 +46,15 @@ static void *pheap_alloc_in_nmi(struct pheap *p)
 {
 	this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_ALLOC_FAIL]);
 	pr_err_ratelimited("%s: allocation from NMI refused\n", p->cfg.name);
+	return NULL;
+}
+
+/* PREEMPT_RT, a context that may not take a sleeping lock: as kmalloc. */
+static void *pheap_alloc_rt_atomic(struct pheap *p)
+{
+	this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_ALLOC_FAIL]);
+	pr_err_ratelimited("%s: allocation with interrupts or preemption off refused (PREEMPT_RT: pheap's locks sleep, as the slab's do)\n",
+			   p->cfg.name);
 	return NULL;
 }
 
@@ -130,6 +138,8 @@ static __always_inline void *pheap_alloc_serve(struct pheap *p, size_t size,
 	might_alloc(gfp);
 	if (unlikely(in_nmi()))
 		return pheap_alloc_in_nmi(p);
+	if (unlikely(pheap_rt_atomic()))
+		return pheap_alloc_rt_atomic(p);
 	if (unlikely(gfp & (__GFP_DMA | __GFP_DMA32)))
 		return pheap_alloc_refused(p, gfp);
 	if (unlikely(!size))
@@ -165,7 +175,8 @@ static __always_inline void *pheap_alloc_caller(struct pheap *p, size_t size,
  *
  * Context: as kmalloc() with the same @gfp: process context, softirq, or
  * hardirq with GFP_ATOMIC/GFP_NOWAIT. From NMI it is refused: NULL,
- * reported and counted.
+ * reported and counted; on PREEMPT_RT, where kmalloc() may not be called
+ * with interrupts or preemption off either, so is it from there.
  * Return: the memory; ZERO_SIZE_PTR for @size 0; NULL on failure.
  */
 void *pheap_alloc_in(struct pheap *p, size_t size, gfp_t gfp)

@@ -53,7 +53,6 @@
 #include <linux/cpu.h>
 #include <linux/ctype.h>
 #include <linux/jiffies.h>
-#include <linux/local_lock.h>
 #include <linux/poison.h>
 #include <linux/ratelimit.h>
 #include <linux/sched.h>
@@ -609,12 +608,15 @@ static void pheap_validate_global(struct pheap_validate *v)
 	struct pheap_global_class *gc;
 	unsigned long flags;
 	unsigned int c;
+	int nid;
 
-	for (c = 0; c < PHEAP_NR_CLASSES; c++) {
-		gc = &v->p->global.cls[c];
-		raw_spin_lock_irqsave(&gc->lock, flags);
-		pheap_validate_groups(v, gc->groups);
-		raw_spin_unlock_irqrestore(&gc->lock, flags);
+	for_each_node(nid) {
+		for (c = 0; c < PHEAP_NR_CLASSES; c++) {
+			gc = pheap_gclass(v->p, nid, c);
+			raw_spin_lock_irqsave(&gc->lock, flags);
+			pheap_validate_groups(v, gc->groups);
+			raw_spin_unlock_irqrestore(&gc->lock, flags);
+		}
 	}
 }
 

@@ -57,6 +57,7 @@ int pheap_stats_show(struct seq_file *m, void *v)
 	struct pheap_stats st;
 	unsigned int e;
 	char flags[8];
+	int nid;
 
 	pheap_get_stats(p, &st);
 	seq_printf(m, "u_bytes %lu\n", st.u);
@@ -70,6 +71,11 @@ int pheap_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "sb_global %lu\n", st.sb_global);
 	seq_printf(m, "large_outstanding %lu\n", st.large_nr);
 	seq_printf(m, "large_bytes %lu\n", st.large_bytes);
+	for_each_online_node(nid) {
+		seq_printf(m, "node%d_pages %lu\n", nid, pheap_node_pages(p, nid));
+		seq_printf(m, "node%d_sb_global %lu\n", nid,
+			   pheap_node_sb_global(p, nid));
+	}
 	for (e = 0; e < PHEAP_EV_NR; e++)
 		seq_printf(m, "%s %lu\n", pheap_event_names[e], st.ev[e]);
 	seq_printf(m, "param_f_pct %u\n", st.f_pct);

@@ -9,7 +9,11 @@
  * or the threshold is crossed; anything else (that, another heap's block,
  * or the time to look for remote frees again) takes the slow path in
  * heap.c, and superblocks it gives up go back to the page allocator after
- * the lock is dropped. Large allocations go to large.c. Every free of a
+ * the lock is dropped. On PREEMPT_RT, from a context that may not sleep
+ * (hardirq, interrupts or preemption off), where the local lock and the
+ * page allocator would, every free takes the remote way, lock free, even
+ * to this CPU's own heap (large.c defers its pages). Large allocations go
+ * to large.c. Every free of a
  * pointer but NULL and ZERO_SIZE_PTR is traced (pheap_free, trace.h).
  *
  * Bad frees (a pointer pheap did not hand out, an interior pointer, a
@@ -32,7 +36,6 @@
  */
 #include <linux/export.h>
 #include <linux/hardirq.h>
-#include <linux/local_lock.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
 #include <linux/ratelimit.h>
@@ -134,6 +137,11 @@ static __always_inline void pheap_free_small(struct pheap *p,
 	struct pheap_heap *h;
 	unsigned long flags;
 
+	/* PREEMPT_RT, may not sleep: the lock-free way, owner or not */
+	if (unlikely(pheap_rt_atomic())) {
+		pheap_free_remote(p, sb, obj, idx, caller);
+		return;
+	}
 	local_lock_irqsave(&p->cpu_heaps->lock, flags);
 	h = this_cpu_ptr(p->cpu_heaps);
 	/*

@@ -2,15 +2,18 @@
 /*
  * pheap global heap: superblocks no CPU heap holds.
  *
- * struct pheap_global: per class, a raw spinlock that protects the class's
- * fullness groups and the block state of every superblock in them. CPU
- * heaps put superblocks here when their threshold is crossed or their CPU
+ * struct pheap_global: per memory node and class, a raw spinlock that
+ * protects the class's fullness groups and the block state of every
+ * superblock in them. A superblock is listed on the node of its pages,
+ * and a CPU heap takes from its own node's class first, from another
+ * node's only when its own has none (without NUMA: one node). CPU heaps
+ * put superblocks here when their threshold is crossed or their CPU
  * goes offline, and take them back when they run dry, partial ones before
  * empty ones (so a CPU fills what is already in use before it touches an
  * empty superblock, and empties drain towards the page allocator). Empty
- * superblocks beyond the reserve (cfg.global_reserve per class) go back
- * to the page allocator; the shrinker takes the reserve too under memory
- * pressure.
+ * superblocks beyond the reserve (cfg.global_reserve per class and node)
+ * go back to the page allocator; the shrinker takes the reserve too under
+ * memory pressure.
  *
  * Frees of blocks in global superblocks arrive lock free on the class's
  * remote list (remote.c). They are collected a batch at a time whenever
@@ -30,7 +33,9 @@
  */
 #include <linux/list.h>
 #include <linux/llist.h>
+#include <linux/nodemask.h>
 #include <linux/sched.h>
+#include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 
@@ -84,10 +89,10 @@ static void pheap_global_collect_sb(struct pheap *p,
  * Superblocks released while queued go on @release.
  * Return: true when more wait.
  */
-static bool pheap_global_collect(struct pheap *p, unsigned int cls,
+static bool pheap_global_collect(struct pheap *p,
+				 struct pheap_global_class *gc,
 				 struct list_head *release)
 {
-	struct pheap_global_class *gc = &p->global.cls[cls];
 	struct pheap_sb *sb;
 	unsigned int n;
 
@@ -103,29 +108,19 @@ static bool pheap_global_collect(struct pheap *p, unsigned int cls,
 	return gc->pending || !llist_empty(&gc->remote);
 }
 
-/**
- * pheap_global_take() - a superblock for a CPU heap that ran dry
- * @p: instance
- * @cls: size class
- * @to: the CPU heap that will own it
- * @release: superblocks to give back to the page allocator go here
- *
- * In pheap_refill_groups[] order: partial superblocks before empty ones.
- *
- * Context: any; takes the class lock.
- * Return: the superblock, unlisted, owner set to @to; or NULL.
- */
-struct pheap_sb *pheap_global_take(struct pheap *p, unsigned int cls,
-				   struct pheap_heap *to,
-				   struct list_head *release)
+/* pheap_global_take() on one node's class. */
+static struct pheap_sb *pheap_global_take_node(struct pheap *p, int nid,
+					       unsigned int cls,
+					       struct pheap_heap *to,
+					       struct list_head *release)
 {
-	struct pheap_global_class *gc = &p->global.cls[cls];
+	struct pheap_global_class *gc = pheap_gclass(p, nid, cls);
 	struct pheap_sb *sb = NULL;
 	unsigned long flags;
 	unsigned int i;
 
 	raw_spin_lock_irqsave(&gc->lock, flags);
-	pheap_global_collect(p, cls, release);
+	pheap_global_collect(p, gc, release);
 	for (i = 0; i < ARRAY_SIZE(pheap_refill_groups) && !sb; i++)
 		sb = list_first_entry_or_null(&gc->groups[pheap_refill_groups[i]],
 					      struct pheap_sb, node);
@@ -142,6 +137,37 @@ struct pheap_sb *pheap_global_take(struct pheap *p, unsigned int cls,
 }
 
 /**
+ * pheap_global_take() - a superblock for a CPU heap that ran dry
+ * @p: instance
+ * @cls: size class
+ * @to: the CPU heap that will own it
+ * @release: superblocks to give back to the page allocator go here
+ *
+ * From @to's CPU's node first; another node's only when that node has
+ * none. Within a node, in pheap_refill_groups[] order: partial
+ * superblocks before empty ones.
+ *
+ * Context: any; takes the class locks, one at a time.
+ * Return: the superblock, unlisted, owner set to @to; or NULL.
+ */
+struct pheap_sb *pheap_global_take(struct pheap *p, unsigned int cls,
+				   struct pheap_heap *to,
+				   struct list_head *release)
+{
+	int home = cpu_to_mem(to->cpu), nid;
+	struct pheap_sb *sb;
+
+	sb = pheap_global_take_node(p, home, cls, to, release);
+	for_each_node(nid) {
+		if (sb)
+			break;
+		if (nid != home)
+			sb = pheap_global_take_node(p, nid, cls, to, release);
+	}
+	return sb;
+}
+
+/**
  * pheap_global_put() - the global heap takes a superblock
  * @p: instance
  * @sb: superblock, detached from its CPU heap
@@ -153,7 +179,7 @@ struct pheap_sb *pheap_global_take(struct pheap *p, unsigned int cls,
 void pheap_global_put(struct pheap *p, struct pheap_sb *sb,
 		      struct list_head *release)
 {
-	struct pheap_global_class *gc = &p->global.cls[sb->cls];
+	struct pheap_global_class *gc = pheap_gclass(p, sb->nid, sb->cls);
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&gc->lock, flags);
@@ -163,9 +189,26 @@ void pheap_global_put(struct pheap *p, struct pheap_sb *sb,
 	gc->nr_sb++;
 	gc->inuse += sb->inuse;
 	pheap_global_list(p, gc, sb);
-	pheap_global_collect(p, sb->cls, release);
+	pheap_global_collect(p, gc, release);
 	pheap_global_trim(gc, p->cfg.global_reserve, release);
 	raw_spin_unlock_irqrestore(&gc->lock, flags);
+}
+
+/* Collect every free waiting for one node's class, a batch at a time. */
+static void pheap_global_drain_node(struct pheap *p,
+				    struct pheap_global_class *gc)
+{
+	unsigned long flags;
+	LIST_HEAD(release);
+	bool more;
+
+	do {
+		raw_spin_lock_irqsave(&gc->lock, flags);
+		more = pheap_global_collect(p, gc, &release);
+		pheap_global_trim(gc, p->cfg.global_reserve, &release);
+		raw_spin_unlock_irqrestore(&gc->lock, flags);
+		pheap_sb_release_list(p, &release);
+	} while (more);
 }
 
 /**
@@ -173,25 +216,17 @@ void pheap_global_put(struct pheap *p, struct pheap_sb *sb,
  * @p: instance
  * @cls: size class
  *
- * A batch at a time, the lock dropped between batches; empty superblocks
- * beyond the reserve go back to the page allocator.
+ * On every node, a batch at a time, the lock dropped between batches;
+ * empty superblocks beyond the reserve go back to the page allocator.
  *
- * Context: any but hardirq; takes the class lock, holds no pheap lock.
+ * Context: any but hardirq; takes the class locks, holds no pheap lock.
  */
 void pheap_global_drain(struct pheap *p, unsigned int cls)
 {
-	struct pheap_global_class *gc = &p->global.cls[cls];
-	unsigned long flags;
-	LIST_HEAD(release);
-	bool more;
+	int nid;
 
-	do {
-		raw_spin_lock_irqsave(&gc->lock, flags);
-		more = pheap_global_collect(p, cls, &release);
-		pheap_global_trim(gc, p->cfg.global_reserve, &release);
-		raw_spin_unlock_irqrestore(&gc->lock, flags);
-		pheap_sb_release_list(p, &release);
-	} while (more);
+	for_each_node(nid)
+		pheap_global_drain_node(p, pheap_gclass(p, nid, cls));
 }
 
 static void pheap_global_work(struct work_struct *work)
@@ -208,24 +243,57 @@ static void pheap_global_work(struct work_struct *work)
 }
 
 /**
- * pheap_global_init() - an empty global heap
+ * pheap_global_init() - an empty global heap, its classes on every node
  * @p: instance being created
  *
  * Context: process context.
+ * Return: 0, or -ENOMEM (nothing to undo then).
  */
-void pheap_global_init(struct pheap *p)
+int pheap_global_init(struct pheap *p)
 {
+	struct pheap_global_class *gc;
 	unsigned int c, g;
+	int nid;
 
-	for (c = 0; c < PHEAP_NR_CLASSES; c++) {
-		struct pheap_global_class *gc = &p->global.cls[c];
-
-		raw_spin_lock_init(&gc->lock);
-		for (g = 0; g < PHEAP_GROUPS; g++)
-			INIT_LIST_HEAD(&gc->groups[g]);
-		init_llist_head(&gc->remote);
+	p->global.node = kcalloc(nr_node_ids, sizeof(*p->global.node),
+				 GFP_KERNEL);
+	if (!p->global.node)
+		return -ENOMEM;
+	for_each_node(nid) {
+		p->global.node[nid] = kzalloc(sizeof(*p->global.node[nid]),
+					      GFP_KERNEL);
+		if (!p->global.node[nid]) {
+			pheap_global_free(p);
+			return -ENOMEM;
+		}
+		for (c = 0; c < PHEAP_NR_CLASSES; c++) {
+			gc = pheap_gclass(p, nid, c);
+			raw_spin_lock_init(&gc->lock);
+			for (g = 0; g < PHEAP_GROUPS; g++)
+				INIT_LIST_HEAD(&gc->groups[g]);
+			init_llist_head(&gc->remote);
+		}
 	}
 	INIT_DELAYED_WORK(&p->global.work, pheap_global_work);
+	return 0;
+}
+
+/**
+ * pheap_global_free() - free what pheap_global_init() allocated
+ * @p: instance, its global heap empty
+ *
+ * Context: process context.
+ */
+void pheap_global_free(struct pheap *p)
+{
+	int nid;
+
+	if (!p->global.node)
+		return;
+	for_each_node(nid)
+		kfree(p->global.node[nid]);
+	kfree(p->global.node);
+	p->global.node = NULL;
 }
 
 /**
@@ -241,17 +309,20 @@ unsigned long pheap_global_shrink(struct pheap *p, unsigned long nr_pages)
 	unsigned long flags, freed = 0;
 	unsigned int c;
 	LIST_HEAD(release);
+	int nid;
 
-	for (c = 0; c < PHEAP_NR_CLASSES && freed < nr_pages; c++) {
-		struct pheap_global_class *gc = &p->global.cls[c];
+	for_each_node(nid) {
+		for (c = 0; c < PHEAP_NR_CLASSES && freed < nr_pages; c++) {
+			struct pheap_global_class *gc = pheap_gclass(p, nid, c);
 
-		raw_spin_lock_irqsave(&gc->lock, flags);
-		pheap_global_collect(p, c, &release);
-		while (gc->nr_empty && freed < nr_pages) {
-			pheap_global_trim(gc, gc->nr_empty - 1, &release);
-			freed += 1UL << p->ci[c].order;
+			raw_spin_lock_irqsave(&gc->lock, flags);
+			pheap_global_collect(p, gc, &release);
+			while (gc->nr_empty && freed < nr_pages) {
+				pheap_global_trim(gc, gc->nr_empty - 1, &release);
+				freed += 1UL << p->ci[c].order;
+			}
+			raw_spin_unlock_irqrestore(&gc->lock, flags);
 		}
-		raw_spin_unlock_irqrestore(&gc->lock, flags);
 	}
 	pheap_sb_release_list(p, &release);
 	return freed;
@@ -268,11 +339,13 @@ unsigned long pheap_global_empty_pages(struct pheap *p)
 {
 	unsigned long n = 0;
 	unsigned int c;
+	int nid;
 
-	for (c = 0; c < PHEAP_NR_CLASSES; c++)
-		/* racy: a hint for the shrinker, which locks when it scans */
-		n += data_race(READ_ONCE(p->global.cls[c].nr_empty)) <<
-		     p->ci[c].order;
+	for_each_node(nid)
+		for (c = 0; c < PHEAP_NR_CLASSES; c++)
+			/* racy: a hint for the shrinker, which locks to scan */
+			n += data_race(READ_ONCE(pheap_gclass(p, nid, c)->nr_empty)) <<
+			     p->ci[c].order;
 	return n;
 }
 
@@ -288,21 +361,25 @@ unsigned long pheap_global_release_all(struct pheap *p)
 	unsigned long leaked = 0;
 	struct pheap_sb *sb, *tmp;
 	unsigned int c, g;
+	int nid;
 
 	for (c = 0; c < PHEAP_NR_CLASSES; c++) {
-		struct pheap_global_class *gc = &p->global.cls[c];
-
 		pheap_global_drain(p, c);
-		for (g = 0; g < PHEAP_GROUPS; g++) {
-			list_for_each_entry_safe(sb, tmp, &gc->groups[g], node) {
-				leaked += sb->inuse;
-				list_del(&sb->node);
-				pheap_sb_release(p, sb);
+		for_each_node(nid) {
+			struct pheap_global_class *gc = pheap_gclass(p, nid, c);
+
+			for (g = 0; g < PHEAP_GROUPS; g++) {
+				list_for_each_entry_safe(sb, tmp, &gc->groups[g],
+							 node) {
+					leaked += sb->inuse;
+					list_del(&sb->node);
+					pheap_sb_release(p, sb);
+				}
 			}
+			gc->nr_sb = 0;
+			gc->inuse = 0;
+			gc->nr_empty = 0;
 		}
-		gc->nr_sb = 0;
-		gc->inuse = 0;
-		gc->nr_empty = 0;
 	}
 	return leaked;
 }

@@ -75,7 +75,6 @@
 #include <linux/cpu.h>
 #include <linux/gfp.h>
 #include <linux/llist.h>
-#include <linux/local_lock.h>
 #include <linux/percpu.h>
 #include <linux/sched.h>
 #include <linux/workqueue.h>
@@ -450,6 +449,8 @@ static void *pheap_heap_replace_active(struct pheap *p, unsigned int cls,
 		if (sb) {
 			pheap_heap_own(p, h, sb);
 			pheap_ev_inc(h, PHEAP_EV_FROM_GLOBAL);
+			if (sb->nid != cpu_to_mem(h->cpu))
+				pheap_ev_inc(h, PHEAP_EV_FROM_OTHER_NODE);
 		}
 	}
 	if (sb) {

@@ -132,11 +132,13 @@ struct pheap *pheap_create(const struct pheap_config *cfg)
 		pheap_class_info_init(&p->ci[c], pheap_class_sizes[c],
 				      p->cfg.sb_order);
 	pheap_debug_init(p);
-	pheap_global_init(p);
-	raw_spin_lock_init(&p->large_lock);
-	INIT_LIST_HEAD(&p->large_pages);
+	pheap_large_init(p);
 
 	err = -ENOMEM;
+	p->node_pages = kcalloc(nr_node_ids, sizeof(*p->node_pages),
+				GFP_KERNEL);
+	if (!p->node_pages || pheap_global_init(p))
+		goto free_instance;
 	p->cpu_heaps = alloc_percpu(struct pheap_heap);
 	if (!p->cpu_heaps)
 		goto free_instance;
@@ -153,6 +155,8 @@ struct pheap *pheap_create(const struct pheap_config *cfg)
 free_heaps:
 	free_percpu(p->cpu_heaps);
 free_instance:
+	pheap_global_free(p);
+	kfree(p->node_pages);
 	kfree(p);
 	return ERR_PTR(err);
 }
@@ -193,6 +197,8 @@ unsigned long pheap_destroy(struct pheap *p)
 		pr_err("%s: %ld pages unaccounted for\n", p->cfg.name,
 		       atomic_long_read(&p->pages_held));
 	free_percpu(p->cpu_heaps);
+	pheap_global_free(p);
+	kfree(p->node_pages);
 	kfree(p);
 	return leaked;
 }

@@ -77,11 +77,12 @@
 #include <linux/cache.h>
 #include <linux/list.h>
 #include <linux/llist.h>
+/* before local_lock.h: on PREEMPT_RT a local lock is a spinlock_t */
+#include <linux/spinlock.h>
 #include <linux/local_lock.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
 #include <linux/reciprocal_div.h>
-#include <linux/spinlock.h>
 #include <linux/workqueue.h>
 
 #include "pheap.h"
@@ -178,6 +179,7 @@ struct pheap_sb {
 	struct pheap_heap *owner;
 	/* Constant while the superblock exists. */
 	u32 key;			/* random: encodes the free list */
+	int nid;			/* the memory node of its pages */
 	void *base;
 	struct pheap *pheap;
 	unsigned long magic;
@@ -269,13 +271,22 @@ struct pheap_global_class {
 } ____cacheline_aligned_in_smp;
 
 /**
+ * struct pheap_global_node - the global heap's superblocks on one node
+ * @cls: per class
+ */
+struct pheap_global_node {
+	struct pheap_global_class cls[PHEAP_NR_CLASSES];
+};
+
+/**
  * struct pheap_global - the global heap
- * @cls:  per class
+ * @node: per possible memory node (nr_node_ids), set at creation: a
+ *	  superblock is listed on the node of its pages
  * @work: collects remote frees of global superblocks and gives empty ones
  *	  beyond the reserve back, when no CPU takes the class lock
  */
 struct pheap_global {
-	struct pheap_global_class cls[PHEAP_NR_CLASSES];
+	struct pheap_global_node **node;
 	struct delayed_work work;
 };
 
@@ -326,6 +337,9 @@ struct pheap {
 	/* Whole-page allocations, for accounting and for destroy. */
 	raw_spinlock_t large_lock;
 	struct list_head large_pages;		/* page->lru, under large_lock */
+	/* freed where pages cannot go back at once (PREEMPT_RT: large.c) */
+	struct llist_head large_deferred;
+	struct work_struct large_work;
 	unsigned long large_nr;			/* under large_lock */
 	unsigned long large_bytes;		/* under large_lock */
 
@@ -333,6 +347,7 @@ struct pheap {
 	atomic_long_t pages_held;
 	atomic_long_t peak_pages;
 	atomic_long_t peak_u;
+	atomic_long_t *node_pages;		/* pages held per node, nr_node_ids */
 
 	struct hlist_node cpuhp_node;		/* CPU hotplug */
 
@@ -342,6 +357,13 @@ struct pheap {
 		atomic_t requests;
 	} fault;
 };
+
+/* The global heap's class @cls on memory node @nid. */
+static inline struct pheap_global_class *pheap_gclass(const struct pheap *p,
+						      int nid, unsigned int cls)
+{
+	return &p->global.node[nid]->cls[cls];
+}
 
 /* class.c */
 extern const unsigned short pheap_class_sizes[PHEAP_NR_CLASSES];
@@ -370,6 +392,7 @@ bool pheap_large_free(struct pheap *p, unsigned long tag, const void *ptr);
 unsigned int pheap_large_order(unsigned long tag);
 struct pheap *pheap_large_owner(unsigned long tag);
 unsigned long pheap_large_release_all(struct pheap *p);
+void pheap_large_init(struct pheap *p);
 
 /* remote.c */
 bool pheap_remote_free(struct pheap *p, struct pheap_sb *sb, unsigned int idx);
@@ -380,7 +403,8 @@ struct pheap_sb *pheap_remote_pop(struct pheap *p, struct llist_head *list,
 unsigned int pheap_remote_collect(struct pheap *p, struct pheap_sb *sb);
 
 /* global.c */
-void pheap_global_init(struct pheap *p);
+int pheap_global_init(struct pheap *p);
+void pheap_global_free(struct pheap *p);
 struct pheap_sb *pheap_global_take(struct pheap *p, unsigned int cls,
 				   struct pheap_heap *to,
 				   struct list_head *release);
@@ -436,6 +460,17 @@ size_t pheap_debug_usable_size(void *obj, size_t bytes);
  * Is @p in debug mode? A static branch, a no-op jump while no instance
  * has debug flags: what the fast paths pay for debug mode.
  */
+/*
+ * On PREEMPT_RT the local lock, the slab and the page allocator take
+ * sleeping locks: from a context that may not sleep on one (hardirq,
+ * interrupts or preemption off) pheap refuses allocations and frees
+ * without them (free.c, large.c). Constant false elsewhere.
+ */
+static __always_inline bool pheap_rt_atomic(void)
+{
+	return IS_ENABLED(CONFIG_PREEMPT_RT) && !preemptible();
+}
+
 static __always_inline bool pheap_debug_on(const struct pheap *p)
 {
 	return static_branch_unlikely(&pheap_debug_key) && p->cfg.debug;
@@ -450,6 +485,8 @@ extern struct pheap *pheap_default_instance;
 /* stats.c */
 void pheap_raise_peak(atomic_long_t *peak, long val);
 void pheap_note_peak_u(struct pheap *p);
+unsigned long pheap_node_pages(struct pheap *p, int nid);
+unsigned long pheap_node_sb_global(struct pheap *p, int nid);
 
 /* trace.c */
 void pheap_trace_alloc(struct pheap *p, const void *obj, size_t size,

@@ -13,10 +13,15 @@
  *
  * Context: pheap_large_alloc() as alloc_pages() with the caller's gfp;
  * pheap_large_free() never sleeps. p->large_lock only guards the list
- * and its counts; the page allocator is called outside it.
+ * and its counts; the page allocator is called outside it. On
+ * PREEMPT_RT, where the page allocator takes sleeping locks, a free from
+ * a context that may not sleep on one (pheap_rt_atomic()) puts the pages
+ * on p->large_deferred, lock free, and p->large_work gives them back.
  */
 #include <linux/gfp.h>
+#include <linux/llist.h>
 #include <linux/mm.h>
+#include <linux/workqueue.h>
 
 #include "internal.h"
 
@@ -99,6 +104,47 @@ static void pheap_large_release(struct pheap *p, struct page *page,
 	pheap_put_pages(p, page, order, -1);
 }
 
+/* A large allocation freed where its pages could not go back: in itself. */
+struct pheap_large_deferred {
+	struct llist_node node;
+	unsigned int order;
+};
+
+static void pheap_large_defer(struct pheap *p, struct page *page,
+			      unsigned int order)
+{
+	struct pheap_large_deferred *d = page_address(page);
+
+	d->order = order;
+	if (llist_add(&d->node, &p->large_deferred))
+		schedule_work(&p->large_work);
+}
+
+static void pheap_large_deferred_work(struct work_struct *work)
+{
+	struct pheap *p = container_of(work, struct pheap, large_work);
+	struct pheap_large_deferred *d, *tmp;
+	struct llist_node *list;
+
+	list = llist_del_all(&p->large_deferred);
+	llist_for_each_entry_safe(d, tmp, list, node)
+		pheap_put_pages(p, virt_to_page(d), d->order, -1);
+}
+
+/**
+ * pheap_large_init() - no large allocation yet
+ * @p: instance being created
+ *
+ * Context: process context.
+ */
+void pheap_large_init(struct pheap *p)
+{
+	raw_spin_lock_init(&p->large_lock);
+	INIT_LIST_HEAD(&p->large_pages);
+	init_llist_head(&p->large_deferred);
+	INIT_WORK(&p->large_work, pheap_large_deferred_work);
+}
+
 /**
  * pheap_large_free() - free a large allocation
  * @p: instance
@@ -131,7 +177,10 @@ bool pheap_large_free(struct pheap *p, unsigned long tag, const void *ptr)
 	if (!mine)
 		return false;
 	this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_LARGE_FREE]);
-	pheap_put_pages(p, page, order, -1);
+	if (unlikely(pheap_rt_atomic()))
+		pheap_large_defer(p, page, order);
+	else
+		pheap_put_pages(p, page, order, -1);
 	return true;
 }
 
@@ -147,6 +196,7 @@ unsigned long pheap_large_release_all(struct pheap *p)
 	struct page *page, *tmp;
 	unsigned long n = 0;
 
+	flush_work(&p->large_work);
 	list_for_each_entry_safe(page, tmp, &p->large_pages, lru) {
 		list_del(&page->lru);
 		pheap_large_release(p, page,

@@ -29,8 +29,8 @@ struct pheap;
  * @sb_order:	   the smallest superblock is PAGE_SIZE << @sb_order bytes
  *		   (S, the unit of K*S), 0..3; a class whose blocks do not
  *		   fit PHEAP_MIN_BLOCKS times in S gets a larger one
- * @global_reserve: empty superblocks per class the global heap keeps
- *		   before it returns pages to the page allocator
+ * @global_reserve: empty superblocks per class and NUMA node the global
+ *		   heap keeps before it returns pages to the page allocator
  * @debug:	   debug mode, PHEAP_DEBUG_* flags (0: off; see
  *		   pheap_debug_parse() for the module's debug= letters)
  *
@@ -90,6 +90,8 @@ enum pheap_event {
 	PHEAP_EV_BAD_FREE,	/* frees of pointers pheap did not hand out */
 	PHEAP_EV_CORRUPT,	/* heap corruption found (and contained) */
 	PHEAP_EV_FAULT,		/* page requests failed on purpose (fault.c) */
+	PHEAP_EV_PAGES_OTHER_NODE, /* pages not on the requesting CPU's node */
+	PHEAP_EV_FROM_OTHER_NODE, /* global superblocks of another node taken */
 	PHEAP_EV_NR
 };
 

@@ -105,7 +105,7 @@ void pheap_remote_queue(struct pheap *p, struct pheap_sb *sb)
 	struct pheap_heap *owner = READ_ONCE(sb->owner);
 	struct llist_head *list;
 
-	list = owner ? &owner->remote : &p->global.cls[sb->cls].remote;
+	list = owner ? &owner->remote : &pheap_gclass(p, sb->nid, sb->cls)->remote;
 	if (llist_add(&sb->rnode, list))
 		pheap_remote_kick(p, owner);
 }

@@ -2,10 +2,11 @@
 /*
  * pheap superblocks: pages from the page allocator, carved into blocks.
  *
- * A superblock is 2^order pages from alloc_pages() (not compound), the
- * order chosen per class (class.c), cut into blocks of one class laid out
- * from the page-aligned base, the free list threaded through the blocks
- * (an encoded index at offset 0: struct pheap_sb). What does not fit a whole block at the end
+ * A superblock is 2^order pages (not compound) from the allocating CPU's
+ * memory node (remembered in its nid), the order chosen per class
+ * (class.c), cut into blocks of one class laid out from the page-aligned
+ * base, the free list threaded through the blocks (an encoded index at
+ * offset 0: struct pheap_sb). What does not fit a whole block at the end
  * is slack.
  *
  * The descriptor (struct pheap_sb, with its two bitmaps: class.c sizes
@@ -65,10 +66,11 @@ static gfp_t pheap_page_gfp(gfp_t gfp)
 	return gfp & ~(__GFP_ZERO | __GFP_COMP | __GFP_HIGHMEM | GFP_ZONEMASK);
 }
 
-static void pheap_note_pages(struct pheap *p, long delta)
+static void pheap_note_pages(struct pheap *p, struct page *page, long delta)
 {
 	long held = atomic_long_add_return(delta, &p->pages_held);
 
+	atomic_long_add(delta, &p->node_pages[page_to_nid(page)]);
 	if (delta > 0) {
 		this_cpu_add(p->cpu_heaps->ev[PHEAP_EV_PAGES_IN], delta);
 		pheap_raise_peak(&p->peak_pages, held);
@@ -85,7 +87,9 @@ static void pheap_note_pages(struct pheap *p, long delta)
  * @order: how many, as a page order
  * @cls: the size class they are for, -1 for a large allocation
  *
- * Keeps the instance's pages held and its peak, and this CPU's counters.
+ * From the calling CPU's memory node (alloc_pages_node()); pages the
+ * page allocator had to take from another node are counted. Keeps the
+ * instance's pages held, per node too, its peak, and this CPU's counters.
  *
  * Context: as alloc_pages() with @gfp.
  * Return: the first page, or NULL.
@@ -93,12 +97,15 @@ static void pheap_note_pages(struct pheap *p, long delta)
 struct page *pheap_get_pages(struct pheap *p, gfp_t gfp, unsigned int order,
 			     int cls)
 {
-	struct page *page = alloc_pages(gfp, order);
+	int nid = numa_mem_id();
+	struct page *page = alloc_pages_node(nid, gfp, order);
 
 	if (!page)
 		return NULL;
+	if (unlikely(page_to_nid(page) != nid))
+		this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_PAGES_OTHER_NODE]);
 	trace_pheap_pages_alloc(p, page, order, cls);
-	pheap_note_pages(p, 1L << order);
+	pheap_note_pages(p, page, 1L << order);
 	return page;
 }
 
@@ -115,8 +122,8 @@ void pheap_put_pages(struct pheap *p, struct page *page, unsigned int order,
 		     int cls)
 {
 	trace_pheap_pages_free(p, page, order, cls);
+	pheap_note_pages(p, page, -(1L << order));
 	__free_pages(page, order);
-	pheap_note_pages(p, -(1L << order));
 }
 
 /**
@@ -151,6 +158,7 @@ struct pheap_sb *pheap_sb_new(struct pheap *p, unsigned int cls, gfp_t gfp)
 	}
 	base = page_address(page);
 	sb->key = get_random_u32();
+	sb->nid = page_to_nid(page);
 
 	/* Thread the free list through the blocks, lowest address first. */
 	for (i = 0; i < ci->nblocks; i++)

@@ -44,6 +44,8 @@ const char *const pheap_event_names[PHEAP_EV_NR] = {
 	[PHEAP_EV_BAD_FREE]	= "bad_frees",
 	[PHEAP_EV_CORRUPT]	= "corruptions",
 	[PHEAP_EV_FAULT]	= "faults_injected",
+	[PHEAP_EV_PAGES_OTHER_NODE] = "pages_in_other_node",
+	[PHEAP_EV_FROM_OTHER_NODE] = "refills_from_other_node",
 };
 EXPORT_SYMBOL_GPL(pheap_event_names);
 static_assert(ARRAY_SIZE(pheap_event_names) == PHEAP_EV_NR);
@@ -55,9 +57,12 @@ static unsigned long pheap_global_inuse_bytes(struct pheap *p)
 {
 	unsigned long bytes = 0;
 	unsigned int c;
+	int nid;
 
-	for (c = 0; c < PHEAP_NR_CLASSES; c++)
-		bytes += RACY(p->global.cls[c].inuse) * pheap_csize(c);
+	for_each_node(nid)
+		for (c = 0; c < PHEAP_NR_CLASSES; c++)
+			bytes += RACY(pheap_gclass(p, nid, c)->inuse) *
+				 pheap_csize(c);
 	return bytes;
 }
 
@@ -148,7 +153,7 @@ void pheap_get_class_stats(struct pheap *p, unsigned int idx,
 	const struct pheap_class_info *ci;
 	struct pheap_global_class *gc;
 	struct pheap_heap_class *hc;
-	int cpu;
+	int cpu, nid;
 
 	memset(cs, 0, sizeof(*cs));
 	if (idx >= PHEAP_NR_CLASSES)
@@ -166,9 +171,11 @@ void pheap_get_class_stats(struct pheap *p, unsigned int idx,
 		cs->remote_frees += RACY(hc->remote_frees);
 		cs->req_bytes += RACY(hc->req_bytes);
 	}
-	gc = &p->global.cls[idx];
-	cs->blocks_inuse += RACY(gc->inuse);
-	cs->sb_global = RACY(gc->nr_sb);
+	for_each_node(nid) {
+		gc = pheap_gclass(p, nid, idx);
+		cs->blocks_inuse += RACY(gc->inuse);
+		cs->sb_global += RACY(gc->nr_sb);
+	}
 	cs->blocks_held = (cs->sb_cpu + cs->sb_global) * ci->nblocks;
 	cs->frag_bytes = cs->allocs * ci->size - cs->req_bytes;
 }
@@ -187,7 +194,7 @@ void pheap_get_stats(struct pheap *p, struct pheap_stats *st)
 {
 	unsigned long ev[PHEAP_EV_NR];
 	unsigned int c, e;
-	int cpu;
+	int cpu, nid;
 
 	memset(st, 0, sizeof(*st));
 	for_each_possible_cpu(cpu) {
@@ -199,8 +206,9 @@ void pheap_get_stats(struct pheap *p, struct pheap_stats *st)
 		for (c = 0; c < PHEAP_NR_CLASSES; c++)
 			st->sb_cpu += RACY(h->cls[c].nr_sb);
 	}
-	for (c = 0; c < PHEAP_NR_CLASSES; c++)
-		st->sb_global += RACY(p->global.cls[c].nr_sb);
+	for_each_node(nid)
+		for (c = 0; c < PHEAP_NR_CLASSES; c++)
+			st->sb_global += RACY(pheap_gclass(p, nid, c)->nr_sb);
 	st->u = pheap_current_u(p);
 	pheap_raise_peak(&p->peak_u, st->u);
 	st->peak_u = atomic_long_read(&p->peak_u);
@@ -257,3 +265,34 @@ void pheap_reset_events(struct pheap *p)
 	cpus_read_unlock();
 }
 EXPORT_SYMBOL_GPL(pheap_reset_events);
+
+/**
+ * pheap_node_pages() - pages an instance holds on a memory node
+ * @p: instance
+ * @nid: a possible node
+ *
+ * Context: any.
+ * Return: the pages, superblocks' and large allocations'.
+ */
+unsigned long pheap_node_pages(struct pheap *p, int nid)
+{
+	return atomic_long_read(&p->node_pages[nid]);
+}
+
+/**
+ * pheap_node_sb_global() - superblocks the global heap holds on a node
+ * @p: instance
+ * @nid: a possible node
+ *
+ * Context: any; racy against the class locks' holders.
+ * Return: the superblocks, every class.
+ */
+unsigned long pheap_node_sb_global(struct pheap *p, int nid)
+{
+	unsigned long n = 0;
+	unsigned int c;
+
+	for (c = 0; c < PHEAP_NR_CLASSES; c++)
+		n += RACY(pheap_gclass(p, nid, c)->nr_sb);
+	return n;
+}

@@ -36,7 +36,7 @@
 #include <linux/sched.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
-#include <linux/smp.h>
+#include <linux/workqueue.h>
 
 #include "../pheap/pheap.h"
 
@@ -126,14 +126,20 @@ static void bc_local_double_frees(void)
 	bc_expect("double free, not at the head of the free list", before, 3);
 }
 
-static void bc_alloc_on(void *arg)
+/*
+ * On a given CPU through work_on_cpu(), in process context: an IPI would
+ * be hardirq, where PREEMPT_RT refuses allocations as it does kmalloc's.
+ */
+static long bc_alloc_on(void *arg)
 {
-	*(void **)arg = pheap_alloc(64, GFP_ATOMIC);
+	*(void **)arg = pheap_alloc(64, GFP_KERNEL);
+	return 0;
 }
 
-static void bc_free_on(void *arg)
+static long bc_free_on(void *arg)
 {
 	pheap_free(*(void **)arg);
+	return 0;
 }
 
 static void bc_remote_double_free(void)
@@ -147,14 +153,14 @@ static void bc_remote_double_free(void)
 		pr_info("pheap_badcallers: remote double free: skipped, one CPU\n");
 		return;
 	}
-	smp_call_function_single(a, bc_alloc_on, &q, 1);
+	work_on_cpu(a, bc_alloc_on, &q);
 	if (!q) {
 		pr_err("pheap_badcallers: out of memory\n");
 		bc_failed++;
 		return;
 	}
-	smp_call_function_single(b, bc_free_on, &q, 1);
-	smp_call_function_single(b, bc_free_on, &q, 1);
+	work_on_cpu(b, bc_free_on, &q);
+	work_on_cpu(b, bc_free_on, &q);
 	bc_expect("remote double free", before, 1);
 }
 
