@@ -3,6 +3,7 @@
 # pheap: build the module out of tree, and the commands a newcomer runs:
 #   make demo    boot a VM, load pheap, exercise it, print its statistics
 #   make check   every test: builds, checkpatch, KUnit, VM tests
+#   make check-full  make check and the matrix cells beyond its budget
 #   make bench   pheap next to kmalloc in a VM: table, CSV, plots in results/
 #
 # KDIR defaults to the running kernel's build directory when it exists,
@@ -12,7 +13,8 @@ RUNNING_KDIR := /lib/modules/$(shell uname -r)/build
 STOCK61_KDIR := $(shell bash -c '. scripts/common.sh; r=$$(stock_release 6.1); [ -n "$$r" ] && stock_kdir $$r')
 KDIR ?= $(if $(wildcard $(RUNNING_KDIR)/Makefile),$(RUNNING_KDIR),$(STOCK61_KDIR))
 
-.PHONY: all modules clean install dkms demo check setup kunit kunit-kcsan vmtest bench
+.PHONY: all modules clean install dkms demo check check-full setup kunit \
+	kunit-kcsan kunit-6.12 kunit-rt vmtest bench
 
 all: modules
 
@@ -43,17 +45,30 @@ demo:
 check:
 	bash scripts/check.sh
 
+check-full:
+	bash scripts/check.sh --full
+
 kunit:
 	bash scripts/kunit.sh
 
 kunit-kcsan:
 	bash scripts/kunit.sh kcsan
 
+kunit-6.12:
+	bash scripts/kunit.sh kasan-6.12
+
+kunit-rt:
+	bash scripts/kunit.sh rt-6.12
+
 vmtest:
 	bash scripts/vmtest.sh 6.1
-	bash scripts/vmtest.sh 6.1 --smp 1
-	bash scripts/vmtest.sh 6.1 --smp 8
 	bash scripts/vmtest.sh 6.12
+	bash scripts/vmtest.sh 6.1-rt
+	bash scripts/vmtest.sh 6.12-rt
+	bash scripts/vmtest.sh 6.1 --smp 1
+	bash scripts/vmtest.sh 6.1 --smp 2
+	bash scripts/vmtest.sh 6.1 --smp 8
+	bash scripts/vmtest.sh 6.1 --numa
 
 bench:
 	bash scripts/bench.sh

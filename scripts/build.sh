@@ -5,7 +5,8 @@
 # the sources under out/build-<release>, so builds for 6.1 and 6.12 do not
 # trample each other or the work tree.
 #
-# usage: build.sh SERIES [make args...]     SERIES is 6.1 or 6.12
+# usage: build.sh SERIES [make args...]
+#        SERIES is 6.1, 6.12, 6.1-rt or 6.12-rt (PREEMPT_RT)
 # Prints the build directory on the last line. Fails on any compiler or
 # sparse warning (the output is kept in out/build-<release>.log).
 set -euo pipefail

@@ -3,15 +3,33 @@
 #
 # make check: every test, one stage at a time. A stage says what it does
 # when it starts, shows every 30 s that it is alive (PHEAP_TICK), and
-# ends with PASS or FAIL and its wall time. Ends with "N passed, N
-# failed" and exits non-zero if any stage failed.
+# ends with PASS or FAIL and its wall time. Ends with the matrix (a cell
+# per kernel and vCPU count, and per KUnit kernel), then "N passed, N
+# failed", and exits non-zero if any stage failed.
 # A stage's output goes to out/check-<stage>.log; a failing stage's tail
 # is printed.
+#
+# usage: check.sh [--full]
+# make check runs the matrix cells that fit its budget (30 min cold, 10
+# warm, on a 2-core machine): KUnit on 6.1 (KASAN + lockdep) and on 6.12
+# (PREEMPT_RT + lockdep); the full VM test at 4 vCPUs on 6.1, 6.12 and
+# both RT kernels, the stress alone at 1, 2 and 8 vCPUs on 6.1, and the
+# NUMA test on 6.1 (two nodes of two vCPUs).
+# --full (make check-full) adds KUnit on 6.12 (KASAN + lockdep) and on
+# 6.1 under KCSAN, and runs the full VM test at 1, 2 and 8 vCPUs too.
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
 mkdir -p "$PHEAP_OUT"
 
+full=0
+case ${1:-} in
+--full) full=1 ;;
+'') ;;
+*) die "usage: check.sh [--full]" ;;
+esac
+
 passed=0 failed=0 failures=()
+declare -A result
 
 # PHEAP_TICK: seconds between the lines that show a long stage is alive.
 tick=${PHEAP_TICK:-30}
@@ -46,10 +64,12 @@ stage() {
 	t0=$(($(date +%s) - t0))
 	if [ $rc -eq 0 ]; then
 		passed=$((passed + 1))
+		result[$name]=PASS
 		printf '[pheap] PASS %-14s %4ss\n' "$name" "$t0"
 	else
 		failed=$((failed + 1))
 		failures+=("$name")
+		result[$name]=FAIL
 		printf '[pheap] FAIL %-14s %4ss  (exit %s, log %s)\n' "$name" "$t0" $rc "$log"
 		tail -n 30 "$log" | sed 's/^/    | /'
 	fi
@@ -67,13 +87,36 @@ checkpatch() {
 
 build_61() { bash "$PHEAP_ROOT/scripts/build.sh" 6.1 W=1 C=1; }
 build_612() { bash "$PHEAP_ROOT/scripts/build.sh" 6.12 W=1; }
-# The VM stress on both kernels at PHEAP_SMP vCPUs (default 4), and on
-# 6.1 at 1 and 8: one CPU (no remote frees at all) and more vCPUs than
-# host cores.
-vm_61() { bash "$PHEAP_ROOT/scripts/vmtest.sh" 6.1; }
-vm_61_smp1() { bash "$PHEAP_ROOT/scripts/vmtest.sh" 6.1 --smp 1; }
-vm_61_smp8() { bash "$PHEAP_ROOT/scripts/vmtest.sh" 6.1 --smp 8; }
-vm_612() { bash "$PHEAP_ROOT/scripts/vmtest.sh" 6.12; }
+
+# vm_cell KERNEL SMP: the full VM test, or with check.sh (not --full) the
+# stress alone when the cell is not a kernel's 4-vCPU one.
+vm_cell() {
+	local args=("$1" --smp "$2")
+	[ $full = 0 ] && [ "$2" != 4 ] && args+=(--stress-only)
+	bash "$PHEAP_ROOT/scripts/vmtest.sh" "${args[@]}"
+}
+
+# cell CELL: the matrix's figure for a stage, "-" when it did not run.
+cell() { echo "${result[$1]:--}"; }
+
+matrix() {
+	local k c
+	echo "[pheap] matrix: the VM test, kernel x vCPUs$([ $full = 1 ] || echo ' (1, 2, 8: the stress alone)')"
+	printf '[pheap]   %-9s %6s %6s %6s %6s %8s\n' kernel 1 2 4 8 "2 nodes"
+	for k in 6.1 6.12 6.1-rt 6.12-rt; do
+		printf '[pheap]   %-9s' "$k"
+		for c in 1 2 4 8; do
+			printf ' %6s' "$(cell "vm-$k-smp$c")"
+		done
+		printf ' %8s\n' "$(cell "vm-$k-numa")"
+	done
+	echo "[pheap] matrix: KUnit"
+	printf '[pheap]   %-26s %s\n' "6.1 KASAN + lockdep" "$(cell kunit)" \
+		"6.12 PREEMPT_RT + lockdep" "$(cell kunit-6.12-rt)" \
+		"6.12 KASAN + lockdep" "$(cell kunit-6.12)" \
+		"6.1 KCSAN" "$(cell kunit-kcsan)"
+	[ $full = 1 ] || echo "[pheap] (-: in make check-full only)"
+}
 
 stage setup "installing what is missing: Debian packages, kernel sources (first run a few minutes)" \
 	bash "$PHEAP_ROOT/scripts/setup.sh"
@@ -82,17 +125,30 @@ stage build-6.12 "building pheap against 6.12 with W=1" build_612
 stage checkpatch "checkpatch --strict on every C file" checkpatch
 stage dkms "DKMS: building pheap with dkms against the 6.1 and 6.12 headers, nothing installed" \
 	bash "$PHEAP_ROOT/scripts/dkms.sh" check
-stage kunit "KUnit: building the debug kernel (KASAN, lockdep; first run 5-10 min), then the suites under QEMU" \
+stage kunit "KUnit on 6.1: building the debug kernel (KASAN, lockdep; first run about 9 min), then the suites under QEMU" \
 	bash "$PHEAP_ROOT/scripts/kunit.sh"
-stage kunit-kcsan "KUnit under KCSAN: building its kernel (first run 5-10 min), then the suites; any data race in pheap fails" \
-	bash "$PHEAP_ROOT/scripts/kunit.sh" kcsan
-stage vm-6.1 "VM tests on 6.1, ${PHEAP_SMP:-4} vCPUs (TCG: about 45 s)" vm_61
-stage vm-6.1-smp1 "VM tests on 6.1, 1 vCPU" vm_61_smp1
-stage vm-6.1-smp8 "VM tests on 6.1, 8 vCPUs" vm_61_smp8
-stage vm-6.12 "VM tests on 6.12, ${PHEAP_SMP:-4} vCPUs" vm_612
+stage kunit-6.12-rt "KUnit on 6.12 with PREEMPT_RT and lockdep: building its kernel (first run about 10 min), then the suites" \
+	bash "$PHEAP_ROOT/scripts/kunit.sh" rt-6.12
+if [ $full = 1 ]; then
+	stage kunit-6.12 "KUnit on 6.12 with KASAN and lockdep: building its kernel (first run about 10 min), then the suites" \
+		bash "$PHEAP_ROOT/scripts/kunit.sh" kasan-6.12
+	stage kunit-kcsan "KUnit under KCSAN: building its kernel (first run about 8 min), then the suites; any data race in pheap fails" \
+		bash "$PHEAP_ROOT/scripts/kunit.sh" kcsan
+fi
+for k in 6.1 6.12 6.1-rt 6.12-rt; do
+	stage "vm-$k-smp4" "VM test on $k, 4 vCPUs (TCG: about a minute)" vm_cell "$k" 4
+done
+for c in 1 2 8; do
+	what="VM test"
+	[ $full = 1 ] || what="VM stress"
+	stage "vm-6.1-smp$c" "$what on 6.1, $c vCPU(s)" vm_cell 6.1 "$c"
+done
+stage vm-6.1-numa "VM test on 6.1, two NUMA nodes of 2 vCPUs: node locality" \
+	bash "$PHEAP_ROOT/scripts/vmtest.sh" 6.1 --numa
 stage bench-quick "benchmark suite, quick mode, sanity only (about 1 min)" \
 	bash "$PHEAP_ROOT/scripts/bench.sh" --quick
 
+matrix
 [ $failed -eq 0 ] || say "failed stages: ${failures[*]}"
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

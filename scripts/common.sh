@@ -18,14 +18,20 @@ SPLAT='Oops|BUG:|WARNING:|kernel BUG at|KASAN|UBSAN|general protection fault|pos
 say() { printf '[pheap] %s\n' "$*"; }
 die() { printf '[pheap] error: %s\n' "$*" >&2; exit 1; }
 
-# Newest installed stock kernel of a series ("6.1" or "6.12"): prints the
-# release string (e.g. 6.1.0-56-amd64) whose image and headers are both
-# installed, or nothing.
+# Newest installed stock kernel of a series: 6.1 or 6.12, or their
+# PREEMPT_RT flavours 6.1-rt and 6.12-rt. Prints the release string (e.g.
+# 6.1.0-56-amd64, 6.12.117+deb12-rt-amd64) whose image and headers are
+# both installed, or nothing.
 stock_release() {
-	local series=$1 img rel
+	local series=${1%-rt} rt=0 img rel
+	[ "$series" != "$1" ] && rt=1
 	for img in $(ls -1 /boot/vmlinuz-"$series".* 2>/dev/null | sort -V -r); do
 		rel=${img#/boot/vmlinuz-}
-		case $rel in *-rt-*|*-cloud-*) continue ;; esac
+		case $rel in *-cloud-*) continue ;; esac
+		case $rel in
+		*-rt-*) [ $rt = 1 ] || continue ;;
+		*) [ $rt = 0 ] || continue ;;
+		esac
 		if [ -d "/usr/src/linux-headers-$rel" ]; then
 			echo "$rel"
 			return 0
@@ -37,24 +43,35 @@ stock_release() {
 stock_kdir() { echo "/usr/src/linux-headers-$1"; }
 stock_image() { echo "/boot/vmlinuz-$1"; }
 
-# The linux-source-6.1 tree prepared by scripts/kunit.sh (checkpatch lives
-# there too).
-linux_src_dir() { echo "$PHEAP_CACHE/linux-source-6.1"; }
+# The linux-source-<version> tree (6.1, the default, or 6.12) that
+# scripts/kunit.sh builds in; checkpatch.pl comes from the 6.1 one.
+linux_src_dir() { echo "$PHEAP_CACHE/linux-source-${1:-6.1}"; }
 
-# Extract Debian's linux-source-6.1 into the cache, once per package
-# version. The KUnit runner builds in it; checkpatch.pl comes from it.
+# The KUnit build directories made from a source tree: stale when the
+# tree is extracted again.
+kunit_build_dirs() {
+	if [ "${1:-6.1}" = 6.1 ]; then
+		echo "$PHEAP_CACHE/kunit-build $PHEAP_CACHE/kunit-build-kcsan"
+	else
+		echo "$PHEAP_CACHE/kunit-build-$1 $PHEAP_CACHE/kunit-build-$1-rt"
+	fi
+}
+
+# Extract Debian's linux-source-<version> (6.1 by default) into the cache,
+# once per package version.
 prepare_linux_tree() {
-	local src stamp want
-	src=$(linux_src_dir)
-	stamp=$PHEAP_CACHE/linux-source-6.1.version
-	want=$(dpkg-query -W -f='${Version}' linux-source-6.1)
+	local ver=${1:-6.1} src stamp want
+	src=$(linux_src_dir "$ver")
+	stamp=$PHEAP_CACHE/linux-source-$ver.version
+	want=$(dpkg-query -W -f='${Version}' "linux-source-$ver")
 	if [ -f "$src/Makefile" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
 		return 0
 	fi
-	say "extracting linux-source-6.1 $want into $PHEAP_CACHE (once)"
-	rm -rf "$src" "$PHEAP_CACHE/kunit-build"
+	say "extracting linux-source-$ver $want into $PHEAP_CACHE (once, about a minute)"
+	# shellcheck disable=SC2046
+	rm -rf "$src" $(kunit_build_dirs "$ver")
 	mkdir -p "$PHEAP_CACHE"
-	tar -C "$PHEAP_CACHE" -xf /usr/src/linux-source-6.1.tar.xz
+	tar -C "$PHEAP_CACHE" -xf "/usr/src/linux-source-$ver.tar.xz"
 	echo "$want" >"$stamp"
 }
 

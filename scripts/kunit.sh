@@ -2,21 +2,31 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Run pheap's KUnit suites under kunit.py, built into a debug kernel
-# (SMP, KASAN, lockdep, DEBUG_ATOMIC_SLEEP, CPU hotplug: kunit/.kunitconfig)
 # that boots in QEMU with 4 vCPUs under TCG.
 #
-# usage: kunit.sh [kasan | kcsan]
-#   kasan (the default)  kunit/.kunitconfig, built in $PHEAP_CACHE/kunit-build
-#   kcsan                kunit/kcsan.kunitconfig: KCSAN, the kernel's data
-#                        race detector, instead of KASAN and lockdep (they
-#                        do not mix with it), built in kunit-build-kcsan;
-#                        a KCSAN report with a pheap function in it fails
-#                        the run (scripts/kcsan-own.py)
+# usage: kunit.sh [kasan | kcsan | kasan-6.12 | rt-6.12]
+#   kasan (the default)  linux-source-6.1 with kunit/.kunitconfig: SMP,
+#                        KASAN, lockdep, DEBUG_ATOMIC_SLEEP, CPU hotplug;
+#                        built in $PHEAP_CACHE/kunit-build
+#   kcsan                6.1 with kunit/kcsan.kunitconfig: KCSAN, the
+#                        kernel's data race detector, instead of KASAN and
+#                        lockdep (they do not mix with it), built in
+#                        kunit-build-kcsan; a KCSAN report with a pheap
+#                        function in it fails the run (scripts/kcsan-own.py)
+#   kasan-6.12           linux-source-6.12 with kunit/.kunitconfig, built
+#                        in kunit-build-6.12
+#   rt-6.12              6.12 with kunit/rt.kunitconfig: PREEMPT_RT (spin
+#                        locks sleep), lockdep and DEBUG_ATOMIC_SLEEP, which
+#                        catch a sleeping lock taken with interrupts off;
+#                        built in kunit-build-6.12-rt
 #
-# The tree is Debian's linux-source-6.1, extracted once into $PHEAP_CACHE
-# and kept with its build directory, so a warm run rebuilds only pheap.
+# Each tree is Debian's linux-source package, extracted once into
+# $PHEAP_CACHE and kept with its build directories, so a warm run
+# rebuilds only pheap.
 # pheap is copied (not linked) to lib/pheap: rsync --checksum touches only
 # files whose content changed, which keeps make's rebuild minimal.
+#
+# QEMU gives the guest two NUMA nodes (below).
 #
 # The kernel boots with init_on_free=1, so pheap's zero-on-free path runs
 # under the tests; init_on_alloc stays off, so __GFP_ZERO is tested alone.
@@ -31,17 +41,21 @@ set -euo pipefail
 
 bash "$PHEAP_ROOT/scripts/setup.sh" >/dev/null
 
-SRC=$(linux_src_dir)
 mode=${1:-kasan}
 case "$mode" in
-kasan)	BUILD=$PHEAP_CACHE/kunit-build
-	config=$PHEAP_ROOT/kunit/.kunitconfig
-	log=$PHEAP_OUT/kunit.log ;;
-kcsan)	BUILD=$PHEAP_CACHE/kunit-build-kcsan
-	config=$PHEAP_ROOT/kunit/kcsan.kunitconfig
-	log=$PHEAP_OUT/kunit-kcsan.log ;;
-*)	die "usage: kunit.sh [kasan | kcsan]" ;;
+kasan)	ver=6.1 BUILD=$PHEAP_CACHE/kunit-build
+	config=$PHEAP_ROOT/kunit/.kunitconfig ;;
+kcsan)	ver=6.1 BUILD=$PHEAP_CACHE/kunit-build-kcsan
+	config=$PHEAP_ROOT/kunit/kcsan.kunitconfig ;;
+kasan-6.12) ver=6.12 BUILD=$PHEAP_CACHE/kunit-build-6.12
+	config=$PHEAP_ROOT/kunit/.kunitconfig ;;
+rt-6.12) ver=6.12 BUILD=$PHEAP_CACHE/kunit-build-6.12-rt
+	config=$PHEAP_ROOT/kunit/rt.kunitconfig ;;
+*)	die "usage: kunit.sh [kasan | kcsan | kasan-6.12 | rt-6.12]" ;;
 esac
+log=$PHEAP_OUT/kunit-$mode.log
+[ "$mode" = kasan ] && log=$PHEAP_OUT/kunit.log
+SRC=$(linux_src_dir "$ver")
 
 link_pheap() {
 	mkdir -p "$SRC/lib/pheap"
@@ -56,13 +70,19 @@ link_pheap() {
 		echo 'obj-$(CONFIG_PHEAP) += pheap/' >>"$SRC/lib/Makefile"
 }
 
-prepare_linux_tree
+prepare_linux_tree "$ver"
 link_pheap
+
+# Two NUMA nodes of two vCPUs (a socket each) and 512 MiB each (kunit.py
+# boots with 1024 MiB): the kernels built with CONFIG_NUMA see both, and the NUMA
+# cases of pheap_global run; the KCSAN kernel (no NUMA) sees one.
+NUMA_ARGS="-object memory-backend-ram,id=m0,size=512M -numa node,nodeid=0,cpus=0-1,memdev=m0"
+NUMA_ARGS+=" -object memory-backend-ram,id=m1,size=512M -numa node,nodeid=1,cpus=2-3,memdev=m1"
 
 mkdir -p "$PHEAP_OUT" "$BUILD"
 args=(run --arch=x86_64 --build_dir="$BUILD"
 	--kunitconfig="$config"
-	--qemu_args='-smp 4' --jobs="$(nproc)"
+	--qemu_args="-smp 4,sockets=2,cores=2,threads=1 $NUMA_ARGS" --jobs="$(nproc)"
 	--kernel_args=init_on_free=1
 	--timeout="${KUNIT_TIMEOUT:-1500}")
 [ -n "${KUNIT_FILTER:-}" ] && args+=("$KUNIT_FILTER")
@@ -108,4 +128,5 @@ if grep -Eq "$SPLAT" "$checked"; then
 	grep -En "$SPLAT" "$checked" | head -n 20 >&2
 	die "kunit: kernel splat during the tests (log: $BUILD/test.log)"
 fi
-say "kunit: $ran tests passed"
+skipped=$(sed -nE 's/.*skipped: ([0-9]+).*/\1/p' <<<"$summary")
+say "kunit: $ran tests ran, none failed${skipped:+, $skipped skipped (their reasons are in $log)}"

@@ -7,15 +7,18 @@
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-# Kernels and headers for both series the module supports, the source tree
-# KUnit runs in, QEMU (qemu-system-data has qboot.rom for kunit.py), the
-# busybox that becomes the VM's userland, what a kernel build needs, and
-# DKMS (with openssl, which it signs the modules it builds with), and
-# trace-cmd, which the VM tests run in the guest.
+# Kernels and headers for both series the module supports, stock and
+# PREEMPT_RT, the source trees KUnit runs in, QEMU (qemu-system-data has
+# qboot.rom for kunit.py), the busybox that becomes the VM's userland,
+# what a kernel build needs, DKMS (with openssl, which it signs the
+# modules it builds with), and trace-cmd, which the VM tests run in the
+# guest.
 PKGS=(
 	linux-image-amd64 linux-headers-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
-	linux-source-6.1
+	linux-image-rt-amd64 linux-headers-rt-amd64
+	linux-image-6.12-rt-amd64 linux-headers-6.12-rt-amd64
+	linux-source-6.1 linux-source-6.12
 	qemu-system-x86 qemu-system-data busybox-static
 	build-essential gcc-12 bc flex bison libelf-dev libssl-dev dwarves
 	cpio xz-utils kmod rsync python3 sparse gnuplot-nox dkms openssl

@@ -11,18 +11,19 @@
 #
 # usage: vm.sh --kernel IMAGE --script GUEST.sh [--module X.ko]...
 #              [--file SRC:DEST]... [--smp N] [--mem SIZE] [--timeout SECS]
-#              [--log FILE] [--append ARGS] [--kvm]
+#              [--log FILE] [--append ARGS] [--numa N] [--kvm]
 #
 # Guest side: /init mounts proc, sysfs, devtmpfs and debugfs, puts the
 # modules in /mod and the helpers of scripts/guest (lib.sh, trace.sh) and
 # trace-cmd (when the host has it) beside them, runs "sh /guest.sh", prints "PHEAP-VM-EXIT=<status>",
 # and powers off. Acceleration is TCG: KVM hangs on the machines this
 # project is developed on, so --kvm (or PHEAP_KVM=1) is an opt-in.
+# --numa N splits the vCPUs and the memory evenly over N NUMA nodes.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 kernel= script= smp=${PHEAP_SMP:-4} mem=${PHEAP_MEM:-1G} timeout=${PHEAP_VM_TIMEOUT:-900}
-log= append= kvm=${PHEAP_KVM:-0}
+log= append= kvm=${PHEAP_KVM:-0} numa=0
 modules=() files=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -35,6 +36,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2; shift ;;
 	--log) log=$2; shift ;;
 	--append) append=$2; shift ;;
+	--numa) numa=$2; shift ;;
 	--kvm) kvm=1 ;;
 	*) die "vm: unknown argument $1" ;;
 	esac
@@ -93,13 +95,29 @@ accel=tcg
 [ "$kvm" = 1 ] && accel=kvm
 cmdline="console=ttyS0 panic=-1 loglevel=7 printk.time=1 $append"
 
+# NUMA: node i gets vCPUs [i*smp/N, (i+1)*smp/N), a socket of their own
+# (the kernel warns when CPUs sharing a cache sit on different nodes), and
+# mem/N of memory.
+numa_args=() smp_arg=$smp
+if [ "$numa" -gt 1 ]; then
+	[ $((smp % numa)) -eq 0 ] || die "vm: --numa $numa does not divide $smp vCPUs"
+	mem_mb=$(numfmt --from=iec "$mem")
+	mem_mb=$((mem_mb / 1048576 / numa))
+	for i in $(seq 0 $((numa - 1))); do
+		numa_args+=(-object "memory-backend-ram,id=m$i,size=${mem_mb}M"
+			-numa "node,nodeid=$i,cpus=$((i * smp / numa))-$(((i + 1) * smp / numa - 1)),memdev=m$i")
+	done
+	mem=$((mem_mb * numa))M
+	smp_arg="$smp,sockets=$numa,cores=$((smp / numa)),threads=1"
+fi
+
 # One boot: qemu in the background, watched until the guest's /init says
 # it is up. A kernel that has not got there within $boot_timeout seconds
 # is stopped. Sets qrc (qemu's exit status) and booted (0 or 1).
 boot_once() {
 	local t0 qpid
 	timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
-		-accel "$accel" -smp "$smp" -m "$mem" \
+		-accel "$accel" -smp "$smp_arg" -m "$mem" "${numa_args[@]}" \
 		-kernel "$kernel" -initrd "$work/initrd" -append "$cmdline" \
 		-display none -serial stdio -monitor none -no-reboot -nodefaults \
 		</dev/null >"$log" 2>&1 &

@@ -4,10 +4,14 @@
 # VM test on a stock Debian kernel: build the modules against its headers,
 # boot it (TCG; --smp N vCPUs, else PHEAP_SMP, else 4), and run
 # scripts/guest/vmtest.sh inside: load, work on every CPU, read debugfs,
-# unload. Any splat in the console log fails the run (scripts/vm.sh).
+# unload. With --stress-only, scripts/guest/stress.sh instead: the stress
+# alone; with --numa, scripts/guest/numa.sh on two NUMA nodes of half the
+# vCPUs each: node locality. Any splat in the console log fails the run
+# (scripts/vm.sh).
 #
-# usage: vmtest.sh SERIES [--smp N]    SERIES is 6.1 or 6.12
-# The console log is out/vmtest-<release>-smp<N>.log.
+# usage: vmtest.sh SERIES [--smp N] [--stress-only | --numa]
+#        SERIES is 6.1, 6.12, 6.1-rt or 6.12-rt (PREEMPT_RT)
+# The console log is out/vmtest-<release>-smp<N>[-stress].log.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -15,10 +19,13 @@ set -euo pipefail
 series=$1
 shift
 smp=${PHEAP_SMP:-4}
+guest=vmtest suffix= vmargs=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--smp) [ $# -ge 2 ] || die "vmtest: --smp wants a vCPU count"; smp=$2; shift ;;
-	*) die "vmtest: unknown argument $1 (usage: vmtest.sh SERIES [--smp N])" ;;
+	--stress-only) guest=stress suffix=-stress ;;
+	--numa) guest=numa suffix=-numa vmargs=(--numa 2) ;;
+	*) die "vmtest: unknown argument $1 (usage: vmtest.sh SERIES [--smp N] [--stress-only | --numa])" ;;
 	esac
 	shift
 done
@@ -30,12 +37,12 @@ mods=()
 for m in "$dir"/*.ko "$dir"/*/*.ko; do
 	[ -e "$m" ] && mods+=(--module "$m")
 done
-log=$PHEAP_OUT/vmtest-$rel-smp$smp.log
+log=$PHEAP_OUT/vmtest-$rel-smp$smp$suffix.log
 say "vmtest: booting $rel, $smp vCPUs (log $log)"
 rc=0
 bash "$PHEAP_ROOT/scripts/vm.sh" --kernel "$(stock_image "$rel")" \
-	--script "$PHEAP_ROOT/scripts/guest/vmtest.sh" "${mods[@]}" \
-	--smp "$smp" --log "$log" || rc=$?
+	--script "$PHEAP_ROOT/scripts/guest/$guest.sh" "${mods[@]}" \
+	--smp "$smp" "${vmargs[@]}" --log "$log" || rc=$?
 grep -E '^(ok|not ok) |^# [0-9]+ checks|^# stress took' "$log" | tr -d '\r' || true
 [ $rc -eq 0 ] || die "vmtest: $rel on $smp vCPUs failed (exit $rc, log $log)"
 say "vmtest: $rel on $smp vCPUs passed"
