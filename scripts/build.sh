@@ -19,7 +19,9 @@ rel=$(stock_release "$series")
 kdir=$(stock_kdir "$rel")
 dir=$PHEAP_OUT/build-$rel
 mkdir -p "$dir"
-rsync -a --checksum --delete \
+# Content, not times (no -t): a copy that changed gets the time it is
+# written, newer than any object made from the old one (scripts/kunit.sh).
+rsync -rl --checksum --delete \
 	--include='/Kbuild' --include='/*.c' --include='/*.h' \
 	--include='/pheap/***' --include='/bench/***' --include='/test/***' \
 	--exclude='*' "$PHEAP_ROOT/" "$dir/" \

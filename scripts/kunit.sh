@@ -24,7 +24,10 @@
 # $PHEAP_CACHE and kept with its build directories, so a warm run
 # rebuilds only pheap.
 # pheap is copied (not linked) to lib/pheap: rsync --checksum touches only
-# files whose content changed, which keeps make's rebuild minimal.
+# files whose content changed, which keeps make's rebuild minimal. It
+# does not keep the work tree's times (no -t): a file edited while a
+# build ran would carry a time older than its object, and make would
+# not rebuild it; a copy written now always is.
 #
 # QEMU gives the guest two NUMA nodes (below).
 #
@@ -59,7 +62,7 @@ SRC=$(linux_src_dir "$ver")
 
 link_pheap() {
 	mkdir -p "$SRC/lib/pheap"
-	rsync -a --checksum --delete \
+	rsync -rl --checksum --delete \
 		--include='/Kconfig' --include='/Kbuild' --include='/*.[ch]' \
 		--include='/pheap/***' --include='/kunit/***' --include='/bench/***' \
 		--exclude='*' \
