@@ -46,7 +46,7 @@ stage() {
 	local name=$1 what=$2 t0 rc log pid next
 	shift 2
 	log=$PHEAP_OUT/check-$name.log
-	printf '[pheap] .... %-14s %s\n' "$name" "$what"
+	printf '[pheap] .... %-16s %s\n' "$name" "$what"
 	t0=$(date +%s)
 	next=$((t0 + tick))
 	"$@" >"$log" 2>&1 &
@@ -54,7 +54,7 @@ stage() {
 	while kill -0 "$pid" 2>/dev/null; do
 		sleep 1
 		if [ "$(date +%s)" -ge "$next" ] && kill -0 "$pid" 2>/dev/null; then
-			printf '[pheap]      %-14s %4ss  %s\n' "$name" \
+			printf '[pheap]      %-16s %4ss  %s\n' "$name" \
 				$(($(date +%s) - t0)) "$(last_line "$log")"
 			next=$((next + tick))
 		fi
@@ -65,12 +65,12 @@ stage() {
 	if [ $rc -eq 0 ]; then
 		passed=$((passed + 1))
 		result[$name]=PASS
-		printf '[pheap] PASS %-14s %4ss\n' "$name" "$t0"
+		printf '[pheap] PASS %-16s %4ss\n' "$name" "$t0"
 	else
 		failed=$((failed + 1))
 		failures+=("$name")
 		result[$name]=FAIL
-		printf '[pheap] FAIL %-14s %4ss  (exit %s, log %s)\n' "$name" "$t0" $rc "$log"
+		printf '[pheap] FAIL %-16s %4ss  (exit %s, log %s)\n' "$name" "$t0" $rc "$log"
 		tail -n 30 "$log" | sed 's/^/    | /'
 	fi
 }

@@ -106,7 +106,7 @@ t "stats: still no bad frees, u_bytes back to 0" \
 t "rmmod pheap_stress (faults)" rmmod pheap_stress
 
 # Tracepoints: the pheap:* events counted against the stats counters.
-trace_phase $((OPS / 40))
+trace_phase $((OPS / 100))
 t "rmmod pheap" rmmod pheap
 t "debugfs directory removed" test ! -e $D
 t "every page returned at unload, nothing leaked" \
