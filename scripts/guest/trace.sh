@@ -87,6 +87,13 @@ trace_cmd_run() {
 		rmmod pheap_stress
 }
 
+# The events of /tmp/trace.txt counted, and matched against the counters.
+trace_counted() {
+	trace_event_counts </tmp/trace.txt >/tmp/trace.events &&
+		trace_match /tmp/trace.before /tmp/trace.during /tmp/trace.after \
+			/tmp/trace.events
+}
+
 trace_phase() {
 	ops=$1
 	mount -t tracefs nodev $T 2>/dev/null
@@ -94,9 +101,7 @@ trace_phase() {
 		test "$(ls -d $T/events/pheap/pheap_*/ | wc -l)" = 6
 	t "tracefs: a stress of $ops ops per CPU with every pheap event on, no event lost" \
 		trace_tracefs "$ops"
-	trace_event_counts </tmp/trace.txt >/tmp/trace.events
-	t "tracefs: event counts match the stats counters" \
-		trace_match /tmp/trace.before /tmp/trace.during /tmp/trace.after /tmp/trace.events
+	t "tracefs: event counts match the stats counters" trace_counted
 	echo "# a pheap_alloc line as tracefs prints it:"
 	grep -m1 ' pheap_alloc: ' /tmp/trace.txt
 	if ! command -v trace-cmd >/dev/null; then
@@ -105,9 +110,7 @@ trace_phase() {
 	fi
 	t "trace-cmd: record -e 'pheap:*' around a stress, and report" \
 		trace_cmd_run "$ops"
-	trace_event_counts </tmp/trace.txt >/tmp/trace.events
-	t "trace-cmd: event counts match the stats counters" \
-		trace_match /tmp/trace.before /tmp/trace.during /tmp/trace.after /tmp/trace.events
+	t "trace-cmd: event counts match the stats counters" trace_counted
 	echo "# trace-cmd report, the first event of each kind:"
 	for e in alloc free sb_to_global sb_from_global pages_alloc pages_free; do
 		grep -m1 " pheap_$e: " /tmp/trace.txt
