@@ -99,8 +99,12 @@ dmesg | grep 'pheap_stress:' | tail -n 2
 faults=$(field faults_injected)
 allocfails=$(field alloc_failures)
 echo "# faults_injected $faults, alloc_failures $allocfails"
-t "faults injected, each an allocation failure" \
-	test "${faults:-0}" -gt 0 -a "$faults" = "$allocfails"
+# Every failed allocation is an injected fault; not every fault fails an
+# allocation: while the CPU heap's lock is dropped for the page request,
+# another context may refill the class, or the task move to a CPU whose
+# heap has blocks (PREEMPT_RT), and the allocation is served after all.
+t "faults injected, every failed allocation one of them" \
+	test "${allocfails:-0}" -gt 0 -a "$allocfails" -le "${faults:-0}"
 t "stats: still no bad frees, u_bytes back to 0" \
 	sh -c "grep -qx 'bad_frees 0' $D/stats && grep -qx 'u_bytes 0' $D/stats"
 t "rmmod pheap_stress (faults)" rmmod pheap_stress
