@@ -17,6 +17,10 @@
  * Every return is traced (pheap_alloc, trace.h): one static branch while
  * the event is off.
  *
+ * An instance of kheap, serial, class-lock or private takes its design's
+ * path after the checks every design shares (one static branch while
+ * there is none, internal.h's pheap_design_on()).
+ *
  * An instance in debug mode takes debug.c's path after the checks above
  * (one static branch here when none is), which comes back through
  * pheap_alloc_block() and pheap_alloc_large_path().
@@ -91,6 +95,33 @@ static noinline void *pheap_alloc_slow(struct pheap *p, unsigned int cls,
 	return obj;
 }
 
+/*
+ * kheap, serial, class-lock and private: their own heaps (shared.c,
+ * private.c), past the checks every design shares; a direct call per
+ * design, out of hoard's inline path.
+ */
+static noinline void *pheap_alloc_design(struct pheap *p, size_t size,
+					 gfp_t gfp)
+{
+	unsigned int cls;
+	void *obj;
+
+	if (unlikely(size > PHEAP_MAX_SMALL))
+		return pheap_alloc_large_path(p, size, gfp);
+	cls = pheap_size_to_class(size);
+	if (p->priv)
+		obj = pheap_private_alloc(p, cls, size, gfp);
+	else
+		obj = pheap_shared_alloc(p, cls, size, gfp);
+	if (unlikely(!obj)) {
+		this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_ALLOC_FAIL]);
+		return NULL;
+	}
+	if (unlikely(want_init_on_alloc(gfp)))
+		memset(obj, 0, pheap_csize(cls));
+	return obj;
+}
+
 /* A block of class @cls, its contents as they are: the inline path. */
 static __always_inline void *pheap_alloc_small(struct pheap *p,
 					       unsigned int cls, size_t size,
@@ -144,6 +175,8 @@ static __always_inline void *pheap_alloc_serve(struct pheap *p, size_t size,
 		return pheap_alloc_refused(p, gfp);
 	if (unlikely(!size))
 		return ZERO_SIZE_PTR;
+	if (pheap_design_on(p))
+		return pheap_alloc_design(p, size, gfp);
 	if (pheap_debug_on(p))
 		return pheap_debug_alloc(p, size, gfp, caller);
 	if (unlikely(size > PHEAP_MAX_SMALL))

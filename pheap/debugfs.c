@@ -78,12 +78,16 @@ int pheap_stats_show(struct seq_file *m, void *v)
 	}
 	for (e = 0; e < PHEAP_EV_NR; e++)
 		seq_printf(m, "%s %lu\n", pheap_event_names[e], st.ev[e]);
+	seq_puts(m, "pagerefs_walked_per_free ");
+	pheap_seq_ratio(m, st.ev[PHEAP_EV_WALKED], st.ev[PHEAP_EV_FREE]);
+	seq_putc(m, '\n');
 	seq_printf(m, "param_f_pct %u\n", st.f_pct);
 	seq_printf(m, "param_k_sb %u\n", st.k_sb);
 	seq_printf(m, "param_sb_bytes %u\n", st.sb_bytes);
 	seq_printf(m, "param_nr_classes %u\n", st.nr_classes);
 	seq_printf(m, "param_debug %s\n",
 		   pheap_debug_flags_string(st.debug, flags));
+	seq_printf(m, "param_policy %s\n", pheap_policy_names[st.policy]);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(pheap_stats);

@@ -16,6 +16,9 @@
  * to large.c. Every free of a
  * pointer but NULL and ZERO_SIZE_PTR is traced (pheap_free, trace.h).
  *
+ * kheap, serial, class-lock and private instances take their design's
+ * way (pheap_free_design()) past one static branch.
+ *
  * Bad frees (a pointer pheap did not hand out, an interior pointer, a
  * pointer of another instance, a double free, a free from NMI, which
  * leaks the block rather than risk the heap) are reported rate-limited
@@ -192,6 +195,48 @@ void pheap_free_block(struct pheap *p, struct pheap_sb *sb, void *obj,
 	pheap_free_small(p, sb, obj, idx, caller);
 }
 
+/* A pointer no superblock holds: a large allocation, or a bad free. */
+static void pheap_free_unknown(struct pheap *p, const void *ptr,
+			       unsigned long tag, unsigned long caller)
+{
+	if (!tag || pheap_large_owner(tag) != p || !PAGE_ALIGNED(ptr))
+		pheap_report_bad_free(p, ptr, "not allocated by pheap, or already freed",
+				      caller);
+	else if (pheap_debug_on(p))
+		pheap_debug_free_large(p, tag, (void *)ptr, caller);
+	else if (!pheap_large_free(p, tag, ptr))
+		pheap_report_bad_free(p, ptr, "double free", caller);
+}
+
+/*
+ * kheap, serial, class-lock and private: the block back to their own
+ * heaps (shared.c, private.c). kheap walks its pagerefs first, as OS/161's
+ * kfree() does, and only a pointer none holds is looked up by its page.
+ */
+static noinline void pheap_free_design(struct pheap *p, const void *ptr,
+				       unsigned long caller)
+{
+	struct pheap_sb *sb;
+	unsigned long tag;
+	int idx;
+
+	if (p->policy == PHEAP_POLICY_KHEAP && pheap_kheap_free(p, ptr, caller))
+		return;
+	sb = pheap_sb_lookup(ptr, &tag);
+	if (!sb) {
+		pheap_free_unknown(p, ptr, tag, caller);
+		return;
+	}
+	idx = pheap_sb_block_index(p, sb, ptr);
+	if (unlikely(idx < 0 || p->policy == PHEAP_POLICY_KHEAP))
+		pheap_report_bad_free(p, ptr, "not a block of this heap",
+				      caller);
+	else if (p->priv)
+		pheap_private_free(p, sb, (void *)ptr, idx, caller);
+	else
+		pheap_shared_free(p, sb, (void *)ptr, idx, caller);
+}
+
 static __always_inline void pheap_free_caller(struct pheap *p, const void *ptr,
 					      unsigned long caller)
 {
@@ -207,6 +252,10 @@ static __always_inline void pheap_free_caller(struct pheap *p, const void *ptr,
 				      caller);
 		return;
 	}
+	if (pheap_design_on(p)) {
+		pheap_free_design(p, ptr, caller);
+		return;
+	}
 	sb = pheap_sb_lookup(ptr, &tag);
 	if (likely(sb)) {
 		idx = pheap_sb_block_index(p, sb, ptr);
@@ -219,13 +268,7 @@ static __always_inline void pheap_free_caller(struct pheap *p, const void *ptr,
 			pheap_free_small(p, sb, (void *)ptr, idx, caller);
 		return;
 	}
-	if (!tag || pheap_large_owner(tag) != p || !PAGE_ALIGNED(ptr))
-		pheap_report_bad_free(p, ptr, "not allocated by pheap, or already freed",
-				      caller);
-	else if (pheap_debug_on(p))
-		pheap_debug_free_large(p, tag, (void *)ptr, caller);
-	else if (!pheap_large_free(p, tag, ptr))
-		pheap_report_bad_free(p, ptr, "double free", caller);
+	pheap_free_unknown(p, ptr, tag, caller);
 }
 
 /**

@@ -61,6 +61,22 @@
  *    model test (kunit/threshold_test.c) checks the invariant after every
  *    operation of a scripted run.
  *
+ * The ownership design
+ * --------------------
+ * The lecture notes: "Private Heap with ownership: just like [pure private
+ * heaps] except blocks are freed back to the heap they came from; you
+ * can store a pointer to the heap where it was allocated, or play some
+ * tricks with bitmasking to learn where it came from. Fragmentation
+ * O(P)." An instance with policy ownership is this file and remote.c
+ * with two lines changed: its idle limit is infinite (no threshold
+ * return) and a refill never looks at the global heap, so a superblock
+ * stays with the CPU heap that first took it. Memory one CPU frees is
+ * reused by that CPU alone: what a heap holds is bounded by its own peak
+ * in use, so all together by the sum of the CPUs' peaks, up to P times
+ * the peak of U. Only a dead CPU's superblocks reach the global heap
+ * (pheap_heap_evict()), which gives them back to the page allocator once
+ * they are empty.
+ *
  * Remote frees
  * ------------
  * Superblocks with blocks other CPUs freed wait on h->remote (remote.c).
@@ -83,6 +99,10 @@
 
 static void pheap_heap_set_limit(struct pheap *p, struct pheap_heap *h)
 {
+	if (p->policy == PHEAP_POLICY_OWNERSHIP) {
+		h->idle_limit = ULONG_MAX;	/* no threshold */
+		return;
+	}
 	h->idle_limit = max(p->k_bytes, h->idle_held * p->cfg.f_pct / 100);
 }
 
@@ -444,7 +464,7 @@ static void *pheap_heap_replace_active(struct pheap *p, unsigned int cls,
 
 	pheap_ev_inc(h, PHEAP_EV_REFILL);
 	sb = pheap_heap_take_idle(p, h, cls);
-	if (!sb) {
+	if (!sb && p->policy == PHEAP_POLICY_HOARD) {
 		sb = pheap_global_take(p, cls, h, release);
 		if (sb) {
 			pheap_heap_own(p, h, sb);

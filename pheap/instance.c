@@ -17,11 +17,49 @@
 #include <linux/mm.h>
 #include <linux/percpu.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/workqueue.h>
 
 #include "internal.h"
 
 static enum cpuhp_state pheap_cpuhp_state = CPUHP_INVALID;
+
+/* On while an instance of a design with its own heaps exists (internal.h). */
+DEFINE_STATIC_KEY_FALSE(pheap_design_key);
+
+const char *const pheap_policy_names[PHEAP_POLICY_NR] = {
+	[PHEAP_POLICY_KHEAP]		= "kheap",
+	[PHEAP_POLICY_SERIAL]		= "serial",
+	[PHEAP_POLICY_CLASS_LOCK]	= "class-lock",
+	[PHEAP_POLICY_PRIVATE]		= "private",
+	[PHEAP_POLICY_OWNERSHIP]	= "ownership",
+	[PHEAP_POLICY_HOARD]		= "hoard",
+};
+EXPORT_SYMBOL_GPL(pheap_policy_names);
+static_assert(ARRAY_SIZE(pheap_policy_names) == PHEAP_POLICY_NR);
+
+/**
+ * pheap_policy_parse() - a design's name to its enum pheap_policy
+ * @name: one of pheap_policy_names[]; NULL or "" for hoard
+ *
+ * An unknown name is reported with the list of valid ones.
+ *
+ * Context: any.
+ * Return: the policy, or -EINVAL.
+ */
+int pheap_policy_parse(const char *name)
+{
+	int i;
+
+	if (!name || !*name)
+		return PHEAP_POLICY_HOARD;
+	i = match_string(pheap_policy_names, PHEAP_POLICY_NR, name);
+	if (i < 0)
+		pr_err("pheap: unknown policy '%s': valid are kheap, serial, class-lock, private, ownership, hoard\n",
+		       name);
+	return i;
+}
+EXPORT_SYMBOL_GPL(pheap_policy_parse);
 
 /* The module's instance behind pheap_alloc()/pheap_free() (alloc.c, free.c). */
 struct pheap *pheap_default_instance;
@@ -47,6 +85,7 @@ void pheap_default_config(struct pheap_config *cfg)
 	cfg->sb_order = 0;
 	cfg->global_reserve = 1;
 	cfg->debug = 0;
+	cfg->policy = NULL;
 }
 EXPORT_SYMBOL_GPL(pheap_default_config);
 
@@ -101,12 +140,63 @@ static bool pheap_config_ok(const struct pheap_config *cfg)
 	       !(cfg->debug & ~PHEAP_DEBUG_ALL);
 }
 
+/* The design's name to p->policy; debug mode is hoard's alone. */
+static int pheap_policy_set(struct pheap *p)
+{
+	int policy = pheap_policy_parse(p->cfg.policy);
+
+	if (policy < 0)
+		return policy;
+	if (p->cfg.debug && policy != PHEAP_POLICY_HOARD) {
+		pr_err("%s: debug mode needs policy=hoard (policy=%s)\n",
+		       p->cfg.name ?: "pheap", pheap_policy_names[policy]);
+		return -EINVAL;
+	}
+	p->policy = policy;
+	p->cfg.policy = pheap_policy_names[policy];
+	return 0;
+}
+
+/* The heaps of a design that does not use the CPU heaps, if @p has one. */
+static int pheap_design_init(struct pheap *p)
+{
+	switch (p->policy) {
+	case PHEAP_POLICY_KHEAP:
+	case PHEAP_POLICY_SERIAL:
+	case PHEAP_POLICY_CLASS_LOCK:
+		return pheap_shared_init(p);
+	case PHEAP_POLICY_PRIVATE:
+		return pheap_private_init(p);
+	default:
+		return 0;
+	}
+}
+
+static unsigned long pheap_design_destroy(struct pheap *p)
+{
+	return pheap_shared_destroy(p) + pheap_private_destroy(p);
+}
+
+static void pheap_design_key_get(struct pheap *p)
+{
+	if (p->shared || p->priv)
+		static_branch_inc(&pheap_design_key);
+}
+
+static void pheap_design_key_put(struct pheap *p)
+{
+	if (p->shared || p->priv)
+		static_branch_dec(&pheap_design_key);
+}
+
 /**
  * pheap_create() - a new instance
  * @cfg: its tunables; NULL for the defaults
  *
  * Context: process context, may sleep.
- * Return: the instance, or an ERR_PTR (-EINVAL for a bad @cfg, -ENOMEM).
+ * Return: the instance, or an ERR_PTR (-EINVAL for a bad @cfg, with a
+ * message for an unknown design or debug mode with one but hoard;
+ * -ENOMEM).
  */
 struct pheap *pheap_create(const struct pheap_config *cfg)
 {
@@ -124,6 +214,9 @@ struct pheap *pheap_create(const struct pheap_config *cfg)
 	err = -EINVAL;
 	if (!pheap_config_ok(&p->cfg) || WARN_ON_ONCE((unsigned long)p & 63))
 		goto free_instance;
+	err = pheap_policy_set(p);
+	if (err)
+		goto free_instance;
 	if (!p->cfg.name)
 		p->cfg.name = "pheap";
 	p->sb_bytes = PAGE_SIZE << p->cfg.sb_order;
@@ -137,7 +230,7 @@ struct pheap *pheap_create(const struct pheap_config *cfg)
 	err = -ENOMEM;
 	p->node_pages = kcalloc(nr_node_ids, sizeof(*p->node_pages),
 				GFP_KERNEL);
-	if (!p->node_pages || pheap_global_init(p))
+	if (!p->node_pages || pheap_global_init(p) || pheap_design_init(p))
 		goto free_instance;
 	p->cpu_heaps = alloc_percpu(struct pheap_heap);
 	if (!p->cpu_heaps)
@@ -150,11 +243,13 @@ struct pheap *pheap_create(const struct pheap_config *cfg)
 	if (err)
 		goto free_heaps;
 	pheap_debug_key_get(p);
+	pheap_design_key_get(p);
 	return p;
 
 free_heaps:
 	free_percpu(p->cpu_heaps);
 free_instance:
+	pheap_design_destroy(p);
 	pheap_global_free(p);
 	kfree(p->node_pages);
 	kfree(p);
@@ -188,8 +283,10 @@ unsigned long pheap_destroy(struct pheap *p)
 	for_each_possible_cpu(cpu)
 		pheap_heap_evict(p, per_cpu_ptr(p->cpu_heaps, cpu));
 	leaked = pheap_global_release_all(p);
+	leaked += pheap_design_destroy(p);
 	leaked += pheap_large_release_all(p);
 	pheap_debug_key_put(p);
+	pheap_design_key_put(p);
 	if (leaked)
 		pr_warn("%s: destroyed with %lu allocations still in use\n",
 			p->cfg.name, leaked);

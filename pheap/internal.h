@@ -17,6 +17,8 @@
  *		heap holds, a lock per class
  *   heap.c	CPU heaps: refill, the free slow path, Hoard's threshold
  *		return with hysteresis, collecting remote frees, eviction
+ *   shared.c	the single-heap designs: kheap, serial, class-lock
+ *   private.c	the pure private heaps design
  *   alloc.c	pheap_alloc*(): the allocation path, top to bottom
  *   free.c	pheap_free*(), pheap_usable_size*(): the free path
  *   debug.c	debug mode (red zones, poison, caller tracking): alloc.c
@@ -24,6 +26,15 @@
  *		checks, and it calls their block-level paths
  *   instance.c	instances: create, destroy, flush, CPU hotplug
  *   stats.c, debugfs.c	read-only views
+ *
+ * Designs (enum pheap_policy, chosen per instance): hoard, the default,
+ * is CPU heaps with ownership (heap.c, remote.c) plus the threshold and
+ * the global heap (global.c); ownership is the same without the last two
+ * (heap.c's file comment); kheap, serial and class-lock share one heap
+ * (shared.c); private is per-CPU free lists without owners (private.c).
+ * alloc.c and free.c send the last four to their files past one static
+ * branch (pheap_design_on()): hoard and ownership pay nothing for them.
+ * Everything below describes hoard unless it says otherwise.
  *
  * Objects:
  *
@@ -66,6 +77,11 @@
  *   pheap_heap.lock			local lock, one per CPU heap
  *     pheap_global_class.lock		raw spinlock, one per class
  *   pheap.large_lock			raw spinlock, leaf
+ *
+ * The other designs' locks are not held with any of these: shared.c's
+ * lock (raw spinlock, one, or one per class for class-lock) and
+ * private.c's local lock, each outermost, and under either nothing but
+ * what sb.c's descriptor kmalloc and large.c take when called without it.
  *
  * No path takes two class locks, or two local locks, at once.
  */
@@ -325,6 +341,10 @@ struct pheap_class_info {
  */
 struct pheap {
 	struct pheap_config cfg;
+	unsigned int policy;			/* enum pheap_policy */
+	/* The designs with heaps of their own: the one in force, or NULL. */
+	struct pheap_shared *shared;		/* kheap, serial, class-lock */
+	struct pheap_private *priv;		/* private */
 	unsigned int sb_bytes;			/* S, the unit of K*S */
 	unsigned long k_bytes;			/* K * S */
 	struct pheap_class_info ci[PHEAP_NR_CLASSES];
@@ -427,6 +447,27 @@ void *pheap_heap_pop_bad(struct pheap *p, struct pheap_heap *h,
 			 unsigned int cls, size_t size);
 void pheap_heap_evict(struct pheap *p, struct pheap_heap *h);
 
+/* shared.c */
+int pheap_shared_init(struct pheap *p);
+unsigned long pheap_shared_destroy(struct pheap *p);
+void *pheap_shared_alloc(struct pheap *p, unsigned int cls, size_t size,
+			 gfp_t gfp);
+void pheap_shared_free(struct pheap *p, struct pheap_sb *sb, void *obj,
+		       unsigned int idx, unsigned long caller);
+bool pheap_kheap_free(struct pheap *p, const void *ptr, unsigned long caller);
+void pheap_shared_class_stats(struct pheap *p, unsigned int cls,
+			      unsigned long *nr_sb, unsigned long *inuse);
+
+/* private.c */
+int pheap_private_init(struct pheap *p);
+unsigned long pheap_private_destroy(struct pheap *p);
+void *pheap_private_alloc(struct pheap *p, unsigned int cls, size_t size,
+			  gfp_t gfp);
+void pheap_private_free(struct pheap *p, struct pheap_sb *sb, void *obj,
+			unsigned int idx, unsigned long caller);
+void pheap_private_class_stats(struct pheap *p, unsigned int cls,
+			       unsigned long *nr_sb, unsigned long *inuse);
+
 /* alloc.c */
 void *pheap_alloc_block(struct pheap *p, unsigned int cls, size_t size,
 			gfp_t gfp);
@@ -474,6 +515,17 @@ static __always_inline bool pheap_rt_atomic(void)
 static __always_inline bool pheap_debug_on(const struct pheap *p)
 {
 	return static_branch_unlikely(&pheap_debug_key) && p->cfg.debug;
+}
+
+/*
+ * Does @p take shared.c's or private.c's path? A static branch, a no-op
+ * jump while every instance is hoard or ownership (instance.c).
+ */
+DECLARE_STATIC_KEY_FALSE(pheap_design_key);
+static __always_inline bool pheap_design_on(const struct pheap *p)
+{
+	return static_branch_unlikely(&pheap_design_key) &&
+	       (p->shared || p->priv);
 }
 
 /* instance.c */

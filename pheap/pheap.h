@@ -32,7 +32,12 @@ struct pheap;
  * @global_reserve: empty superblocks per class and NUMA node the global
  *		   heap keeps before it returns pages to the page allocator
  * @debug:	   debug mode, PHEAP_DEBUG_* flags (0: off; see
- *		   pheap_debug_parse() for the module's debug= letters)
+ *		   pheap_debug_parse() for the module's debug= letters);
+ *		   only with the hoard design
+ * @policy:	   the heap design, one of pheap_policy_names[] ("kheap",
+ *		   "serial", "class-lock", "private", "ownership", "hoard");
+ *		   NULL for "hoard". f, K and the global heap's reserve are
+ *		   Hoard's and mean nothing to the designs without them
  *
  * pheap_default_config() fills in the module's defaults; the idle
  * superblocks of a CPU heap hold at most their in-use bytes plus K*S, or
@@ -45,7 +50,26 @@ struct pheap_config {
 	unsigned int sb_order;
 	unsigned int global_reserve;
 	unsigned int debug;
+	const char *policy;
 };
+
+/*
+ * The heap designs of pheap's lecture notes, side by side (pheap/design.c
+ * says what each is and where it lives). Every one is a complete
+ * allocator behind the same API; hoard is the default.
+ */
+enum pheap_policy {
+	PHEAP_POLICY_KHEAP,	/* OS/161: one lock, a free walks the pagerefs */
+	PHEAP_POLICY_SERIAL,	/* one shared heap, one lock */
+	PHEAP_POLICY_CLASS_LOCK, /* one shared heap, a lock per size class */
+	PHEAP_POLICY_PRIVATE,	/* per-CPU heaps, a block joins its freer's */
+	PHEAP_POLICY_OWNERSHIP,	/* per-CPU heaps, a block goes to its owner */
+	PHEAP_POLICY_HOARD,	/* ownership, threshold and a global heap */
+	PHEAP_POLICY_NR
+};
+
+extern const char *const pheap_policy_names[PHEAP_POLICY_NR];
+int pheap_policy_parse(const char *name);
 
 /* Debug mode flags (pheap/debug.c), the letters of slub_debug. */
 #define PHEAP_DEBUG_F	0x1	/* sanity checks of each block's record */
@@ -92,6 +116,9 @@ enum pheap_event {
 	PHEAP_EV_FAULT,		/* page requests failed on purpose (fault.c) */
 	PHEAP_EV_PAGES_OTHER_NODE, /* pages not on the requesting CPU's node */
 	PHEAP_EV_FROM_OTHER_NODE, /* global superblocks of another node taken */
+	PHEAP_EV_LOCK,		/* shared-heap lock acquisitions (locked designs) */
+	PHEAP_EV_LOCK_CONTENDED, /* of them, ones that found the lock taken */
+	PHEAP_EV_WALKED,	/* pagerefs a kheap free walked to find a block */
 	PHEAP_EV_NR
 };
 
@@ -114,6 +141,7 @@ extern const char *const pheap_event_names[PHEAP_EV_NR];
  * @sb_bytes:	S, bytes (the smallest superblock)
  * @nr_classes:	number of size classes
  * @debug:	debug mode flags in force (PHEAP_DEBUG_*)
+ * @policy:	the design in force (enum pheap_policy)
  */
 struct pheap_stats {
 	unsigned long u, a, peak_u, peak_a;
@@ -122,6 +150,7 @@ struct pheap_stats {
 	unsigned long ev[PHEAP_EV_NR];
 	unsigned int f_pct, k_sb, sb_bytes, nr_classes;
 	unsigned int debug;
+	unsigned int policy;
 };
 
 /**

@@ -15,6 +15,10 @@
  * the sums of the per-class allocs and frees, so the fast paths bump one
  * counter each.
  *
+ * The designs with heaps of their own (shared.c, private.c) add their
+ * superblocks and blocks in use to these figures: private's superblocks
+ * count as CPU heaps', the shared heap's as the global heap's.
+ *
  * Peak U is sampled whenever pages are taken and whenever a snapshot is
  * taken; an exact running peak would need a shared counter on the fast
  * path. Peak A is exact.
@@ -46,6 +50,9 @@ const char *const pheap_event_names[PHEAP_EV_NR] = {
 	[PHEAP_EV_FAULT]	= "faults_injected",
 	[PHEAP_EV_PAGES_OTHER_NODE] = "pages_in_other_node",
 	[PHEAP_EV_FROM_OTHER_NODE] = "refills_from_other_node",
+	[PHEAP_EV_LOCK]		= "lock_acquired",
+	[PHEAP_EV_LOCK_CONTENDED] = "lock_contended",
+	[PHEAP_EV_WALKED]	= "pagerefs_walked",
 };
 EXPORT_SYMBOL_GPL(pheap_event_names);
 static_assert(ARRAY_SIZE(pheap_event_names) == PHEAP_EV_NR);
@@ -66,9 +73,37 @@ static unsigned long pheap_global_inuse_bytes(struct pheap *p)
 	return bytes;
 }
 
+/*
+ * The superblocks and blocks in use of class @cls in a design's own heaps
+ * (shared.c, private.c); zero for hoard and ownership.
+ */
+static void pheap_design_class(struct pheap *p, unsigned int cls,
+			       unsigned long *nr_sb, unsigned long *inuse)
+{
+	*nr_sb = 0;
+	*inuse = 0;
+	if (p->shared)
+		pheap_shared_class_stats(p, cls, nr_sb, inuse);
+	else if (p->priv)
+		pheap_private_class_stats(p, cls, nr_sb, inuse);
+}
+
+static unsigned long pheap_design_inuse_bytes(struct pheap *p)
+{
+	unsigned long bytes = 0, nr_sb, inuse;
+	unsigned int c;
+
+	for (c = 0; c < PHEAP_NR_CLASSES; c++) {
+		pheap_design_class(p, c, &nr_sb, &inuse);
+		bytes += inuse * pheap_csize(c);
+	}
+	return bytes;
+}
+
 static unsigned long pheap_current_u(struct pheap *p)
 {
-	unsigned long u = pheap_global_inuse_bytes(p);
+	unsigned long u = pheap_global_inuse_bytes(p) +
+			  pheap_design_inuse_bytes(p);
 	int cpu;
 
 	for_each_possible_cpu(cpu)
@@ -153,6 +188,7 @@ void pheap_get_class_stats(struct pheap *p, unsigned int idx,
 	const struct pheap_class_info *ci;
 	struct pheap_global_class *gc;
 	struct pheap_heap_class *hc;
+	unsigned long nr_sb, inuse;
 	int cpu, nid;
 
 	memset(cs, 0, sizeof(*cs));
@@ -176,10 +212,31 @@ void pheap_get_class_stats(struct pheap *p, unsigned int idx,
 		cs->blocks_inuse += RACY(gc->inuse);
 		cs->sb_global += RACY(gc->nr_sb);
 	}
+	pheap_design_class(p, idx, &nr_sb, &inuse);
+	cs->blocks_inuse += inuse;
+	if (p->priv)
+		cs->sb_cpu += nr_sb;
+	else
+		cs->sb_global += nr_sb;
 	cs->blocks_held = (cs->sb_cpu + cs->sb_global) * ci->nblocks;
 	cs->frag_bytes = cs->allocs * ci->size - cs->req_bytes;
 }
 EXPORT_SYMBOL_GPL(pheap_get_class_stats);
+
+/* A design's own superblocks: private's are its CPUs', the others shared. */
+static void pheap_design_sb(struct pheap *p, struct pheap_stats *st)
+{
+	unsigned long nr_sb, inuse;
+	unsigned int c;
+
+	for (c = 0; c < PHEAP_NR_CLASSES; c++) {
+		pheap_design_class(p, c, &nr_sb, &inuse);
+		if (p->priv)
+			st->sb_cpu += nr_sb;
+		else
+			st->sb_global += nr_sb;
+	}
+}
 
 /**
  * pheap_get_stats() - an instance's figures
@@ -209,6 +266,7 @@ void pheap_get_stats(struct pheap *p, struct pheap_stats *st)
 	for_each_node(nid)
 		for (c = 0; c < PHEAP_NR_CLASSES; c++)
 			st->sb_global += RACY(pheap_gclass(p, nid, c)->nr_sb);
+	pheap_design_sb(p, st);
 	st->u = pheap_current_u(p);
 	pheap_raise_peak(&p->peak_u, st->u);
 	st->peak_u = atomic_long_read(&p->peak_u);
@@ -221,6 +279,7 @@ void pheap_get_stats(struct pheap *p, struct pheap_stats *st)
 	st->sb_bytes = p->sb_bytes;
 	st->nr_classes = PHEAP_NR_CLASSES;
 	st->debug = p->cfg.debug;
+	st->policy = p->policy;
 }
 EXPORT_SYMBOL_GPL(pheap_get_stats);
 

@@ -1,0 +1,368 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pheap's "private" design: pure private per-CPU heaps.
+ *
+ * The lecture notes: "Pure Private Heap - was used in STL: each thread
+ * allocates/frees to own heap; - unbounded memory consumption [producer
+ * allocates, consumer frees]; + no active false sharing; - passive false
+ * sharing."
+ *
+ * Each CPU has, per size class, a free list of blocks. An allocation pops
+ * this CPU's list; a free pushes the block onto the list of the CPU that
+ * frees it, whoever allocated it. Nothing ever goes back: a CPU whose list
+ * is empty carves a new superblock, all of its blocks onto its own list,
+ * and keeps it until the instance is destroyed. So when CPU A allocates
+ * and CPU B frees, A takes new pages for ever while B's list grows: the
+ * memory held is unbounded though the memory in use is not. That is the
+ * design, not a leak: pheap_destroy() gives back every superblock (they
+ * are all listed per class, @sbs).
+ *
+ * Blocks of one CPU never share a line with another CPU's blocks as long
+ * as nobody frees remotely (no active false sharing); a block freed by
+ * another CPU is reused there while its neighbours are still in use by
+ * the first (passive false sharing).
+ *
+ * A free list is threaded through its blocks: the first word holds the
+ * next block's address XORed with a per-instance random key and the
+ * block's own address, and an allocation checks the address it decodes is
+ * a block of this instance before it follows it, so a block a caller wrote
+ * to after its free cuts the list (reported, the rest of the list is lost
+ * until destroy) instead of handing out wild memory. A block's live bit
+ * (the superblock's bitmap, atomic here, since blocks of one superblock
+ * are on many CPUs' lists) is set while it is handed out: a free that
+ * finds it clear is a double free, reported and ignored.
+ *
+ * Context: the lists are under a per-CPU local lock, as hoard's CPU heaps.
+ * On PREEMPT_RT, where that lock sleeps, a free from a context that may
+ * not sleep goes onto this CPU's lock-free @deferred list instead, which
+ * the next allocation on that CPU takes in. New superblocks are listed in
+ * @sbs under a raw spinlock, taken without the local lock.
+ */
+#include <linux/bitops.h>
+#include <linux/llist.h>
+#include <linux/mm.h>
+#include <linux/percpu.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+/* before local_lock.h: on PREEMPT_RT a local lock is a spinlock_t */
+#include <linux/spinlock.h>
+#include <linux/local_lock.h>
+
+#include "internal.h"
+
+/**
+ * struct pheap_private_cpu - one CPU's private heap
+ * @lock:     the local lock: everything below but @deferred
+ * @free:     per class, the first free block (encoded, see the file
+ *	      comment), or the encoding of NULL
+ * @inuse:    per class, blocks allocated minus blocks freed on this CPU
+ *	      (only the sum over CPUs means something)
+ * @deferred: blocks freed where the local lock may not be taken
+ *	      (PREEMPT_RT); any context of this CPU pushes, the lock holder
+ *	      takes them
+ */
+struct pheap_private_cpu {
+	local_lock_t lock;
+	unsigned long free[PHEAP_NR_CLASSES];
+	long inuse[PHEAP_NR_CLASSES];
+	struct llist_head deferred;
+};
+
+/**
+ * struct pheap_private - the private design's state
+ * @cpu:     per CPU
+ * @key:     random, encodes the free lists' links
+ * @sb_lock: protects @sbs and @nr_sb
+ * @sbs:     per class, every superblock, for destroy
+ * @nr_sb:   per class, their number
+ */
+struct pheap_private {
+	struct pheap_private_cpu __percpu *cpu;
+	unsigned long key;
+	raw_spinlock_t sb_lock;
+	struct list_head sbs[PHEAP_NR_CLASSES];
+	unsigned long nr_sb[PHEAP_NR_CLASSES];
+};
+
+/* The link stored at @obj for the next block @next. */
+static unsigned long pheap_private_encode(const struct pheap_private *pp,
+					  const void *obj, const void *next)
+{
+	return (unsigned long)next ^ pp->key ^ (unsigned long)obj;
+}
+
+/*
+ * The block a list's head word @word names (the list's first block), or
+ * NULL for the empty list; @pos is where the word is stored (the list head
+ * itself, or the previous block).
+ */
+static void *pheap_private_decode(const struct pheap_private *pp,
+				  const void *pos, unsigned long word)
+{
+	return (void *)(word ^ pp->key ^ (unsigned long)pos);
+}
+
+/* Is @obj a block of @p, of class @cls? Sets its superblock and index. */
+static bool pheap_private_block(struct pheap *p, const void *obj,
+				unsigned int cls, struct pheap_sb **sbp,
+				int *idx)
+{
+	unsigned long tag;
+
+	*sbp = pheap_sb_lookup(obj, &tag);
+	if (!*sbp || (*sbp)->cls != cls)
+		return false;
+	*idx = pheap_sb_block_index(p, *sbp, obj);
+	return *idx >= 0;
+}
+
+/* Push @obj onto @pc's list of @cls. */
+static void pheap_private_push(struct pheap_private *pp,
+			       struct pheap_private_cpu *pc, unsigned int cls,
+			       void *obj)
+{
+	void *next = pheap_private_decode(pp, &pc->free[cls], pc->free[cls]);
+
+	*(unsigned long *)obj = pheap_private_encode(pp, obj, next);
+	pc->free[cls] = pheap_private_encode(pp, &pc->free[cls], obj);
+}
+
+/* Pop a block of @cls from @pc's list, or NULL; a corrupt link cuts it. */
+static void *pheap_private_pop(struct pheap *p, struct pheap_private_cpu *pc,
+			       unsigned int cls)
+{
+	struct pheap_private *pp = p->priv;
+	void *obj = pheap_private_decode(pp, &pc->free[cls], pc->free[cls]);
+	struct pheap_sb *sb;
+	void *next;
+	int idx;
+
+	if (!obj)
+		return NULL;
+	next = pheap_private_decode(pp, obj, *(unsigned long *)obj);
+	if (next && unlikely(!pheap_private_block(p, next, cls, &sb, &idx))) {
+		pheap_report_corrupt_link(p, obj, 0);
+		next = NULL;
+	}
+	pc->free[cls] = pheap_private_encode(pp, &pc->free[cls], next);
+	*(unsigned long *)obj = 0;	/* the link is no caller's business */
+	return obj;
+}
+
+/* Blocks freed on this CPU where the lock could not be taken, taken in. */
+static void pheap_private_take_deferred(struct pheap *p,
+					struct pheap_private_cpu *pc)
+{
+	struct llist_node *node, *tmp;
+	struct pheap_sb *sb;
+	unsigned long tag;
+
+	llist_for_each_safe(node, tmp, llist_del_all(&pc->deferred)) {
+		sb = pheap_sb_lookup(node, &tag);
+		pheap_private_push(p->priv, pc, sb->cls, node);
+	}
+}
+
+/* A new superblock of @cls, all its blocks onto this CPU's list. */
+static bool pheap_private_grow(struct pheap *p, unsigned int cls, gfp_t gfp)
+{
+	struct pheap_private *pp = p->priv;
+	struct pheap_private_cpu *pc;
+	unsigned long flags;
+	struct pheap_sb *sb;
+	int i;
+
+	this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_REFILL]);
+	sb = pheap_sb_new(p, cls, gfp);
+	if (!sb)
+		return false;
+	sb->free = sb->nblocks;		/* its blocks live on CPU lists */
+	raw_spin_lock_irqsave(&pp->sb_lock, flags);
+	list_add(&sb->node, &pp->sbs[cls]);
+	pp->nr_sb[cls]++;
+	raw_spin_unlock_irqrestore(&pp->sb_lock, flags);
+
+	local_lock_irqsave(&pp->cpu->lock, flags);
+	pc = this_cpu_ptr(pp->cpu);
+	for (i = sb->nblocks - 1; i >= 0; i--)
+		pheap_private_push(pp, pc, cls, pheap_sb_block(p, sb, i));
+	local_unlock_irqrestore(&pp->cpu->lock, flags);
+	return true;
+}
+
+/* Pop a block of @cls on this CPU, or NULL; counts it and marks it live. */
+static void *pheap_private_try(struct pheap *p, unsigned int cls, size_t size)
+{
+	struct pheap_private *pp = p->priv;
+	struct pheap_private_cpu *pc;
+	unsigned long flags, tag;
+	void *obj;
+
+	local_lock_irqsave(&pp->cpu->lock, flags);
+	pc = this_cpu_ptr(pp->cpu);
+	if (unlikely(!llist_empty(&pc->deferred)))
+		pheap_private_take_deferred(p, pc);
+	obj = pheap_private_pop(p, pc, cls);
+	if (obj) {
+		struct pheap_sb *sb = pheap_sb_lookup(obj, &tag);
+
+		set_bit(pheap_sb_block_index(p, sb, obj), sb->live);
+		pc->inuse[cls]++;
+	}
+	local_unlock_irqrestore(&pp->cpu->lock, flags);
+	return obj;
+}
+
+/**
+ * pheap_private_alloc() - a block from this CPU's private heap
+ * @p: a private instance
+ * @cls: size class
+ * @size: bytes requested, for the statistics
+ * @gfp: allocation flags, for a new superblock
+ *
+ * Context: as pheap_alloc_in().
+ * Return: the block, contents as they are, or NULL.
+ */
+void *pheap_private_alloc(struct pheap *p, unsigned int cls, size_t size,
+			  gfp_t gfp)
+{
+	void *obj;
+
+	do {
+		obj = pheap_private_try(p, cls, size);
+	} while (!obj && pheap_private_grow(p, cls, gfp));
+	if (obj) {
+		this_cpu_inc(p->cpu_heaps->cls[cls].allocs);
+		this_cpu_add(p->cpu_heaps->cls[cls].req_bytes, size);
+	}
+	return obj;
+}
+
+/**
+ * pheap_private_free() - a block onto the freeing CPU's list
+ * @p: a private instance
+ * @sb: the block's superblock, of @p (checked by the caller)
+ * @obj: the block, a block start of @sb
+ * @idx: its index
+ * @caller: for the report of a double free
+ *
+ * Context: as pheap_free_in().
+ */
+void pheap_private_free(struct pheap *p, struct pheap_sb *sb, void *obj,
+			unsigned int idx, unsigned long caller)
+{
+	struct pheap_private *pp = p->priv;
+	struct pheap_private_cpu *pc;
+	unsigned int cls = sb->cls;
+	unsigned long flags;
+
+	if (unlikely(!test_and_clear_bit(idx, sb->live))) {
+		pheap_report_bad_free(p, obj, "double free", caller);
+		return;
+	}
+	if (unlikely(want_init_on_free()))
+		memset(obj, 0, pheap_csize(cls));
+	this_cpu_inc(p->cpu_heaps->cls[cls].frees);
+	if (unlikely(pheap_rt_atomic())) {
+		this_cpu_dec(pp->cpu->inuse[cls]);
+		llist_add(obj, &this_cpu_ptr(pp->cpu)->deferred);
+		return;
+	}
+	local_lock_irqsave(&pp->cpu->lock, flags);
+	pc = this_cpu_ptr(pp->cpu);
+	pheap_private_push(pp, pc, cls, obj);
+	pc->inuse[cls]--;
+	local_unlock_irqrestore(&pp->cpu->lock, flags);
+}
+
+/**
+ * pheap_private_init() - the per-CPU heaps of a private instance
+ * @p: instance being created
+ *
+ * Context: process context.
+ * Return: 0 or -ENOMEM.
+ */
+int pheap_private_init(struct pheap *p)
+{
+	struct pheap_private *pp;
+	unsigned int c;
+	int cpu;
+
+	pp = kzalloc(sizeof(*pp), GFP_KERNEL);
+	if (!pp)
+		return -ENOMEM;
+	pp->cpu = alloc_percpu(struct pheap_private_cpu);
+	if (!pp->cpu) {
+		kfree(pp);
+		return -ENOMEM;
+	}
+	pp->key = get_random_long();
+	raw_spin_lock_init(&pp->sb_lock);
+	for (c = 0; c < PHEAP_NR_CLASSES; c++)
+		INIT_LIST_HEAD(&pp->sbs[c]);
+	for_each_possible_cpu(cpu) {
+		struct pheap_private_cpu *pc = per_cpu_ptr(pp->cpu, cpu);
+
+		local_lock_init(&pc->lock);
+		init_llist_head(&pc->deferred);
+		for (c = 0; c < PHEAP_NR_CLASSES; c++)
+			pc->free[c] = pheap_private_encode(pp, &pc->free[c],
+							   NULL);
+	}
+	p->priv = pp;
+	return 0;
+}
+
+/**
+ * pheap_private_destroy() - give back every superblock of the design
+ * @p: instance being destroyed; NULL @p->priv is a no-op
+ *
+ * Context: process context, no other user of @p.
+ * Return: blocks still in use.
+ */
+unsigned long pheap_private_destroy(struct pheap *p)
+{
+	struct pheap_private *pp = p->priv;
+	unsigned long leaked = 0;
+	struct pheap_sb *sb, *tmp;
+	unsigned int c;
+
+	if (!pp)
+		return 0;
+	for (c = 0; c < PHEAP_NR_CLASSES; c++) {
+		list_for_each_entry_safe(sb, tmp, &pp->sbs[c], node) {
+			leaked += bitmap_weight(sb->live, sb->nblocks);
+			list_del(&sb->node);
+			pheap_sb_release(p, sb);
+		}
+	}
+	free_percpu(pp->cpu);
+	kfree(pp);
+	p->priv = NULL;
+	return leaked;
+}
+
+/**
+ * pheap_private_class_stats() - a class's figures, racy reads
+ * @p: a private instance
+ * @cls: size class
+ * @nr_sb: set to its superblocks
+ * @inuse: set to its blocks in use
+ *
+ * Context: any.
+ */
+void pheap_private_class_stats(struct pheap *p, unsigned int cls,
+			       unsigned long *nr_sb, unsigned long *inuse)
+{
+	struct pheap_private *pp = p->priv;
+	long n = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		/* racy reads on purpose: a snapshot, as stats.c's */
+		n += data_race(READ_ONCE(per_cpu_ptr(pp->cpu, cpu)->inuse[cls]));
+	}
+	/* racy read: the count changes under sb_lock only */
+	*nr_sb = data_race(READ_ONCE(pp->nr_sb[cls]));
+	*inuse = max(n, 0L);
+}
