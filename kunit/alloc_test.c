@@ -495,4 +495,36 @@ static struct kunit_suite pheap_alloc_debug_suite = {
 	.test_cases = pheap_alloc_debug_cases,
 };
 
-kunit_test_suites(&pheap_alloc_suite, &pheap_alloc_debug_suite);
+/*
+ * Conformance of every design (pheap/pheap.h's enum pheap_policy): the
+ * same cases, each run once per design (kt_create() follows the case's
+ * parameter).
+ */
+static struct kunit_case pheap_alloc_designs_cases[] = {
+	KUNIT_CASE_PARAM(alloc_free_pattern_random_sizes, kt_design_params),
+	KUNIT_CASE_PARAM(alloc_zero_size_and_null_free, kt_design_params),
+	KUNIT_CASE_PARAM(alloc_alignment, kt_design_params),
+	KUNIT_CASE_PARAM(alloc_gfp_zero, kt_design_params),
+	KUNIT_CASE_PARAM(free_zeroes_with_init_on_free, kt_design_params),
+	KUNIT_CASE_PARAM(alloc_hands_out_no_link, kt_design_params),
+	KUNIT_CASE_PARAM(usable_size_is_class_or_pages, kt_design_params),
+	KUNIT_CASE_PARAM(large_alloc_whole_pages, kt_design_params),
+	KUNIT_CASE_PARAM(large_alloc_is_compound, kt_design_params),
+	KUNIT_CASE_PARAM(large_double_free_one_wins, kt_design_params),
+	KUNIT_CASE_PARAM(alloc_classes_above_2048, kt_design_params),
+	KUNIT_CASE_PARAM(alloc_absurd_sizes_fail, kt_design_params),
+	KUNIT_CASE_PARAM(free_bad_pointers_counted_and_ignored,
+			 kt_design_params),
+	KUNIT_CASE_PARAM(destroy_reports_leaks, kt_design_params),
+	{}
+};
+
+static struct kunit_suite pheap_alloc_designs_suite = {
+	.name = "pheap_alloc_designs",
+	.init = pheap_alloc_test_init,
+	.exit = pheap_alloc_test_exit,
+	.test_cases = pheap_alloc_designs_cases,
+};
+
+kunit_test_suites(&pheap_alloc_suite, &pheap_alloc_debug_suite,
+		  &pheap_alloc_designs_suite);

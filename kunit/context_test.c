@@ -8,6 +8,9 @@
  * of them large, and frees them first. On PREEMPT_RT an allocation from
  * hardirq is refused, as kmalloc's would be, and counted; the frees there
  * must still work (the lock-free way) and lose nothing.
+ *
+ * The interrupt and NMI cases run once per heap design (kt_design_params):
+ * every design serves every context.
  */
 #include <kunit/test.h>
 #include <linux/cpu.h>
@@ -270,10 +273,10 @@ static void nmi_calls_refused(struct kunit *test)
 }
 
 static struct kunit_case pheap_context_cases[] = {
-	KUNIT_CASE(alloc_free_in_hardirq),
-	KUNIT_CASE(alloc_free_in_softirq),
+	KUNIT_CASE_PARAM(alloc_free_in_hardirq, kt_design_params),
+	KUNIT_CASE_PARAM(alloc_free_in_softirq, kt_design_params),
 	KUNIT_CASE(hotplug_moves_heap_to_global),
-	KUNIT_CASE(nmi_calls_refused),
+	KUNIT_CASE_PARAM(nmi_calls_refused, kt_design_params),
 	{}
 };
 

@@ -12,10 +12,37 @@
 #include <linux/kthread.h>
 #include <linux/slab.h>
 #include <linux/sched/task.h>
+#include <linux/string.h>
 
 #include "../pheap/internal.h"
 
-/* A private instance with the defaults, or with f, K changed. */
+/*
+ * The design a case runs on: its parameter, in a case parametrised with
+ * kt_design_params() (the only parameter pheap's suites use), else NULL,
+ * hoard.
+ */
+static inline const char *kt_policy(struct kunit *test)
+{
+	return test->param_value ? *(const char *const *)test->param_value :
+				   NULL;
+}
+
+/* KUNIT_CASE_PARAM's generator: every design, pheap_policy_names[]. */
+static inline const void *kt_design_params(const void *prev, char *desc)
+{
+	const char *const *name = prev ? (const char *const *)prev + 1 :
+					 pheap_policy_names;
+
+	if (name >= pheap_policy_names + PHEAP_POLICY_NR)
+		return NULL;
+	strscpy(desc, *name, KUNIT_PARAM_DESC_SIZE);
+	return name;
+}
+
+/*
+ * A private instance with the defaults, or with f, K changed, of the
+ * case's design (kt_policy()).
+ */
 static inline struct pheap *kt_create(struct kunit *test, unsigned int f_pct,
 				      unsigned int k_sb)
 {
@@ -24,6 +51,7 @@ static inline struct pheap *kt_create(struct kunit *test, unsigned int f_pct,
 
 	pheap_default_config(&cfg);
 	cfg.name = "pheap-kunit";
+	cfg.policy = kt_policy(test);
 	if (f_pct)
 		cfg.f_pct = f_pct;
 	if (k_sb)
