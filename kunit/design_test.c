@@ -189,8 +189,8 @@ static void kheap_free_walks_pagerefs(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pheap_destroy(p), 0UL);
 }
 
-#define MX_SLOTS	512
-#define MX_OPS		3000
+#define MX_SLOTS	256
+#define MX_OPS		1000
 
 struct mx_shared {
 	struct pheap *p;
@@ -215,7 +215,7 @@ static int mx_worker(void *arg)
 	atomic_inc(&x->ready);
 	wait_for_completion(&x->go);
 	for (i = 0; i < MX_OPS; i++) {
-		size = 1 + prandom_u32_state(&rnd) % 1024;
+		size = 1 + prandom_u32_state(&rnd) % 512;
 		q = pheap_alloc_in(x->p, size, GFP_KERNEL);
 		if (!q) {
 			atomic_inc(&x->bad);
