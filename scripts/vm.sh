@@ -14,7 +14,8 @@
 #              [--log FILE] [--append ARGS] [--numa N] [--kvm]
 #
 # Guest side: /init mounts proc, sysfs, devtmpfs and debugfs, puts the
-# modules in /mod and the helpers of scripts/guest (lib.sh, trace.sh) and
+# modules in /mod and the helpers of scripts/guest (lib.sh, trace.sh,
+# designs.sh) and
 # trace-cmd (when the host has it) beside them, runs "sh /guest.sh", prints "PHEAP-VM-EXIT=<status>",
 # and powers off. Acceleration is TCG: KVM hangs on the machines this
 # project is developed on, so --kvm (or PHEAP_KVM=1) is an opt-in.
@@ -69,7 +70,8 @@ for f in "${files[@]}"; do
 	cp "${f%%:*}" "$root/${f#*:}"
 done
 cp "$script" "$root/guest.sh"
-cp "$PHEAP_ROOT/scripts/guest/lib.sh" "$PHEAP_ROOT/scripts/guest/trace.sh" "$root/"
+cp "$PHEAP_ROOT/scripts/guest/lib.sh" "$PHEAP_ROOT/scripts/guest/trace.sh" \
+	"$PHEAP_ROOT/scripts/guest/designs.sh" "$root/"
 add_trace_cmd
 cat >"$root/init" <<'INIT'
 #!/bin/busybox sh

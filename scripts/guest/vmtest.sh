@@ -7,9 +7,11 @@
 # page went back. Then load it in debug mode (debug=FZPU): the bad
 # callers again, with an overflow and a write after free found, and a
 # stress that must find nothing. Then, with more than one vCPU, a stress
-# while CPUs go offline and come back.
+# while CPUs go offline and come back. Last, every other heap design
+# (designs.sh): loaded with policy=, called wrongly, stressed, unloaded.
 . /lib.sh
 . /trace.sh
+. /designs.sh
 D=/sys/kernel/debug/pheap
 NCPU=$(nproc)
 # Fixed total work, about 10^6 operations over all CPUs, so the stress
@@ -174,4 +176,6 @@ if [ "$NCPU" -gt 1 ]; then
 	t "rmmod pheap (hotplug)" rmmod pheap
 	t "hotplug: every page returned at unload" unloaded 3
 fi
+
+designs_phase $((OPS / 4))
 done_testing

@@ -1,0 +1,42 @@
+# SPDX-License-Identifier: GPL-2.0
+# Guest-side checks of the heap designs, sourced by vmtest.sh after
+# lib.sh: a bad name refused with the valid ones listed; then for every
+# design but hoard (vmtest.sh's own phases load hoard): load pheap.ko
+# with policy=<design>, the bad callers, the cross-CPU stress with
+# contents checked (a quarter of vmtest.sh's operations: the locked
+# designs serialise every CPU), nothing left in use, unload, every page
+# returned.
+DESIGNS="kheap serial class-lock private ownership"
+
+designs_phase() {
+	local ops=$1 d
+	t "insmod pheap.ko policy=slab fails with EINVAL" \
+		sh -c "! insmod /mod/pheap.ko policy=slab 2>/tmp/err && grep -q 'Invalid argument' /tmp/err"
+	t "policy=slab: the message names the valid designs" \
+		sh -c "dmesg | grep -q \"unknown policy 'slab': valid are kheap, serial, class-lock, private, ownership, hoard\""
+	for d in $DESIGNS; do
+		design_stress "$d" "$ops"
+	done
+}
+
+# design_stress DESIGN OPS: one design, loaded, called wrongly, stressed.
+design_stress() {
+	local d=$1 ops=$2 before
+	before=$(dmesg | grep -c 'pheap: unloaded, every page returned (0 allocations')
+	t "$d: insmod pheap.ko policy=$d" insmod /mod/pheap.ko policy=$d
+	t "$d: stats shows the design" grep -qx "param_policy $d" $D/stats
+	t "$d: bad callers refused and counted" insmod /mod/pheap_badcallers.ko
+	rmmod pheap_badcallers 2>/dev/null
+	echo 1 >$D/reset
+	t "$d: stress, $ops ops on each of $NCPU CPUs, contents checked" \
+		insmod /mod/pheap_stress.ko ops=$ops
+	dmesg | grep 'pheap_stress:' | tail -n 1
+	grep -E '^(a_bytes|peak_a_bytes|lock_acquired|lock_contended|pagerefs_walked_per_free) ' $D/stats | tr '\n' ' '
+	echo
+	t "$d: nothing in use, no bad frees, no corruption" \
+		sh -c "grep -qx 'u_bytes 0' $D/stats && grep -qx 'bad_frees 0' $D/stats && grep -qx 'corruptions 0' $D/stats"
+	rmmod pheap_stress
+	t "$d: rmmod pheap" rmmod pheap
+	t "$d: every page returned at unload" \
+		test "$(dmesg | grep -c 'pheap: unloaded, every page returned (0 allocations')" -gt "$before"
+}
