@@ -40,7 +40,7 @@ setup:
 	bash scripts/setup.sh
 
 demo:
-	bash scripts/demo.sh
+	PHEAP_POLICY=$(POLICY) bash scripts/demo.sh
 
 check:
 	bash scripts/check.sh

@@ -5,6 +5,8 @@
 # kernel, boot that kernel in QEMU (4 vCPUs, TCG), load pheap, exercise it
 # on every CPU, print /sys/kernel/debug/pheap/*, unload.
 # Prints the guest's own output; the full console log is in out/demo.log.
+# PHEAP_POLICY (make demo POLICY=...) picks the heap design, hoard by
+# default: kheap, serial, class-lock, private, ownership or hoard.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -17,11 +19,18 @@ mods=()
 for m in "$dir"/*.ko "$dir"/*/*.ko; do
 	[ -e "$m" ] && mods+=(--module "$m")
 done
+# The guest script, with the design it loads pheap with in front.
+mkdir -p "$PHEAP_OUT"
+guest=$PHEAP_OUT/demo-guest.sh
+{
+	printf 'POLICY=%q\n' "${PHEAP_POLICY:-hoard}"
+	cat "$PHEAP_ROOT/scripts/guest/demo.sh"
+} >"$guest"
 log=$PHEAP_OUT/demo.log
 say "demo: booting $rel with ${PHEAP_SMP:-4} vCPUs under QEMU (TCG)"
 rc=0
 bash "$PHEAP_ROOT/scripts/vm.sh" --kernel "$(stock_image "$rel")" \
-	--script "$PHEAP_ROOT/scripts/guest/demo.sh" "${mods[@]}" \
+	--script "$guest" "${mods[@]}" \
 	--log "$log" || rc=$?
 # The guest's output, without the kernel's own console messages.
 sed -n '/^PHEAP-VM: guest up/,/^PHEAP-VM-EXIT=/p' "$log" | tr -d '\r' |

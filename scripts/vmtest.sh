@@ -43,6 +43,6 @@ rc=0
 bash "$PHEAP_ROOT/scripts/vm.sh" --kernel "$(stock_image "$rel")" \
 	--script "$PHEAP_ROOT/scripts/guest/$guest.sh" "${mods[@]}" \
 	--smp "$smp" "${vmargs[@]}" --log "$log" || rc=$?
-grep -E '^(ok|not ok) |^# [0-9]+ checks|^# stress took' "$log" | tr -d '\r' || true
+grep -E '^(ok|not ok) |^# [0-9]+ checks|^# ([a-z-]+: )?stress took' "$log" | tr -d '\r' || true
 [ $rc -eq 0 ] || die "vmtest: $rel on $smp vCPUs failed (exit $rc, log $log)"
 say "vmtest: $rel on $smp vCPUs passed"

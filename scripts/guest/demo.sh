@@ -1,11 +1,15 @@
 # SPDX-License-Identifier: GPL-2.0
 # make demo, guest side: load pheap, run a mixed workload on every CPU with
-# cross-CPU frees, show the debugfs files, unload.
+# cross-CPU frees, show the debugfs files, unload. POLICY, the heap
+# design, is set in front of this script by scripts/demo.sh.
 D=/sys/kernel/debug/pheap
 NCPU=$(nproc)
 
-echo "== insmod pheap.ko"
-insmod /mod/pheap.ko || exit 1
+echo "== insmod pheap.ko policy=$POLICY"
+if ! insmod /mod/pheap.ko policy="$POLICY"; then
+	dmesg | grep 'pheap:' | tail -n 2 | sed 's/^\[[^]]*\] //'
+	exit 1
+fi
 # The tunables in force, as pheap reports them: every param_<name> line.
 echo "   in force: $(awk '/^param_/ { sub(/^param_/, "", $1);
 	printf "%s%s=%s", sep, $1, $2; sep = " " }' $D/stats)"

@@ -21,15 +21,17 @@ designs_phase() {
 
 # design_stress DESIGN OPS: one design, loaded, called wrongly, stressed.
 design_stress() {
-	local d=$1 ops=$2 before
+	local d=$1 ops=$2 before t0
 	before=$(dmesg | grep -c 'pheap: unloaded, every page returned (0 allocations')
 	t "$d: insmod pheap.ko policy=$d" insmod /mod/pheap.ko policy=$d
 	t "$d: stats shows the design" grep -qx "param_policy $d" $D/stats
 	t "$d: bad callers refused and counted" insmod /mod/pheap_badcallers.ko
 	rmmod pheap_badcallers 2>/dev/null
 	echo 1 >$D/reset
+	t0=$(cut -d' ' -f1 /proc/uptime)
 	t "$d: stress, $ops ops on each of $NCPU CPUs, contents checked" \
 		insmod /mod/pheap_stress.ko ops=$ops
+	echo "# $d: stress took $(awk -v t0="$t0" '{ printf "%.1f", $1 - t0 }' /proc/uptime) s"
 	dmesg | grep 'pheap_stress:' | tail -n 1
 	grep -E '^(a_bytes|peak_a_bytes|lock_acquired|lock_contended|pagerefs_walked_per_free) ' $D/stats | tr '\n' ' '
 	echo
