@@ -2,9 +2,11 @@
 #
 # pheap: build the module out of tree, and the commands a newcomer runs:
 #   make demo    boot a VM, load pheap, exercise it, print its statistics
+#                (POLICY=kheap|serial|class-lock|private|ownership|hoard)
 #   make check   every test: builds, checkpatch, KUnit, VM tests
 #   make check-full  make check and the matrix cells beyond its budget
 #   make bench   pheap next to kmalloc in a VM: table, CSV, plots in results/
+#   make bench-designs  the six heap designs side by side: results/designs/
 #
 # KDIR defaults to the running kernel's build directory when it exists,
 # otherwise to the Debian 6.1 headers that scripts/setup.sh installs.
@@ -14,7 +16,7 @@ STOCK61_KDIR := $(shell bash -c '. scripts/common.sh; r=$$(stock_release 6.1); [
 KDIR ?= $(if $(wildcard $(RUNNING_KDIR)/Makefile),$(RUNNING_KDIR),$(STOCK61_KDIR))
 
 .PHONY: all modules clean install dkms demo check check-full setup kunit \
-	kunit-kcsan kunit-6.12 kunit-rt vmtest bench
+	kunit-kcsan kunit-6.12 kunit-rt vmtest bench bench-designs
 
 all: modules
 
@@ -72,3 +74,7 @@ vmtest:
 
 bench:
 	bash scripts/bench.sh
+
+# pheap's six heap designs side by side, in one boot: results/designs/
+bench-designs:
+	bash scripts/bench.sh --designs

@@ -2,11 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make bench: pheap next to kmalloc (SLUB) and SLUB with fresh kmem_caches,
-# measured in the kernel (bench/pheap_bench.c) on the stock Debian 6.1
-# kernel under QEMU. Builds the modules, boots once per init_on_alloc
-# setting (1, Debian's default, then 0), loads pheap.ko and pheap_bench.ko
-# (which runs the suite at load time and prints one line per result), and
-# turns the console logs into:
+# measured in the kernel (bench/: harness.c and a scn_*.c per group of
+# scenarios) on the stock Debian 6.1 kernel under QEMU. Builds the
+# modules, boots once per init_on_alloc setting (1, Debian's default, then
+# 0), loads pheap.ko and pheap_bench.ko and starts a run by writing the
+# run's words (scenarios=... reps=... ops=... [designs=...]) to
+# /sys/kernel/debug/pheap_bench/run (scripts/guest/bench.sh; the module
+# prints one line per result), and turns the console logs into:
 #
 #   <out>/bench-table.txt  the table printed at the end (also .md)
 #   <out>/bench.csv        every result: init_on_alloc, scenario, case,
@@ -15,30 +17,63 @@
 #   <out>/bench-blowup.png      memory held over memory in use, per round
 #   <out>/bench-ioa<N>.log      the console logs; <out>/bench-env.txt
 #
+# make bench-designs (--designs): pheap's six heap designs side by side
+# in one boot, init_on_alloc=0: for each design (kheap, serial,
+# class-lock, private, ownership, hoard) an instance created with
+# cfg.policy, next to kmalloc; no kcache. The result lines name the
+# design (alloc=kheap ... alloc=hoard; "pheap" is only ever hoard in the
+# normal runs). Fewer operations (400000) and repetitions (3), so that
+# it takes minutes, not a quarter of an hour, under TCG with 4 vCPUs on
+# the 2-core development machine; workers hold at most 16384 objects
+# (kheap's free walks every superblock held); and two scenarios
+# run that only designs mode runs by default: prodcons-rounds (strict
+# producer/consumer over 60 rounds, memory held after each) and
+# kheap-walk (kheap's free against the pagerefs it holds). Writes, under
+# <out> (results/designs/):
+#
+#   designs-table.txt, .md   a row per scenario case x design: ns per op,
+#                            time over kmalloc's, held kB, held/live,
+#                            shared cache lines, lock contention %,
+#                            pagerefs walked per free (kheap)
+#   designs.csv              every result, the columns of bench.csv
+#   designs-threadtest.png   threadtest throughput against CPUs
+#   designs-prodcons-rounds.png  memory held after each round
+#   designs-false-sharing.png    shared cache lines, active and passive
+#   designs-kheap-walk.png   kheap: ns per pair and pagerefs walked per
+#                            free against pagerefs held
+#   designs-ioa0.log, designs-env.txt
+#
 # usage: bench.sh [--quick] [--smp N] [--reps N] [--ops N]
 #                 [--scenarios a,b,...] [--init-on-alloc "1 0"]
 #                 [--pheap-args "k_sb=8 ..."] [--out DIR] [--timeout SECS]
-#        bench.sh --report [--quick | --out DIR]   table and plots again,
-#                                                  from <out>/bench.csv
+#        bench.sh --designs [--design-list kheap,hoard,...] [the above]
+#        bench.sh --report [--quick | --designs] [--out DIR]
+#                 table and plots again, from <out>/bench.csv (designs.csv)
 #
-# Scenarios (--scenarios takes any of them; bench/pheap_bench.c's header
-# says what each does): pair, pair-after-bulk (the pair loop on a CPU that
-# has just freed a bulk of 64-byte objects), batch, threadtest, larson,
-# remote-free, prodcons, blowup, active-false, passive-false, mixed.
+# Scenarios (--scenarios takes any of them; the header of each
+# bench/scn_*.c says what its scenarios do): pair, pair-after-bulk (the
+# pair loop on a CPU that has just freed a bulk of 64-byte objects),
+# batch, threadtest, larson, remote-free, prodcons, blowup, active-false,
+# passive-false, mixed; and in designs mode also prodcons-rounds and
+# kheap-walk (--scenarios may name prodcons-rounds in either mode).
 #
-# <out> is results/ (results/quick/ with --quick). --quick is the make
-# check stage: fewer operations and repetitions, and only sanity is
-# asserted: every scenario ran, every time is non-zero, pheap's A >= U
-# and refills <= allocations, no errors reported by the module, no kernel
-# splat. Nothing asserts on time: under TCG only the ratios mean
-# something. PHEAP_SMP sets the vCPUs (default 4).
+# <out> is results/ (results/quick/ with --quick, results/designs/ with
+# --designs). --quick is the make check stage: fewer operations and
+# repetitions, and only sanity is asserted: every scenario ran, every time
+# is non-zero, pheap's A >= U and refills <= allocations, no errors
+# reported by the module, no kernel splat. Designs mode asserts the same
+# for every design (time for each, A >= U). Nothing asserts on time:
+# under TCG only the ratios mean something. PHEAP_SMP sets the vCPUs
+# (default 4).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 ALL_SCENARIOS="pair pair-after-bulk batch threadtest larson remote-free prodcons blowup active-false passive-false mixed"
+DESIGN_SCENARIOS="prodcons-rounds kheap-walk"
+ALL_DESIGNS="kheap serial class-lock private ownership hoard"
 
-quick=0 smp=${PHEAP_SMP:-4} reps= ops= scenarios=all ioa_list="1 0"
-pheap_args= out= timeout= report_only=0
+quick=0 smp=${PHEAP_SMP:-4} reps= ops= scenarios=all ioa_list=
+pheap_args= out= timeout= report_only=0 designs=0 design_list=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) quick=1 ;;
@@ -51,28 +86,58 @@ while [ $# -gt 0 ]; do
 	--out) out=$2; shift ;;
 	--timeout) timeout=$2; shift ;;
 	--report) report_only=1 ;;
+	--designs) designs=1 ;;
+	--design-list) designs=1 design_list=$2; shift ;;
 	*) die "bench: unknown argument $1 (see the header of $0)" ;;
 	esac
 	shift
 done
 [ "$smp" -ge 2 ] || die "bench: needs at least 2 vCPUs (--smp)"
-if [ $quick = 1 ]; then
-	out=${out:-$PHEAP_ROOT/results/quick}
-	ops=${ops:-20000} reps=${reps:-2} timeout=${timeout:-300}
+if [ $designs = 1 ]; then
+	[ $quick = 0 ] || die "bench: --quick and --designs do not go together"
+	out=${out:-$PHEAP_ROOT/results/designs}
+	ops=${ops:-400000} reps=${reps:-3} timeout=${timeout:-1800}
+	ioa_list=${ioa_list:-0}
+	[ "$(echo "$ioa_list" | wc -w)" = 1 ] ||
+		die "bench: --designs runs one init_on_alloc setting (--init-on-alloc 0 or 1)"
+	design_list=${design_list:-$ALL_DESIGNS}
+	design_list=${design_list//,/ }
+	for d in $design_list; do
+		case " $ALL_DESIGNS " in
+		*" $d "*) ;;
+		*) die "bench: unknown design '$d' (known: $ALL_DESIGNS)" ;;
+		esac
+	done
+	known="$ALL_SCENARIOS $DESIGN_SCENARIOS"
+	[ "$scenarios" = all ] && want=$known || want=${scenarios//,/ }
+	# kheap-walk measures kheap alone
+	case " $design_list " in
+	*" kheap "*) ;;
+	*) want=$(echo " $want " | sed 's/ kheap-walk / /; s/^ //; s/ $//') ;;
+	esac
 else
-	out=${out:-$PHEAP_ROOT/results}
-	ops=${ops:-1000000} reps=${reps:-5} timeout=${timeout:-2400}
+	if [ $quick = 1 ]; then
+		out=${out:-$PHEAP_ROOT/results/quick}
+		ops=${ops:-20000} reps=${reps:-2} timeout=${timeout:-300}
+	else
+		out=${out:-$PHEAP_ROOT/results}
+		ops=${ops:-1000000} reps=${reps:-5} timeout=${timeout:-2400}
+	fi
+	# kheap-walk measures kheap, a design: --designs only
+	known="$ALL_SCENARIOS prodcons-rounds"
+	[ "$scenarios" = all ] && want=$ALL_SCENARIOS || want=${scenarios//,/ }
 fi
-[ "$scenarios" = all ] && want=$ALL_SCENARIOS || want=${scenarios//,/ }
+ioa_list=${ioa_list:-1 0}
 for s in $want; do
-	case " $ALL_SCENARIOS " in
+	case " $known " in
 	*" $s "*) ;;
-	*) die "bench: unknown scenario '$s' (known: $ALL_SCENARIOS)" ;;
+	*) die "bench: unknown scenario '$s' (known: $known)" ;;
 	esac
 done
 
 fails=0
-# check LOG IOA: the sanity the quick mode (and every run) asserts.
+# check LOG IOA: the sanity the quick mode (and every run) asserts, for
+# the allocators in $allocs.
 check() {
 	local log=$1 ioa=$2 s bad=0 clean
 	clean=$work/clean.log
@@ -84,17 +149,19 @@ check() {
 	for s in $want; do
 		grep -q "pheap_bench: D scenario=$s " "$clean" ||
 			{ say "bench: FAIL scenario $s did not run"; bad=1; continue; }
-		for a in pheap kmalloc; do
+		for a in $allocs; do
+			[ "$s" != kheap-walk ] || [ "$a" = kheap ] || continue
 			grep -q "R scenario=$s .*metric=ns_per_op alloc=$a " "$clean" ||
 				{ say "bench: FAIL scenario $s: no time for $a"; bad=1; }
 		done
 	done
-	# Every time non-zero; pheap's A/U at least 1.
+	# Every time non-zero; pheap's (every design's) A/U at least 1.
 	if ! sed -n 's/.*pheap_bench: R //p' "$clean" | awk '
-		{ for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] } }
+		{ for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+		  ph = f["alloc"] != "kmalloc" && f["alloc"] != "kcache" }
 		f["metric"] == "ns_per_op" && f["min"] + 0 <= 0 { print "zero time: " $0; bad = 1 }
-		f["alloc"] == "pheap" && f["metric"] ~ /^a_over_u/ && f["min"] + 0 < 1 { print "pheap A < U: " $0; bad = 1 }
-		f["alloc"] == "pheap" && f["metric"] == "refill_pct" && f["max"] + 0 > 100 { print "more refills than allocations: " $0; bad = 1 }
+		ph && f["metric"] ~ /^a_over_u/ && f["min"] + 0 < 1 { print f["alloc"] " A < U: " $0; bad = 1 }
+		ph && f["metric"] == "refill_pct" && f["max"] + 0 > 100 { print "more refills than allocations: " $0; bad = 1 }
 		END { exit bad }'; then
 		bad=1
 	fi
@@ -284,8 +351,174 @@ report() {
 	done
 }
 
+# ---- designs mode ---------------------------------------------------
+
+# table_designs CSV MARKDOWN: a row per (scenario, case) x allocator, the
+# designs in the order of ALL_DESIGNS, then kmalloc. Per-round cases are
+# in the CSV and the plots only.
+table_designs() {
+	awk -F, -v md="$2" -v order="$ALL_DESIGNS kmalloc" '
+	function fmt(v, f) { return v == "" ? "-" : sprintf(f, v) }
+	function row(a, b, c, d, e, f, g, h, i, j) {
+		if (md)
+			printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", a, b, c, d, e, f, g, h, i, j
+		else
+			printf "%-15s %-13s %-10s %9s %7s %9s %9s %7s %7s %8s\n", a, b, c, d, e, f, g, h, i, j
+	}
+	NR == 1 { next }
+	$3 ~ /^round/ { next }
+	{
+		g = $2 SUBSEP $3
+		if (!(g in gseen)) { gseen[g] = 1; gorder[++ng] = g }
+		med[g, $4, $5] = $6; has[g, $5] = 1
+	}
+	END {
+		na = split(order, al, " ")
+		row("scenario", "case", "alloc", "ns/op", "x_km", "held_kB", "held/live", "shared", "lock%", "walked")
+		if (md) print "|---|---|---|--:|--:|--:|--:|--:|--:|--:|"
+		for (i = 1; i <= ng; i++) {
+			g = gorder[i]; split(g, f, SUBSEP)
+			km = med[g, "ns_per_op", "kmalloc"]
+			for (j = 1; j <= na; j++) {
+				a = al[j]
+				if (!has[g, a]) continue
+				t = med[g, "ns_per_op", a]
+				x = (t != "" && km + 0 > 0) ? sprintf("%.2f", t / km) : "-"
+				row(f[1], f[2], a, fmt(t, "%.1f"), x,
+				    fmt(med[g, "held_kb", a], "%.0f"),
+				    fmt(med[g, "held_over_live", a], "%.3f"),
+				    fmt(med[g, "shared_lines", a], "%.0f"),
+				    fmt(med[g, "lock_pct", a], "%.2f"),
+				    fmt(med[g, "walked_per_free", a], "%.1f"))
+			}
+		}
+	}' "$1"
+}
+
+# plotdata_designs CSV DIR: the series of the four plots.
+plotdata_designs() {
+	rm -rf "$2"
+	mkdir -p "$2"
+	awk -F, -v d="$2" '
+	NR == 1 { next }
+	$2 == "threadtest" && $4 == "ns_per_op" && $6 > 0 && $7 > 0 && $8 > 0 {
+		c = $3; sub(/^cpus/, "", c)
+		print c, 1000 / $6, 1000 / $8, 1000 / $7 > (d "/tt-" $5 ".dat")
+	}
+	$2 == "prodcons-rounds" && $3 ~ /^round/ && $4 == "held_kb" {
+		r = $3; sub(/^round/, "", r)
+		print r, $6 / 1024, $7 / 1024, $8 / 1024 > (d "/pcr-" $5 ".dat")
+	}
+	($2 == "active-false" || $2 == "passive-false") && $4 == "shared_lines" {
+		fs[$5, $2] = $6; if (!($5 in fsa)) { fsa[$5] = 1; fso[++nf] = $5 }
+	}
+	$2 == "kheap-walk" && $5 == "kheap" { kw[$3, $4] = $6; if (!($3 in kwc)) { kwc[$3] = 1; kwo[++nk] = $3 } }
+	END {
+		for (i = 1; i <= nf; i++) {
+			a = fso[i]
+			print a, fs[a, "active-false"] + 0, fs[a, "passive-false"] + 0 > (d "/fs.dat")
+		}
+		for (i = 1; i <= nk; i++) {
+			c = kwo[i]
+			if (kw[c, "pagerefs"] != "" && kw[c, "ns_per_op"] != "")
+				print kw[c, "pagerefs"], kw[c, "ns_per_op"], kw[c, "walked_per_free"] + 0 > (d "/walk.dat")
+		}
+	}' "$1"
+}
+
+# plots_designs OUT: the four PNGs, from OUT/designs.csv.
+plots_designs() {
+	local o=$1 d=$1/plot gp a f
+	rm -f "$o"/designs-*.png
+	command -v gnuplot >/dev/null || { say "bench: gnuplot missing (scripts/setup.sh): no plots"; return 0; }
+	plotdata_designs "$o/designs.csv" "$d"
+	gp=$d/plots.gp
+	{
+		echo 'set terminal pngcairo noenhanced size 760,480 font ",9"'
+		echo 'set grid'
+		if compgen -G "$d/tt-*.dat" >/dev/null; then
+			echo "set output '$o/designs-threadtest.png'"
+			echo "set title 'threadtest: 64-byte alloc/free, fixed total work, per design (QEMU TCG: compare ratios only)'"
+			echo "set key top left; set xlabel 'CPUs'; set ylabel 'Mops/s (median, min..max)'; set xtics 1; set yrange [0:*]"
+			printf 'plot '
+			for a in $ALL_DESIGNS kmalloc; do
+				f=$d/tt-$a.dat
+				[ ! -f "$f" ] || printf "'%s' using 1:2:3:4 with yerrorlines title '%s', " "$f" "$a"
+			done
+			echo '1/0 notitle'
+		fi
+		if compgen -G "$d/pcr-*.dat" >/dev/null; then
+			echo "set output '$o/designs-prodcons-rounds.png'"
+			echo "set title 'prodcons-rounds: CPU 0 allocates a batch, CPU 1 frees the last one; memory held after each round'"
+			echo "set key top left; set xlabel 'round'; set ylabel 'held MiB (median)'; set xtics auto; set yrange [0:*]"
+			printf 'plot '
+			for a in $ALL_DESIGNS kmalloc; do
+				f=$d/pcr-$a.dat
+				[ ! -f "$f" ] || printf "'%s' using 1:2 with linespoints pointsize 0.5 title '%s', " "$f" "$a"
+			done
+			echo '1/0 notitle'
+		fi
+		if [ -s "$d/fs.dat" ]; then
+			echo "set output '$o/designs-false-sharing.png'"
+			echo "set title 'cache lines that held blocks of more than one CPU (8-byte objects, all CPUs)'"
+			echo "set key top right; set xlabel ''; set ylabel 'shared cache lines (median)'; set xtics auto; set yrange [0:*]"
+			echo 'set style data histograms; set style histogram clustered gap 1; set style fill solid 0.8 border -1'
+			echo "plot '$d/fs.dat' using 2:xtic(1) title 'active-false', '' using 3 title 'passive-false'"
+			echo 'set style data lines'
+		fi
+		if [ -s "$d/walk.dat" ]; then
+			echo "set output '$o/designs-kheap-walk.png'"
+			echo "set title 'kheap: a free walks the pagerefs (OS/161); alloc + free of a random held block'"
+			echo "set key top left; set xlabel 'pagerefs held'; set ylabel 'ns per alloc+free (median)'; set y2label 'pagerefs walked per free'"
+			echo 'set xrange [0:*]; set xtics auto; set yrange [0:*]; set y2range [0:*]; set ytics nomirror; set y2tics'
+			echo "plot '$d/walk.dat' using 1:2 with linespoints axes x1y1 title 'ns per pair', '' using 1:3 with linespoints axes x1y2 title 'walked per free'"
+		fi
+	} >"$gp"
+	[ "$(wc -l <"$gp")" -gt 2 ] || return 0
+	gnuplot "$gp" || { say "bench: gnuplot failed ($gp)"; return 1; }
+}
+
+# report_designs OUT: table (printed, .txt, .md) and plots from
+# OUT/designs.csv.
+report_designs() {
+	local o=$1 f
+	[ -s "$o/designs.csv" ] || { say "bench: no results in $o/designs.csv"; return 1; }
+	table_designs "$o/designs.csv" 0 >"$o/designs-table.txt"
+	table_designs "$o/designs.csv" 1 >"$o/designs-table.md"
+	echo
+	echo "pheap's designs side by side (medians). ns/op: time per allocation and"
+	echo "its free, an inverse throughput; x_km: over kmalloc's in the same case."
+	echo "held_kB: A at the end of the run (kmalloc: change in slab pages, a lower"
+	echo "bound); held/live: over the bytes the workload still holds. shared:"
+	echo "cache lines that held blocks of more than one CPU (false sharing)."
+	echo "lock%: acquisitions of the shared heap's lock that found it taken,"
+	echo "per 100 (kheap, serial, class-lock). walked: pagerefs a kheap free"
+	echo "passed. kheap-walk's cases hold the pagerefs they are named for (+1"
+	echo "while a pair is in flight); its plot has the curve."
+	cat "$o/designs-table.txt"
+	# prodcons-rounds: held after the first and the last round
+	awk -F, 'NR > 1 && $2 == "prodcons-rounds" && $4 == "held_kb" && $3 ~ /^round/ {
+		r = $3; sub(/^round/, "", r)
+		if (!($5 in first) || r + 0 < fr[$5]) { first[$5] = $6; fr[$5] = r + 0 }
+		if (!($5 in last) || r + 0 > lr[$5]) { last[$5] = $6; lr[$5] = r + 0 }
+	}
+	END { for (a in first) printf "prodcons-rounds %-10s held %8.0f kB after round %d, %8.0f kB after round %d\n", a, first[a], fr[a], last[a], lr[a] }' \
+		"$o/designs.csv" | sort
+	cat "$o/designs-env.txt" 2>/dev/null || true
+	echo
+	plots_designs "$o" || return 1
+	for f in "$o"/designs-*.png; do
+		[ ! -f "$f" ] || say "plot: $f"
+	done
+}
+
+if [ $designs = 1 ]; then
+	pfx=designs report=report_designs allocs="$design_list kmalloc"
+else
+	pfx=bench report=report allocs="pheap kmalloc"
+fi
 if [ $report_only = 1 ]; then
-	report "$out"
+	$report "$out"
 	exit
 fi
 
@@ -303,13 +536,14 @@ trap 'rm -rf "$work"' EXIT
 
 bench_args="scenarios=$scenarios reps=$reps ops=$ops"
 [ $quick = 1 ] && bench_args="$bench_args quick=1"
+[ $designs = 1 ] && bench_args="$bench_args designs=${design_list// /,}"
 echo "$bench_args" >"$work/bench.args"
 echo "$pheap_args" >"$work/pheap.args"
 
-csv=$out/bench.csv
+csv=$out/$pfx.csv
 echo "init_on_alloc,scenario,case,metric,alloc,median,min,max,n" >"$csv"
 for ioa in $ioa_list; do
-	log=$out/bench-ioa$ioa.log
+	log=$out/$pfx-ioa$ioa.log
 	say "bench: init_on_alloc=$ioa: booting $rel, $smp vCPUs, TCG; pheap_bench $bench_args (log $log)"
 	t0=$(date +%s)
 	rc=0
@@ -336,9 +570,9 @@ done
 	echo "qemu: $(qemu-system-x86_64 --version | head -n 1), TCG (no KVM), $smp vCPUs, ${PHEAP_MEM:-1G} guest memory"
 	echo "guest kernel: $rel (Debian stock)"
 	echo "pheap_bench: $bench_args; pheap.ko: ${pheap_args:-defaults}"
-} >"$out/bench-env.txt"
+} >"$out/$pfx-env.txt"
 
-report "$out" || fails=$((fails + 1))
+$report "$out" || fails=$((fails + 1))
 say "bench: $(( $(date +%s) - t_start ))s in all; results in $out"
 [ $fails -eq 0 ] || die "bench: $fails check(s) failed"
 say "bench: sanity checks passed (no timing assertions)"
