@@ -13,8 +13,9 @@
 # make check runs the matrix cells that fit its budget (30 min cold, 10
 # warm, on a 2-core machine): KUnit on 6.1 (KASAN + lockdep) and on 6.12
 # (PREEMPT_RT + lockdep); the full VM test at 4 vCPUs on 6.1, 6.12 and
-# both RT kernels, the stress alone at 1, 2 and 8 vCPUs on 6.1, and the
-# NUMA test on 6.1 (two nodes of two vCPUs).
+# both RT kernels (its last phase, the other heap designs, on 6.1 and
+# 6.12-rt), the stress alone at 1, 2 and 8 vCPUs on 6.1, and the NUMA
+# test on 6.1 (two nodes of two vCPUs).
 # --full (make check-full) adds KUnit on 6.12 (KASAN + lockdep) and on
 # 6.1 under KCSAN, and runs the full VM test at 1, 2 and 8 vCPUs too.
 set -uo pipefail
@@ -89,10 +90,12 @@ build_61() { bash "$PHEAP_ROOT/scripts/build.sh" 6.1 W=1 C=1; }
 build_612() { bash "$PHEAP_ROOT/scripts/build.sh" 6.12 W=1; }
 
 # vm_cell KERNEL SMP: the full VM test, or with check.sh (not --full) the
-# stress alone when the cell is not a kernel's 4-vCPU one.
+# stress alone when the cell is not a kernel's 4-vCPU one, and the other
+# heap designs only on 6.1 and 6.12-rt (the two ends of the matrix).
 vm_cell() {
 	local args=("$1" --smp "$2")
 	[ $full = 0 ] && [ "$2" != 4 ] && args+=(--stress-only)
+	[ $full = 0 ] && case $1 in 6.12 | 6.1-rt) args+=(--no-designs) ;; esac
 	bash "$PHEAP_ROOT/scripts/vmtest.sh" "${args[@]}"
 }
 

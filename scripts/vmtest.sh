@@ -6,10 +6,11 @@
 # scripts/guest/vmtest.sh inside: load, work on every CPU, read debugfs,
 # unload. With --stress-only, scripts/guest/stress.sh instead: the stress
 # alone; with --numa, scripts/guest/numa.sh on two NUMA nodes of half the
-# vCPUs each: node locality. Any splat in the console log fails the run
-# (scripts/vm.sh).
+# vCPUs each: node locality. --no-designs leaves out the full test's last
+# phase, the other heap designs (scripts/guest/designs.sh). Any splat in
+# the console log fails the run (scripts/vm.sh).
 #
-# usage: vmtest.sh SERIES [--smp N] [--stress-only | --numa]
+# usage: vmtest.sh SERIES [--smp N] [--stress-only | --numa] [--no-designs]
 #        SERIES is 6.1, 6.12, 6.1-rt or 6.12-rt (PREEMPT_RT)
 # The console log is out/vmtest-<release>-smp<N>[-stress].log.
 set -euo pipefail
@@ -19,13 +20,14 @@ set -euo pipefail
 series=$1
 shift
 smp=${PHEAP_SMP:-4}
-guest=vmtest suffix= vmargs=()
+guest=vmtest suffix= vmargs=() designs=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--smp) [ $# -ge 2 ] || die "vmtest: --smp wants a vCPU count"; smp=$2; shift ;;
 	--stress-only) guest=stress suffix=-stress ;;
 	--numa) guest=numa suffix=-numa vmargs=(--numa 2) ;;
-	*) die "vmtest: unknown argument $1 (usage: vmtest.sh SERIES [--smp N] [--stress-only | --numa])" ;;
+	--no-designs) designs=0 ;;
+	*) die "vmtest: unknown argument $1 (usage: vmtest.sh SERIES [--smp N] [--stress-only | --numa] [--no-designs])" ;;
 	esac
 	shift
 done
@@ -38,10 +40,16 @@ for m in "$dir"/*.ko "$dir"/*/*.ko; do
 	[ -e "$m" ] && mods+=(--module "$m")
 done
 log=$PHEAP_OUT/vmtest-$rel-smp$smp$suffix.log
+# The guest script, with whether to run the designs phase in front.
+script=$PHEAP_OUT/vmtest-guest-$rel-smp$smp$suffix.sh
+{
+	echo "DESIGNS=$designs"
+	cat "$PHEAP_ROOT/scripts/guest/$guest.sh"
+} >"$script"
 say "vmtest: booting $rel, $smp vCPUs (log $log)"
 rc=0
 bash "$PHEAP_ROOT/scripts/vm.sh" --kernel "$(stock_image "$rel")" \
-	--script "$PHEAP_ROOT/scripts/guest/$guest.sh" "${mods[@]}" \
+	--script "$script" "${mods[@]}" \
 	--smp "$smp" "${vmargs[@]}" --log "$log" || rc=$?
 grep -E '^(ok|not ok) |^# [0-9]+ checks|^# ([a-z-]+: )?stress took' "$log" | tr -d '\r' || true
 [ $rc -eq 0 ] || die "vmtest: $rel on $smp vCPUs failed (exit $rc, log $log)"
