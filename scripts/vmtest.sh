@@ -43,7 +43,7 @@ log=$PHEAP_OUT/vmtest-$rel-smp$smp$suffix.log
 # The guest script, with whether to run the designs phase in front.
 script=$PHEAP_OUT/vmtest-guest-$rel-smp$smp$suffix.sh
 {
-	echo "DESIGNS=$designs"
+	echo "DESIGNS_PHASE=$designs"
 	cat "$PHEAP_ROOT/scripts/guest/$guest.sh"
 } >"$script"
 say "vmtest: booting $rel, $smp vCPUs (log $log)"

@@ -177,6 +177,6 @@ if [ "$NCPU" -gt 1 ]; then
 	t "hotplug: every page returned at unload" unloaded 3
 fi
 
-# DESIGNS=0 (vmtest.sh --no-designs) leaves the designs out.
-[ "${DESIGNS:-1}" = 0 ] || designs_phase $((OPS / 4))
+# DESIGNS_PHASE=0 (vmtest.sh --no-designs) leaves the designs out.
+[ "${DESIGNS_PHASE:-1}" = 0 ] || designs_phase $((OPS / 4))
 done_testing
