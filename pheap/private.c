@@ -127,7 +127,14 @@ static void pheap_private_push(struct pheap_private *pp,
 	pc->free[cls] = pheap_private_encode(pp, &pc->free[cls], obj);
 }
 
-/* Pop a block of @cls from @pc's list, or NULL; a corrupt link cuts it. */
+/*
+ * Pop a block of @cls from @pc's list and mark it live, or NULL. The head
+ * came from the link of the block popped before it, which a caller may
+ * have overwritten: it is checked to be a block of @p, of @cls, before
+ * anything is read from it; if not, the list is cut there (reported; its
+ * other blocks stay unused until destroy). The check's lookup also gives
+ * the live bit: one lookup per allocation.
+ */
 static void *pheap_private_pop(struct pheap *p, struct pheap_private_cpu *pc,
 			       unsigned int cls)
 {
@@ -139,13 +146,15 @@ static void *pheap_private_pop(struct pheap *p, struct pheap_private_cpu *pc,
 
 	if (!obj)
 		return NULL;
-	next = pheap_private_decode(pp, obj, *(unsigned long *)obj);
-	if (next && unlikely(!pheap_private_block(p, next, cls, &sb, &idx))) {
+	if (unlikely(!pheap_private_block(p, obj, cls, &sb, &idx))) {
 		pheap_report_corrupt_link(p, obj, 0);
-		next = NULL;
+		pc->free[cls] = pheap_private_encode(pp, &pc->free[cls], NULL);
+		return NULL;
 	}
+	next = pheap_private_decode(pp, obj, *(unsigned long *)obj);
 	pc->free[cls] = pheap_private_encode(pp, &pc->free[cls], next);
 	*(unsigned long *)obj = 0;	/* the link is no caller's business */
+	set_bit(idx, sb->live);
 	return obj;
 }
 
@@ -195,7 +204,7 @@ static void *pheap_private_try(struct pheap *p, unsigned int cls, size_t size)
 {
 	struct pheap_private *pp = p->priv;
 	struct pheap_private_cpu *pc;
-	unsigned long flags, tag;
+	unsigned long flags;
 	void *obj;
 
 	local_lock_irqsave(&pp->cpu->lock, flags);
@@ -203,12 +212,8 @@ static void *pheap_private_try(struct pheap *p, unsigned int cls, size_t size)
 	if (unlikely(!llist_empty(&pc->deferred)))
 		pheap_private_take_deferred(p, pc);
 	obj = pheap_private_pop(p, pc, cls);
-	if (obj) {
-		struct pheap_sb *sb = pheap_sb_lookup(obj, &tag);
-
-		set_bit(pheap_sb_block_index(p, sb, obj), sb->live);
+	if (obj)
 		pc->inuse[cls]++;
-	}
 	local_unlock_irqrestore(&pp->cpu->lock, flags);
 	return obj;
 }
