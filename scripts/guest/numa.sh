@@ -9,26 +9,30 @@ NCPU=$(nproc)
 OPS=$((1000000 / NCPU + 1))
 field() { awk -v k="$1" '$1 == k { print $2 }' $D/stats; }
 
-nodes=$(ls -d /sys/devices/system/node/node[0-9]* | wc -l)
-t "the guest sees 2 NUMA nodes" test "$nodes" = 2
-for node in 0 1; do
-	echo "# node$node: CPUs $(cat /sys/devices/system/node/node$node/cpulist)"
-done
-t "insmod pheap.ko" insmod /mod/pheap.ko
-t "stress: $OPS ops on each of $NCPU CPUs, 64 blocks kept on each" \
-	insmod /mod/pheap_stress.ko ops=$OPS keep=64
-grep -E '^(node[0-9]+_|pages_in|refills_from)' $D/stats
-for node in 0 1; do
-	t "node $node holds pages (its CPUs allocated from it)" \
-		test "$(field node${node}_pages)" -gt 0
-done
-t "every page came from the allocating CPU's node" \
-	test "$(field pages_in_other_node)" = 0
-echo "# refills from the global heap: $(field refills_from_global), of them from the other node (its own had none): $(field refills_from_other_node)"
-t "rmmod pheap_stress (the kept blocks freed)" rmmod pheap_stress
-t "stats: u_bytes back to 0, no bad frees" \
-	sh -c "grep -qx 'u_bytes 0' $D/stats && grep -qx 'bad_frees 0' $D/stats"
-t "rmmod pheap" rmmod pheap
-t "every page returned at unload, nothing leaked" \
-	sh -c "dmesg | grep -q 'pheap: unloaded, every page returned (0 allocations'"
+numa_test() {
+	nodes=$(ls -d /sys/devices/system/node/node[0-9]* | wc -l)
+	t "the guest sees 2 NUMA nodes" test "$nodes" = 2
+	for node in 0 1; do
+		echo "# node$node: CPUs $(cat /sys/devices/system/node/node$node/cpulist)"
+	done
+	t "insmod pheap.ko" insmod /mod/pheap.ko
+	t "stress: $OPS ops on each of $NCPU CPUs, 64 blocks kept on each" \
+		insmod /mod/pheap_stress.ko ops=$OPS keep=64
+	grep -E '^(node[0-9]+_|pages_in|refills_from)' $D/stats
+	for node in 0 1; do
+		t "node $node holds pages (its CPUs allocated from it)" \
+			test "$(field node${node}_pages)" -gt 0
+	done
+	t "every page came from the allocating CPU's node" \
+		test "$(field pages_in_other_node)" = 0
+	echo "# refills from the global heap: $(field refills_from_global), of them from the other node (its own had none): $(field refills_from_other_node)"
+	t "rmmod pheap_stress (the kept blocks freed)" rmmod pheap_stress
+	t "stats: u_bytes back to 0, no bad frees" \
+		sh -c "grep -qx 'u_bytes 0' $D/stats && grep -qx 'bad_frees 0' $D/stats"
+	t "rmmod pheap" rmmod pheap
+	t "every page returned at unload, nothing leaked" \
+		sh -c "dmesg | grep -q 'pheap: unloaded, every page returned (0 allocations'"
+}
+
+numa_test
 done_testing
