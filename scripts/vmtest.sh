@@ -51,6 +51,9 @@ rc=0
 bash "$PHEAP_ROOT/scripts/vm.sh" --kernel "$(stock_image "$rel")" \
 	--script "$script" "${mods[@]}" \
 	--smp "$smp" "${vmargs[@]}" --log "$log" || rc=$?
-grep -E '^(ok|not ok) |^# [0-9]+ checks|^# ([a-z-]+: )?stress took' "$log" | tr -d '\r' || true
+grep -aE '^(ok|not ok) |^# [0-9]+ checks|^# ([a-z-]+: )?stress took' "$log" | tr -d '\r' || true
+# Each guest phase's time, on one line.
+tr -d '\r' <"$log" | awk '/^PHEAP-PHASE: .* done in/ { t = t sep $2 " " $5 "s"; sep = ", " }
+	END { if (t != "") print "# phases: " t }'
 [ $rc -eq 0 ] || die "vmtest: $rel on $smp vCPUs failed (exit $rc, log $log)"
 say "vmtest: $rel on $smp vCPUs passed"

@@ -9,6 +9,7 @@ NCPU=$(nproc)
 OPS=$((1000000 / NCPU + 1))
 field() { awk -v k="$1" '$1 == k { print $2 }' $D/stats; }
 
+# One phase (lib.sh), limited as vmtest.sh's stress phase.
 numa_test() {
 	nodes=$(ls -d /sys/devices/system/node/node[0-9]* | wc -l)
 	t "the guest sees 2 NUMA nodes" test "$nodes" = 2
@@ -34,5 +35,5 @@ numa_test() {
 		sh -c "dmesg | grep -q 'pheap: unloaded, every page returned (0 allocations'"
 }
 
-numa_test
+phase numa 100 numa_test
 done_testing

@@ -9,6 +9,7 @@ D=/sys/kernel/debug/pheap
 NCPU=$(nproc)
 OPS=$((1000000 / NCPU + 1))
 
+# One phase (lib.sh), limited as vmtest.sh's stress phase.
 stress_only() {
 	t "insmod pheap.ko" insmod /mod/pheap.ko
 	t "stress: $OPS ops on each of $NCPU CPUs, contents checked" \
@@ -22,5 +23,5 @@ stress_only() {
 		sh -c "dmesg | grep -q 'pheap: unloaded, every page returned (0 allocations'"
 }
 
-stress_only
+phase stress 100 stress_only
 done_testing
