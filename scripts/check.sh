@@ -12,7 +12,8 @@
 # usage: check.sh [--full]
 # make check runs the matrix cells that fit its budget (30 min cold, 10
 # warm, on a 2-core machine): KUnit on 6.1 (KASAN + lockdep) and on 6.12
-# (PREEMPT_RT + lockdep); the full VM test at 4 vCPUs on 6.1, 6.12 and
+# (PREEMPT_RT + lockdep); the VM runner's own checks (vm-selftest.sh);
+# the full VM test at 4 vCPUs on 6.1, 6.12 and
 # both RT kernels (its last phase, the other heap designs, on 6.1 and
 # 6.12-rt), the stress alone at 1, 2 and 8 vCPUs on 6.1, and the NUMA
 # test on 6.1 (two nodes of two vCPUs).
@@ -138,6 +139,8 @@ if [ $full = 1 ]; then
 	stage kunit-kcsan "KUnit under KCSAN: building its kernel (first run about 8 min), then the suites; any data race in pheap fails" \
 		bash "$PHEAP_ROOT/scripts/kunit.sh" kcsan
 fi
+stage vm-runner "the VM runner itself: a stalled guest phase stopped and named, platform failures retried, others never (about 1 min)" \
+	bash "$PHEAP_ROOT/scripts/vm-selftest.sh"
 for k in 6.1 6.12 6.1-rt 6.12-rt; do
 	stage "vm-$k-smp4" "VM test on $k, 4 vCPUs (TCG: about a minute)" vm_cell "$k" 4
 done

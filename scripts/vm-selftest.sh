@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The VM runner's own promises (scripts/vm.sh, scripts/guest/lib.sh),
+# each tried on the stock 6.1 kernel with a guest script made to break it:
+#   stall     a phase that overruns its limit (5 s) is stopped and named
+#             with its last lines and its processes' stacks, and the run
+#             ends there: exit 95, well before the VM's own timeout;
+#   early     a splat before pheap is loaded (a backtrace of every CPU,
+#             sysrq l) is the platform's: said so, booted again, every
+#             try's log kept, exit 94 after the last (2 tries here);
+#   loaded    the same splat once pheap.ko is loaded could be pheap's:
+#             never retried, exit 90 on the first run.
+# Prints "ok"/"not ok" per check and fails if any failed.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+rel=$(stock_release 6.1)
+[ -n "$rel" ] || die "vm-selftest: no Debian 6.1 kernel: run scripts/setup.sh"
+dir=$(bash "$PHEAP_ROOT/scripts/build.sh" 6.1 | tail -n 1)
+work=$PHEAP_OUT/vm-selftest
+rm -rf "$work"
+mkdir -p "$work"
+fails=0 n=0
+
+check() {
+	local desc=$1
+	shift
+	n=$((n + 1))
+	if "$@"; then
+		echo "ok $n - $desc"
+	else
+		echo "not ok $n - $desc"
+		fails=$((fails + 1))
+	fi
+}
+
+# run CASE [vm.sh args]: vm.sh on the guest script $work/CASE.sh; sets rc
+# (its exit status) and secs (its wall time); its output in CASE.out.
+run() {
+	local name=$1 t0
+	shift
+	t0=$(date +%s)
+	rc=0
+	bash "$PHEAP_ROOT/scripts/vm.sh" --kernel "$(stock_image "$rel")" \
+		--script "$work/$name.sh" --module "$dir/pheap.ko" --smp 2 \
+		--log "$work/$name.log" "$@" >"$work/$name.out" 2>&1 || rc=$?
+	secs=$(($(date +%s) - t0))
+	echo "# $name: exit $rc after ${secs}s"
+}
+
+cat >"$work/stall.sh" <<'EOF'
+. /lib.sh
+stall() {
+	t "a check before the stall" true
+	echo "the phase's last words"
+	sleep 600
+}
+phase stall 5 stall
+t "a check after the stall, never reached" true
+done_testing
+EOF
+run stall --timeout 600
+check "stall: vm.sh exits 95" test $rc = 95
+check "stall: stopped within 120 s (its limit 5 s, the VM's 600 s)" test "$secs" -lt 120
+check "stall: the phase named, with its limit" \
+	grep -q 'vm: stall overran, limit 5 s' "$work/stall.out"
+check "stall: its last lines shown" grep -q "the phase's last words" "$work/stall.out"
+check "stall: its processes shown, the sleep among them" \
+	grep -Eq '#   pid [0-9]+ \(sleep\)' "$work/stall.out"
+check "stall: a failed check names it" \
+	grep -aq '^not ok 2 - phase stall: over its limit of 5 s' "$work/stall.log"
+check "stall: the test ended there" \
+	sh -c "! grep -aq 'never reached' '$work/stall.log'"
+
+cat >"$work/early.sh" <<'EOF'
+echo 1 >/proc/sys/kernel/sysrq
+echo l >/proc/sysrq-trigger
+sleep 2
+EOF
+PHEAP_VM_TRIES=2 run early
+check "early: vm.sh exits 94 (the platform's, every try)" test $rc = 94
+check "early: the retry said so, not pheap's" \
+	grep -q "vm: not pheap's failure: .*before pheap was loaded; booting again" "$work/early.out"
+check "early: the first try's log kept" test -s "$work/early.log.try1"
+
+cat >"$work/loaded.sh" <<'EOF'
+insmod /mod/pheap.ko
+echo 1 >/proc/sys/kernel/sysrq
+echo l >/proc/sysrq-trigger
+sleep 2
+rmmod pheap
+EOF
+run loaded
+check "loaded: vm.sh exits 90 (may be pheap's)" test $rc = 90
+check "loaded: not retried" sh -c "! grep -q 'booting again' '$work/loaded.out'"
+
+echo "# $n checks, $fails failed"
+[ $fails -eq 0 ]
