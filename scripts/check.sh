@@ -3,9 +3,12 @@
 #
 # make check: every test, one stage at a time. A stage says what it does
 # when it starts, shows every 30 s that it is alive (PHEAP_TICK), and
-# ends with PASS or FAIL and its wall time. Ends with the matrix (a cell
-# per kernel and vCPU count, and per KUnit kernel), then "N passed, N
-# failed", and exits non-zero if any stage failed.
+# ends with PASS or FAIL and its wall time. Each has a time limit, a few
+# times its cold time on the 2-core development machine: one that
+# overruns is stopped, with everything it started, and fails saying so.
+# Ends with the matrix (a cell per kernel and vCPU count, and per KUnit
+# kernel), then "N passed, N failed", and exits non-zero if any stage
+# failed.
 # A stage's output goes to out/check-<stage>.log; a failing stage's tail
 # is printed.
 #
@@ -41,29 +44,45 @@ last_line() {
 	tail -n 1 "$1" 2>/dev/null | tr -d '\r\n' | tr -c '[:print:]' ' ' | cut -c1-90
 }
 
-# stage NAME WHAT CMD...: say what runs, run it with its output to
+# stage NAME LIMIT WHAT CMD...: say what runs, run it with its output to
 # out/check-NAME.log, show every $tick seconds that it is alive (elapsed
-# time and the log's last line), then PASS or FAIL with the wall time.
+# time and the log's last line), stop it after LIMIT seconds, then PASS
+# or FAIL with the wall time.
 stage() {
-	local name=$1 what=$2 t0 rc log pid next
-	shift 2
+	local name=$1 limit=$2 what=$3 t0 rc log pid next over=0
+	shift 3
 	log=$PHEAP_OUT/check-$name.log
 	printf '[pheap] .... %-16s %s\n' "$name" "$what"
 	t0=$(date +%s)
 	next=$((t0 + tick))
-	"$@" >"$log" 2>&1 &
+	# A process group of its own (job control on while it starts), so
+	# that a stage that overruns is stopped with everything it started.
+	set -m
+	"$@" </dev/null >"$log" 2>&1 &
 	pid=$!
+	set +m
 	while kill -0 "$pid" 2>/dev/null; do
 		sleep 1
+		if [ $(($(date +%s) - t0)) -ge "$limit" ]; then
+			over=1
+			kill -TERM -- -"$pid" 2>/dev/null
+			sleep 5
+			kill -KILL -- -"$pid" 2>/dev/null
+			break
+		fi
 		if [ "$(date +%s)" -ge "$next" ] && kill -0 "$pid" 2>/dev/null; then
 			printf '[pheap]      %-16s %4ss  %s\n' "$name" \
 				$(($(date +%s) - t0)) "$(last_line "$log")"
 			next=$((next + tick))
 		fi
 	done
-	wait "$pid"
+	wait "$pid" 2>/dev/null
 	rc=$?
 	t0=$(($(date +%s) - t0))
+	if [ $over = 1 ]; then
+		echo "[pheap] check: stage $name stopped: over its limit of ${limit}s" >>"$log"
+		rc=124
+	fi
 	if [ $rc -eq 0 ]; then
 		passed=$((passed + 1))
 		result[$name]=PASS
@@ -72,7 +91,8 @@ stage() {
 		failed=$((failed + 1))
 		failures+=("$name")
 		result[$name]=FAIL
-		printf '[pheap] FAIL %-16s %4ss  (exit %s, log %s)\n' "$name" "$t0" $rc "$log"
+		printf '[pheap] FAIL %-16s %4ss  (%s, log %s)\n' "$name" "$t0" \
+			"$([ $over = 1 ] && echo "over its limit of ${limit}s" || echo "exit $rc")" "$log"
 		tail -n 30 "$log" | sed 's/^/    | /'
 	fi
 }
@@ -122,36 +142,36 @@ matrix() {
 	[ $full = 1 ] || echo "[pheap] (-: in make check-full only)"
 }
 
-stage setup "installing what is missing: Debian packages, kernel sources (first run a few minutes)" \
+stage setup 1800 "installing what is missing: Debian packages, kernel sources (first run a few minutes)" \
 	bash "$PHEAP_ROOT/scripts/setup.sh"
-stage build-6.1 "building pheap against 6.1 with W=1 and sparse" build_61
-stage build-6.12 "building pheap against 6.12 with W=1" build_612
-stage checkpatch "checkpatch --strict on every C file" checkpatch
-stage dkms "DKMS: building pheap with dkms against the 6.1 and 6.12 headers, nothing installed" \
+stage build-6.1 300 "building pheap against 6.1 with W=1 and sparse" build_61
+stage build-6.12 300 "building pheap against 6.12 with W=1" build_612
+stage checkpatch 600 "checkpatch --strict on every C file" checkpatch
+stage dkms 300 "DKMS: building pheap with dkms against the 6.1 and 6.12 headers, nothing installed" \
 	bash "$PHEAP_ROOT/scripts/dkms.sh" check
-stage kunit "KUnit on 6.1: building the debug kernel (KASAN, lockdep; first run about 9 min), then the suites under QEMU" \
+stage kunit 1800 "KUnit on 6.1: building the debug kernel (KASAN, lockdep; first run about 9 min), then the suites under QEMU" \
 	bash "$PHEAP_ROOT/scripts/kunit.sh"
-stage kunit-6.12-rt "KUnit on 6.12 with PREEMPT_RT and lockdep: building its kernel (first run about 10 min), then the suites" \
+stage kunit-6.12-rt 1800 "KUnit on 6.12 with PREEMPT_RT and lockdep: building its kernel (first run about 10 min), then the suites" \
 	bash "$PHEAP_ROOT/scripts/kunit.sh" rt-6.12
 if [ $full = 1 ]; then
-	stage kunit-6.12 "KUnit on 6.12 with KASAN and lockdep: building its kernel (first run about 10 min), then the suites" \
+	stage kunit-6.12 2400 "KUnit on 6.12 with KASAN and lockdep: building its kernel (first run about 10 min), then the suites" \
 		bash "$PHEAP_ROOT/scripts/kunit.sh" kasan-6.12
-	stage kunit-kcsan "KUnit under KCSAN: building its kernel (first run about 8 min), then the suites; any data race in pheap fails" \
+	stage kunit-kcsan 1800 "KUnit under KCSAN: building its kernel (first run about 8 min), then the suites; any data race in pheap fails" \
 		bash "$PHEAP_ROOT/scripts/kunit.sh" kcsan
 fi
-stage vm-runner "the VM runner itself: a stalled guest phase stopped and named, platform failures retried, others never (about 1 min)" \
+stage vm-runner 600 "the VM runner itself: a stalled guest phase stopped and named, platform failures retried, others never (about 1 min)" \
 	bash "$PHEAP_ROOT/scripts/vm-selftest.sh"
 for k in 6.1 6.12 6.1-rt 6.12-rt; do
-	stage "vm-$k-smp4" "VM test on $k, 4 vCPUs (TCG: about a minute)" vm_cell "$k" 4
+	stage "vm-$k-smp4" 900 "VM test on $k, 4 vCPUs (TCG: about a minute)" vm_cell "$k" 4
 done
 for c in 1 2 8; do
 	what="VM test"
 	[ $full = 1 ] || what="VM stress"
-	stage "vm-6.1-smp$c" "$what on 6.1, $c vCPU(s)" vm_cell 6.1 "$c"
+	stage "vm-6.1-smp$c" 900 "$what on 6.1, $c vCPU(s)" vm_cell 6.1 "$c"
 done
-stage vm-6.1-numa "VM test on 6.1, two NUMA nodes of 2 vCPUs: node locality" \
+stage vm-6.1-numa 900 "VM test on 6.1, two NUMA nodes of 2 vCPUs: node locality" \
 	bash "$PHEAP_ROOT/scripts/vmtest.sh" 6.1 --numa
-stage bench-quick "benchmark suite, quick mode, sanity only (about 1 min)" \
+stage bench-quick 600 "benchmark suite, quick mode, sanity only (about 1 min)" \
 	bash "$PHEAP_ROOT/scripts/bench.sh" --quick
 
 matrix
