@@ -7,6 +7,7 @@
 #   make check-full  make check and the matrix cells beyond its budget
 #   make bench   pheap next to kmalloc in a VM: table, CSV, plots in results/
 #   make bench-designs  the six heap designs side by side: results/designs/
+#   make soak    the gate's steadiness: the full VM tests and KUnit, N=10 times
 #
 # KDIR defaults to the running kernel's build directory when it exists,
 # otherwise to the Debian 6.1 headers that scripts/setup.sh installs.
@@ -16,7 +17,7 @@ STOCK61_KDIR := $(shell bash -c '. scripts/common.sh; r=$$(stock_release 6.1); [
 KDIR ?= $(if $(wildcard $(RUNNING_KDIR)/Makefile),$(RUNNING_KDIR),$(STOCK61_KDIR))
 
 .PHONY: all modules clean install dkms demo check check-full setup kunit \
-	kunit-kcsan kunit-6.12 kunit-rt vmtest bench bench-designs
+	kunit-kcsan kunit-6.12 kunit-rt vmtest bench bench-designs soak
 
 all: modules
 
@@ -74,6 +75,10 @@ vmtest:
 
 bench:
 	bash scripts/bench.sh
+
+# make check's full VM tests and KUnit stages N times each, tallied
+soak:
+	bash scripts/soak.sh $(or $(N),10)
 
 # pheap's six heap designs side by side, in one boot: results/designs/
 bench-designs:
