@@ -6,6 +6,10 @@
 #   stall     a phase that overruns its limit (5 s) is stopped and named
 #             with its last lines and its processes' stacks, and the run
 #             ends there: exit 95, well before the VM's own timeout;
+#   wedged    a guest that stops dead in a phase (its QEMU frozen with
+#             SIGSTOP, as a kernel livelocked with interrupts off would
+#             be) is stopped by the host PHEAP_VM_WEDGE_GRACE (10 s here)
+#             past the phase's limit, the phase named: exit 95;
 #   early     a splat before pheap is loaded (a backtrace of every CPU,
 #             sysrq l) is the platform's: said so, booted again, every
 #             try's log kept, exit 94 after the last (2 tries here);
@@ -72,6 +76,28 @@ check "stall: a failed check names it" \
 	grep -aq '^not ok 2 - phase stall: over its limit of 5 s' "$work/stall.log"
 check "stall: the test ended there" \
 	sh -c "! grep -aq 'never reached' '$work/stall.log'"
+
+cat >"$work/wedged.sh" <<'EOF'
+. /lib.sh
+wedged() { sleep 600; }
+phase wedged 20 wedged
+done_testing
+EOF
+# Freeze the guest's QEMU (the newest) once the phase has started.
+(
+	for i in $(seq 300); do
+		grep -aq '^PHEAP-PHASE: wedged start' "$work/wedged.log" 2>/dev/null && break
+		sleep 1
+	done
+	pkill -STOP -n qemu-system-x86
+) &
+PHEAP_VM_WEDGE_GRACE=10 run wedged --timeout 600
+wait
+check "wedged: vm.sh exits 95" test $rc = 95
+check "wedged: stopped within 120 s (its limit 20 s, the VM's 600 s)" test "$secs" -lt 120
+check "wedged: the host names the phase" \
+	grep -q 'vm: phase wedged: no word from the guest [0-9]*s after it started (its limit 20s)' "$work/wedged.out"
+check "wedged: no QEMU left behind" sh -c "! pgrep -x qemu-system-x86 >/dev/null"
 
 cat >"$work/early.sh" <<'EOF'
 echo 1 >/proc/sys/kernel/sysrq
