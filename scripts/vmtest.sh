@@ -7,12 +7,16 @@
 # unload. With --stress-only, scripts/guest/stress.sh instead: the stress
 # alone; with --numa, scripts/guest/numa.sh on two NUMA nodes of half the
 # vCPUs each: node locality. --no-designs leaves out the full test's last
-# phase, the other heap designs (scripts/guest/designs.sh). Any splat in
-# the console log fails the run (scripts/vm.sh).
+# phase, the other heap designs (scripts/guest/designs.sh).
+# --trace-loop N runs the trace-cmd phase alone, N times
+# (scripts/guest/traceloop.sh); with --record-cmd as trace-cmd does by
+# default, recording task names: the way its hang under TCG reproduces.
+# Any splat in the console log fails the run (scripts/vm.sh).
 #
 # usage: vmtest.sh SERIES [--smp N] [--stress-only | --numa] [--no-designs]
+#                  [--trace-loop N [--record-cmd]]
 #        SERIES is 6.1, 6.12, 6.1-rt or 6.12-rt (PREEMPT_RT)
-# The console log is out/vmtest-<release>-smp<N>[-stress].log.
+# The console log is out/vmtest-<release>-smp<N>[-stress|-numa|-traceloop].log.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -20,14 +24,17 @@ set -euo pipefail
 series=$1
 shift
 smp=${PHEAP_SMP:-4}
-guest=vmtest suffix= vmargs=() designs=1
+guest=vmtest suffix= vmargs=() designs=1 loops=0 record_cmd=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--smp) [ $# -ge 2 ] || die "vmtest: --smp wants a vCPU count"; smp=$2; shift ;;
 	--stress-only) guest=stress suffix=-stress ;;
 	--numa) guest=numa suffix=-numa vmargs=(--numa 2) ;;
 	--no-designs) designs=0 ;;
-	*) die "vmtest: unknown argument $1 (usage: vmtest.sh SERIES [--smp N] [--stress-only | --numa] [--no-designs])" ;;
+	--trace-loop) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || die "vmtest: --trace-loop wants a count"
+		guest=traceloop suffix=-traceloop loops=$2; shift ;;
+	--record-cmd) record_cmd=1 ;;
+	*) die "vmtest: unknown argument $1 (usage: vmtest.sh SERIES [--smp N] [--stress-only | --numa] [--no-designs] [--trace-loop N [--record-cmd]])" ;;
 	esac
 	shift
 done
@@ -43,7 +50,7 @@ log=$PHEAP_OUT/vmtest-$rel-smp$smp$suffix.log
 # The guest script, with whether to run the designs phase in front.
 script=$PHEAP_OUT/vmtest-guest-$rel-smp$smp$suffix.sh
 {
-	echo "DESIGNS_PHASE=$designs"
+	echo "DESIGNS_PHASE=$designs LOOPS=$loops RECORD_CMD=$record_cmd"
 	cat "$PHEAP_ROOT/scripts/guest/$guest.sh"
 } >"$script"
 say "vmtest: booting $rel, $smp vCPUs (log $log)"
