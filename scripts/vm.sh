@@ -18,6 +18,8 @@
 # developed on, so --kvm (or PHEAP_KVM=1) is an opt-in.
 # --numa N splits the vCPUs and the memory evenly over N NUMA nodes.
 #
+# While QEMU runs, its process ID is in <log>.pid.
+#
 # Bounded in time: the guest's phases have limits of their own
 # (scripts/guest/lib.sh); the host stops a guest 30 s after a splat
 # (PHEAP_VM_SPLAT_GRACE), 60 s after a phase's limit passed with no word
@@ -153,7 +155,7 @@ run_once() {
 		-accel "$accel" -smp "$smp_arg" -m "$mem" "${numa_args[@]}" \
 		-kernel "$kernel" -initrd "$work/initrd" -append "$cmdline" \
 		-display none -serial stdio -monitor none -no-reboot -nodefaults \
-		</dev/null >"$log" 2>&1 &
+		-pidfile "$log.pid" </dev/null >"$log" 2>&1 &
 	qpid=$!
 	t0=$(date +%s)
 	booted=0 stopped=
