@@ -92,9 +92,21 @@ stage() {
 		failures+=("$name")
 		result[$name]=FAIL
 		printf '[pheap] FAIL %-16s %4ss  (%s, log %s)\n' "$name" "$t0" \
-			"$([ $over = 1 ] && echo "over its limit of ${limit}s" || echo "exit $rc")" "$log"
+			"$([ $over = 1 ] && echo "over its limit of ${limit}s" || why_failed $rc)" "$log"
 		tail -n 30 "$log" | sed 's/^/    | /'
 	fi
+}
+
+# why_failed RC: a stage's exit status in words; the VM runner's
+# (scripts/vm.sh) say whose failure it was.
+why_failed() {
+	case $1 in
+	90) echo "exit 90: a kernel splat, possibly pheap's" ;;
+	93) echo "exit 93: the guest kernel did not boot, the platform's" ;;
+	94) echo "exit 94: the platform's failure in every try, not pheap's" ;;
+	95) echo "exit 95: a guest phase overran its limit, or the guest stopped" ;;
+	*) echo "exit $1" ;;
+	esac
 }
 
 checkpatch() {
