@@ -8,7 +8,7 @@
 #
 # usage: vm.sh --kernel IMAGE --script GUEST.sh [--module X.ko]...
 #              [--file SRC:DEST]... [--smp N] [--mem SIZE] [--timeout SECS]
-#              [--log FILE] [--append ARGS] [--numa N] [--kvm]
+#              [--log FILE] [--append ARGS] [--numa N] [--maxcpus N] [--kvm]
 #
 # Guest side: /init mounts proc, sysfs, devtmpfs and debugfs, puts the
 # modules in /mod and the helpers of scripts/guest (lib.sh, trace.sh,
@@ -17,6 +17,8 @@
 # Acceleration is TCG: KVM hangs on the machines this project is
 # developed on, so --kvm (or PHEAP_KVM=1) is an opt-in.
 # --numa N splits the vCPUs and the memory evenly over N NUMA nodes.
+# --maxcpus N gives the guest N possible CPUs, of which --smp are online
+# (hot-pluggable vCPUs, as many VMs have).
 #
 # While QEMU runs, its process ID is in <log>.pid.
 #
@@ -38,7 +40,7 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 kernel= script= smp=${PHEAP_SMP:-4} mem=${PHEAP_MEM:-1G} timeout=${PHEAP_VM_TIMEOUT:-900}
-log= append= kvm=${PHEAP_KVM:-0} numa=0
+log= append= kvm=${PHEAP_KVM:-0} numa=0 maxcpus=
 modules=() files=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -52,6 +54,7 @@ while [ $# -gt 0 ]; do
 	--log) log=$2; shift ;;
 	--append) append=$2; shift ;;
 	--numa) numa=$2; shift ;;
+	--maxcpus) maxcpus=$2; shift ;;
 	--kvm) kvm=1 ;;
 	*) die "vm: unknown argument $1" ;;
 	esac
@@ -125,6 +128,10 @@ if [ "$numa" -gt 1 ]; then
 	done
 	mem=$((mem_mb * numa))M
 	smp_arg="$smp,sockets=$numa,cores=$((smp / numa)),threads=1"
+fi
+if [ -n "$maxcpus" ]; then
+	[ "$numa" -le 1 ] || die "vm: --maxcpus with --numa is not supported"
+	smp_arg="$smp,maxcpus=$maxcpus"
 fi
 
 # stop_qemu PID: stop the timeout(1) process PID and the qemu under it,

@@ -14,8 +14,11 @@
 # Any splat in the console log fails the run (scripts/vm.sh), whose exit
 # status this script exits with.
 #
-# usage: vmtest.sh SERIES [--smp N] [--stress-only | --numa] [--no-designs]
-#                  [--trace-loop N [--record-cmd]]
+# --maxcpus M gives the guest M possible CPUs, --smp of them online
+# (vm.sh): every loop over possible CPUs meets CPUs that never came up.
+#
+# usage: vmtest.sh SERIES [--smp N] [--maxcpus M] [--stress-only | --numa]
+#                  [--no-designs] [--trace-loop N [--record-cmd]]
 #        SERIES is 6.1, 6.12, 6.1-rt or 6.12-rt (PREEMPT_RT)
 # The console log is out/vmtest-<release>-smp<N>[-stress|-numa|-traceloop].log.
 set -euo pipefail
@@ -25,20 +28,26 @@ set -euo pipefail
 series=$1
 shift
 smp=${PHEAP_SMP:-4}
-guest=vmtest suffix= vmargs=() designs=1 loops=0 record_cmd=0
+guest=vmtest suffix= vmargs=() designs=1 loops=0 record_cmd=0 maxcpus=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--smp) [ $# -ge 2 ] || die "vmtest: --smp wants a vCPU count"; smp=$2; shift ;;
 	--stress-only) guest=stress suffix=-stress ;;
 	--numa) guest=numa suffix=-numa vmargs=(--numa 2) ;;
 	--no-designs) designs=0 ;;
+	--maxcpus) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || die "vmtest: --maxcpus wants a CPU count"
+		maxcpus=$2; shift ;;
 	--trace-loop) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || die "vmtest: --trace-loop wants a count"
 		guest=traceloop suffix=-traceloop loops=$2; shift ;;
 	--record-cmd) record_cmd=1 ;;
-	*) die "vmtest: unknown argument $1 (usage: vmtest.sh SERIES [--smp N] [--stress-only | --numa] [--no-designs] [--trace-loop N [--record-cmd]])" ;;
+	*) die "vmtest: unknown argument $1 (usage: vmtest.sh SERIES [--smp N] [--maxcpus M] [--stress-only | --numa] [--no-designs] [--trace-loop N [--record-cmd]])" ;;
 	esac
 	shift
 done
+if [ -n "$maxcpus" ]; then
+	vmargs+=(--maxcpus "$maxcpus")
+	suffix=$suffix-max$maxcpus
+fi
 [[ $smp =~ ^[1-9][0-9]*$ ]] || die "vmtest: --smp wants a vCPU count, not '$smp'"
 rel=$(stock_release "$series")
 [ -n "$rel" ] || die "vmtest: no Debian $series kernel: run scripts/setup.sh"
@@ -51,7 +60,7 @@ log=$PHEAP_OUT/vmtest-$rel-smp$smp$suffix.log
 # The guest script, with whether to run the designs phase in front.
 script=$PHEAP_OUT/vmtest-guest-$rel-smp$smp$suffix.sh
 {
-	echo "DESIGNS_PHASE=$designs LOOPS=$loops RECORD_CMD=$record_cmd"
+	echo "DESIGNS_PHASE=$designs LOOPS=$loops RECORD_CMD=$record_cmd MAXCPUS=$maxcpus"
 	cat "$PHEAP_ROOT/scripts/guest/$guest.sh"
 } >"$script"
 say "vmtest: booting $rel, $smp vCPUs (log $log)"

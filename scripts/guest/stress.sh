@@ -3,7 +3,9 @@
 # beyond each kernel's full VM test (scripts/guest/vmtest.sh): load
 # pheap, the cross-CPU stress with contents checked, nothing left in use,
 # unload, every page returned. About 10^6 operations over all CPUs, as in
-# vmtest.sh.
+# vmtest.sh. With MAXCPUS set (vmtest.sh --maxcpus), the guest must have
+# that many possible CPUs, of which only NCPU online: pheap_flush(),
+# which the stress ends with, then meets CPUs that never came up.
 . /lib.sh
 D=/sys/kernel/debug/pheap
 NCPU=$(nproc)
@@ -11,6 +13,9 @@ OPS=$((1000000 / NCPU + 1))
 
 # One phase (lib.sh), limited as vmtest.sh's stress phase.
 stress_only() {
+	echo "# CPUs: $(cat /sys/devices/system/cpu/possible) possible, $(cat /sys/devices/system/cpu/online) online"
+	[ -z "$MAXCPUS" ] || t "$MAXCPUS possible CPUs, $NCPU online" \
+		test "$(cat /sys/devices/system/cpu/possible)" = "0-$((MAXCPUS - 1))"
 	t "insmod pheap.ko" insmod /mod/pheap.ko
 	t "stress: $OPS ops on each of $NCPU CPUs, contents checked" \
 		insmod /mod/pheap_stress.ko ops=$OPS
