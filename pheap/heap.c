@@ -580,6 +580,35 @@ static void pheap_heap_work(struct work_struct *work)
 }
 
 /**
+ * pheap_heap_flush() - collect everything waiting for a CPU heap, now
+ * @p: instance
+ * @h: the heap
+ *
+ * An online CPU's collector runs on that CPU and is waited for. An
+ * offline CPU's heap is drained here, with CPU hotplug held off: a CPU
+ * that was never online (possible CPUs beyond the online ones, as on a
+ * VM with hot-pluggable vCPUs) has no worker to run its collector, and
+ * waiting for it would never end.
+ *
+ * Context: process context, may sleep; not under cpus_read_lock().
+ */
+void pheap_heap_flush(struct pheap *p, struct pheap_heap *h)
+{
+	bool online;
+
+	cpus_read_lock();
+	online = cpu_online(h->cpu);
+	if (!online)
+		pheap_heap_drain(p, h);
+	cpus_read_unlock();
+	if (!online)
+		return;
+	/* If it goes offline meanwhile, its worker runs the work elsewhere. */
+	mod_delayed_work_on(h->cpu, system_wq, &h->work, 0);
+	flush_delayed_work(&h->work);
+}
+
+/**
  * pheap_heap_init() - an empty CPU heap
  * @p: instance
  * @h: heap, zeroed

@@ -89,18 +89,14 @@ void pheap_default_config(struct pheap_config *cfg)
 }
 EXPORT_SYMBOL_GPL(pheap_default_config);
 
-/* Every CPU heap's collector, run now and waited for; then the global. */
+/* Every CPU heap collected now, online or not; then the global heap. */
 static void pheap_flush_round(struct pheap *p)
 {
-	struct pheap_heap *h;
 	unsigned int c;
 	int cpu;
 
-	for_each_possible_cpu(cpu) {
-		h = per_cpu_ptr(p->cpu_heaps, cpu);
-		mod_delayed_work_on(cpu, system_wq, &h->work, 0);
-		flush_delayed_work(&h->work);
-	}
+	for_each_possible_cpu(cpu)
+		pheap_heap_flush(p, per_cpu_ptr(p->cpu_heaps, cpu));
 	for (c = 0; c < PHEAP_NR_CLASSES; c++)
 		pheap_global_drain(p, c);
 }
@@ -112,9 +108,11 @@ static void pheap_flush_round(struct pheap *p)
  * Remote frees wait on their owner's list until it next allocates or
  * frees, or until its collector runs (at most PHEAP_COLLECT_DELAY after
  * the first); this runs every CPU heap's collector now, and the global
- * heap's. Run twice, because a collection may forward a block whose
- * superblock changed owner. With no concurrent frees, afterwards every
- * figure counts only blocks really in use.
+ * heap's. An offline CPU's heap, or one whose CPU never came online, is
+ * collected in the caller's context (pheap_heap_flush()). Run twice,
+ * because a collection may forward a block whose superblock changed
+ * owner. With no concurrent frees, afterwards every figure counts only
+ * blocks really in use.
  *
  * Context: process context, may sleep; not under cpus_read_lock().
  */

@@ -446,6 +446,7 @@ void pheap_heap_free(struct pheap *p, struct pheap_heap *h,
 void *pheap_heap_pop_bad(struct pheap *p, struct pheap_heap *h,
 			 unsigned int cls, size_t size);
 void pheap_heap_evict(struct pheap *p, struct pheap_heap *h);
+void pheap_heap_flush(struct pheap *p, struct pheap_heap *h);
 
 /* shared.c */
 int pheap_shared_init(struct pheap *p);
