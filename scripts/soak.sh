@@ -6,7 +6,7 @@
 # each (in rounds: every cell once, then again), and tallies every run:
 # passed, failed, and the platform retries it took (scripts/vm.sh and
 # scripts/kunit.sh say "not pheap's failure" for each). A failed run's
-# log is kept as out/soak/<cell>-<round>.log with the runner's output,
+# output (the runner's, with its log paths) is kept as out/soak/<cell>-<round>.out,
 # and its reason is printed.
 #
 # usage: soak.sh [N] [CELL...]    N rounds (default 10); CELLs among
