@@ -188,6 +188,29 @@ static __always_inline void *pheap_alloc_serve(struct pheap *p, size_t size,
 	return obj;
 }
 
+/*
+ * The pheap_alloc event for an allocation's result, only while it is
+ * enabled: bytes_alloc is the usable size, 0 for no memory; class the
+ * block's size class, -1 for a page-sized allocation or none.
+ */
+static noinline void pheap_alloc_trace(struct pheap *p, const void *obj,
+				       size_t size, gfp_t gfp,
+				       unsigned long caller)
+{
+	struct pheap_sb *sb;
+	unsigned long tag;
+	size_t bytes = 0;
+	int cls = -1;
+
+	if (!ZERO_OR_NULL_PTR(obj)) {
+		bytes = pheap_usable_size_in(p, obj);
+		sb = pheap_sb_lookup(obj, &tag);
+		if (sb)
+			cls = sb->cls;
+	}
+	trace_pheap_alloc(p, caller, obj, size, bytes, gfp, cls);
+}
+
 /* The allocation, and its pheap_alloc event when that is enabled. */
 static __always_inline void *pheap_alloc_caller(struct pheap *p, size_t size,
 						gfp_t gfp,
@@ -196,7 +219,7 @@ static __always_inline void *pheap_alloc_caller(struct pheap *p, size_t size,
 	void *obj = pheap_alloc_serve(p, size, gfp, caller);
 
 	if (trace_pheap_alloc_enabled())
-		pheap_trace_alloc(p, obj, size, gfp, caller);
+		pheap_alloc_trace(p, obj, size, gfp, caller);
 	return obj;
 }
 

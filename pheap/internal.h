@@ -541,10 +541,6 @@ void pheap_note_peak_u(struct pheap *p);
 unsigned long pheap_node_pages(struct pheap *p, int nid);
 unsigned long pheap_node_sb_global(struct pheap *p, int nid);
 
-/* trace.c */
-void pheap_trace_alloc(struct pheap *p, const void *obj, size_t size,
-		       gfp_t gfp, unsigned long caller);
-
 /* debugfs.c */
 struct seq_file;
 struct dentry;
