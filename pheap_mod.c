@@ -10,7 +10,11 @@
 #include <linux/module.h>
 #include <linux/shrinker.h>
 
-#include "pheap/internal.h"
+#include "pheap/debug.h"
+#include "pheap/debugfs.h"
+#include "pheap/global.h"
+#include "pheap/instance.h"
+#include "pheap/lifecycle.h"
 
 /*
  * Defaults (see pheap_default_config() for the memory budget they give):

@@ -14,7 +14,24 @@
 #include <linux/sched/task.h>
 #include <linux/string.h>
 
-#include "../pheap/internal.h"
+#include "../pheap/alloc.h"
+#include "../pheap/class.h"
+#include "../pheap/debug.h"
+#include "../pheap/debugfs.h"
+#include "../pheap/fault.h"
+#include "../pheap/free.h"
+#include "../pheap/global.h"
+#include "../pheap/heap.h"
+#include "../pheap/instance.h"
+#include "../pheap/large.h"
+#include "../pheap/lifecycle.h"
+#include "../pheap/page.h"
+#include "../pheap/private.h"
+#include "../pheap/remote.h"
+#include "../pheap/report.h"
+#include "../pheap/sb.h"
+#include "../pheap/shared.h"
+#include "../pheap/stats.h"
 
 /*
  * The design a case runs on: its parameter, in a case parametrised with

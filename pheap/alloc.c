@@ -19,7 +19,7 @@
  *
  * An instance of kheap, serial, class-lock or private takes its design's
  * path after the checks every design shares (one static branch while
- * there is none, internal.h's pheap_design_on()).
+ * there is none, instance.h's pheap_design_on()).
  *
  * An instance in debug mode takes debug.c's path after the checks above
  * (one static branch here when none is), which comes back through
@@ -33,7 +33,17 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 
-#include "internal.h"
+#include "alloc.h"
+#include "class.h"
+#include "debug.h"
+#include "heap.h"
+#include "instance.h"
+#include "large.h"
+#include "lifecycle.h"
+#include "page.h"
+#include "private.h"
+#include "sb.h"
+#include "shared.h"
 #include "trace.h"
 
 static void *pheap_alloc_refused(struct pheap *p, gfp_t gfp)

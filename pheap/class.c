@@ -13,7 +13,7 @@
  * are laid out from the superblock's page-aligned base.
  *
  * size -> class is arithmetic on the bit length of size - 1 (one bsr and a
- * compare, pheap_size_to_class() in internal.h, inline on the allocation
+ * compare, pheap_size_to_class() in class.h, inline on the allocation
  * path): no table to warm, and nothing to initialise.
  * Requests above PHEAP_MAX_SMALL take whole pages (large.c).
  *
@@ -42,7 +42,8 @@
 #include <linux/bug.h>
 #include <linux/kernel.h>
 
-#include "internal.h"
+#include "class.h"
+#include "sb.h"
 
 const unsigned short pheap_class_sizes[PHEAP_NR_CLASSES] = {
 	8, 16, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048,

@@ -44,7 +44,7 @@
  * frees of one block (small or large), one wins and the other touches
  * nothing, so no poison lands on a block already handed out again.
  *
- * The fast paths pay one static branch (pheap_debug_on(), internal.h),
+ * The fast paths pay one static branch (pheap_debug_on(), instance.h),
  * enabled while an instance with debug flags exists: a no-op jump
  * otherwise. Every report is rate-limited and counted: double frees in
  * bad_frees, overwritten red zones, writes after free and corrupt
@@ -60,7 +60,16 @@
 #include <linux/string.h>
 #include <linux/workqueue.h>
 
-#include "internal.h"
+#include "alloc.h"
+#include "class.h"
+#include "debug.h"
+#include "free.h"
+#include "global.h"
+#include "heap.h"
+#include "instance.h"
+#include "large.h"
+#include "report.h"
+#include "sb.h"
 
 #define PHEAP_RED_ZONE		0xcc	/* SLUB_RED_ACTIVE */
 #define PHEAP_RED_MIN		8

@@ -27,7 +27,12 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
-#include "internal.h"
+#include "class.h"
+#include "debug.h"
+#include "debugfs.h"
+#include "instance.h"
+#include "fault.h"
+#include "stats.h"
 
 /* "A/U" with two decimals, "-" when nothing is in use. */
 static void pheap_seq_ratio(struct seq_file *m, unsigned long a,

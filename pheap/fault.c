@@ -24,7 +24,9 @@
 #include <linux/atomic.h>
 #include <linux/random.h>
 
-#include "internal.h"
+#include "fault.h"
+#include "heap.h"
+#include "instance.h"
 
 /**
  * pheap_fault_set() - set an instance's injected failures

@@ -44,61 +44,20 @@
 #include <linux/ratelimit.h>
 #include <linux/slab.h>
 
-#include "internal.h"
+#include "class.h"
+#include "debug.h"
+#include "free.h"
+#include "heap.h"
+#include "instance.h"
+#include "large.h"
+#include "lifecycle.h"
+#include "page.h"
+#include "private.h"
+#include "remote.h"
+#include "report.h"
+#include "sb.h"
+#include "shared.h"
 #include "trace.h"
-
-/**
- * pheap_report_bad_free() - report and count a free pheap refuses
- * @p: instance the caller freed to
- * @ptr: the pointer
- * @why: what is wrong with it
- * @caller: return address of the caller of the public free function
- *
- * Context: any.
- */
-void pheap_report_bad_free(struct pheap *p, const void *ptr, const char *why,
-			   unsigned long caller)
-{
-	this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_BAD_FREE]);
-	pr_err_ratelimited("%s: bad free of %p from %pS: %s\n", p->cfg.name,
-			   ptr, (void *)caller, why);
-}
-
-/**
- * pheap_report_late_double_free() - report a double free found after it
- * @p: instance
- * @ptr: the block
- * @where: when it was found
- *
- * A remote free that raced its owner's free of the block: found when
- * the block is collected or next handed out, where its caller is no
- * longer known.
- *
- * Context: any.
- */
-void pheap_report_late_double_free(struct pheap *p, const void *ptr,
-				   const char *where)
-{
-	this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_BAD_FREE]);
-	pr_err_ratelimited("%s: double free of %p, found %s: freed by another CPU while it was free (the caller is not known)\n",
-			   p->cfg.name, ptr, where);
-}
-
-/**
- * pheap_report_corrupt_link() - report a corrupt free-list link
- * @p: instance
- * @ptr: the free block whose link was overwritten
- * @lost: the free blocks quarantined with it
- *
- * Context: any.
- */
-void pheap_report_corrupt_link(struct pheap *p, const void *ptr,
-			       unsigned int lost)
-{
-	this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_CORRUPT]);
-	pr_err_ratelimited("%s: free block %p was written to after its free (its free-list link is corrupt): %u free blocks of its superblock quarantined\n",
-			   p->cfg.name, ptr, lost);
-}
 
 /* Free under the local lock, then drop it and give back what is freed. */
 static noinline void pheap_free_slow(struct pheap *p, struct pheap_heap *h,

@@ -39,7 +39,12 @@
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 
-#include "internal.h"
+#include "class.h"
+#include "global.h"
+#include "heap.h"
+#include "instance.h"
+#include "remote.h"
+#include "sb.h"
 #include "trace.h"
 
 /* Put @sb on its fullness group. Class lock held. */

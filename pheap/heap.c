@@ -5,7 +5,7 @@
  *
  * The fast paths (pop a block from the active superblock; push a block
  * back into any superblock the heap owns, when that changes no fullness
- * group and keeps the threshold) are inline in internal.h; alloc.c and
+ * group and keeps the threshold) are inline in heap.h; alloc.c and
  * free.c call in here when they are not enough.
  *
  * Per-CPU state and the local lock
@@ -95,7 +95,13 @@
 #include <linux/sched.h>
 #include <linux/workqueue.h>
 
-#include "internal.h"
+#include "class.h"
+#include "global.h"
+#include "heap.h"
+#include "instance.h"
+#include "remote.h"
+#include "report.h"
+#include "sb.h"
 
 static void pheap_heap_set_limit(struct pheap *p, struct pheap_heap *h)
 {

@@ -23,7 +23,13 @@
 #include <linux/mm.h>
 #include <linux/workqueue.h>
 
-#include "internal.h"
+#include "class.h"
+#include "fault.h"
+#include "heap.h"
+#include "instance.h"
+#include "large.h"
+#include "page.h"
+#include "sb.h"
 
 static unsigned long pheap_large_tag(struct pheap *p, unsigned int order)
 {

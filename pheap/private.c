@@ -48,7 +48,13 @@
 #include <linux/spinlock.h>
 #include <linux/local_lock.h>
 
-#include "internal.h"
+#include "class.h"
+#include "heap.h"
+#include "instance.h"
+#include "page.h"
+#include "private.h"
+#include "report.h"
+#include "sb.h"
 
 /**
  * struct pheap_private_cpu - one CPU's private heap

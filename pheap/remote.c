@@ -64,7 +64,12 @@
 #include <linux/printk.h>
 #include <linux/workqueue.h>
 
-#include "internal.h"
+#include "class.h"
+#include "heap.h"
+#include "instance.h"
+#include "remote.h"
+#include "report.h"
+#include "sb.h"
 
 /* Arm the owner's collector; @owner NULL is the global heap. */
 static void pheap_remote_kick(struct pheap *p, struct pheap_heap *owner)

@@ -14,15 +14,10 @@
  * 4096-byte class in a 32 KiB superblock would lose an eighth of it to a
  * header.
  *
- * Every page pheap holds, large allocations' too, comes from
- * pheap_get_pages() and goes back through pheap_put_pages(): the pages
- * held, the counters and the pheap_pages_alloc/pheap_pages_free events
- * (trace.h) are kept there alone.
- *
  * Pointer -> superblock is O(1): every page of the superblock has
  * page->private = descriptor and page->index = private ^ PHEAP_PAGE_MAGIC
  * (pheap_sb_lookup(); pheap_sb_block_ok() then checks the offset, both
- * inline in internal.h). Both are cleared before the pages go back, so a
+ * inline in sb.h). Both are cleared before the pages go back, so a
  * stale pointer does not match.
  *
  * A superblock still queued on a remote list when it is released (only a
@@ -39,91 +34,18 @@
 #include <linux/random.h>
 #include <linux/slab.h>
 
-#include "internal.h"
+#include "class.h"
+#include "fault.h"
+#include "heap.h"
+#include "instance.h"
+#include "page.h"
+#include "sb.h"
 #include "trace.h"
-
-/**
- * pheap_tag_pages() - mark pages as pheap's, or clear the mark
- * @page: first page
- * @nr: pages
- * @priv: the tag (descriptor or large-allocation tag), 0 to clear
- *
- * Context: any.
- */
-void pheap_tag_pages(struct page *page, unsigned int nr, unsigned long priv)
-{
-	unsigned int i;
-
-	for (i = 0; i < nr; i++) {
-		set_page_private(page + i, priv);
-		WRITE_ONCE(page[i].index, priv ? priv ^ PHEAP_PAGE_MAGIC : 0);
-	}
-}
 
 /* gfp for pheap's own pages and descriptors: normal memory, no zeroing. */
 static gfp_t pheap_page_gfp(gfp_t gfp)
 {
 	return gfp & ~(__GFP_ZERO | __GFP_COMP | __GFP_HIGHMEM | GFP_ZONEMASK);
-}
-
-static void pheap_note_pages(struct pheap *p, struct page *page, long delta)
-{
-	long held = atomic_long_add_return(delta, &p->pages_held);
-
-	atomic_long_add(delta, &p->node_pages[page_to_nid(page)]);
-	if (delta > 0) {
-		this_cpu_add(p->cpu_heaps->ev[PHEAP_EV_PAGES_IN], delta);
-		pheap_raise_peak(&p->peak_pages, held);
-		pheap_note_peak_u(p);
-	} else {
-		this_cpu_add(p->cpu_heaps->ev[PHEAP_EV_PAGES_OUT], -delta);
-	}
-}
-
-/**
- * pheap_get_pages() - pages from the page allocator, accounted and traced
- * @p: instance
- * @gfp: flags for alloc_pages()
- * @order: how many, as a page order
- * @cls: the size class they are for, -1 for a large allocation
- *
- * From the calling CPU's memory node (alloc_pages_node()); pages the
- * page allocator had to take from another node are counted. Keeps the
- * instance's pages held, per node too, its peak, and this CPU's counters.
- *
- * Context: as alloc_pages() with @gfp.
- * Return: the first page, or NULL.
- */
-struct page *pheap_get_pages(struct pheap *p, gfp_t gfp, unsigned int order,
-			     int cls)
-{
-	int nid = numa_mem_id();
-	struct page *page = alloc_pages_node(nid, gfp, order);
-
-	if (!page)
-		return NULL;
-	if (unlikely(page_to_nid(page) != nid))
-		this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_PAGES_OTHER_NODE]);
-	trace_pheap_pages_alloc(p, page, order, cls);
-	pheap_note_pages(p, page, 1L << order);
-	return page;
-}
-
-/**
- * pheap_put_pages() - give pages back to the page allocator
- * @p: instance
- * @page: from pheap_get_pages() with the same @order and @cls
- * @order: their page order
- * @cls: the size class they were for, -1 for a large allocation
- *
- * Context: any; never sleeps (on PREEMPT_RT: holding no raw lock).
- */
-void pheap_put_pages(struct pheap *p, struct page *page, unsigned int order,
-		     int cls)
-{
-	trace_pheap_pages_free(p, page, order, cls);
-	pheap_note_pages(p, page, -(1L << order));
-	__free_pages(page, order);
 }
 
 /**

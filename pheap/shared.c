@@ -34,7 +34,7 @@
  * free block. A free that empties a superblock keeps it while the class
  * has fewer than cfg.global_reserve empty ones, else gives its pages back
  * after the lock is dropped (never where PREEMPT_RT forbids: it is kept).
- * Blocks use the superblock's free list and live bitmap (internal.h), so
+ * Blocks use the superblock's free list and live bitmap (sb.h), so
  * double frees and corrupt links are caught as in every design.
  *
  * Statistics: every acquisition of the heap's lock counts in PHEAP_EV_LOCK,
@@ -53,7 +53,13 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 
-#include "internal.h"
+#include "class.h"
+#include "heap.h"
+#include "instance.h"
+#include "page.h"
+#include "report.h"
+#include "sb.h"
+#include "shared.h"
 
 /**
  * struct pheap_shared_class - one size class of the shared heap

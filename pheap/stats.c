@@ -30,7 +30,15 @@
 #include <linux/smp.h>
 #include <linux/string.h>
 
-#include "internal.h"
+#include "class.h"
+#include "global.h"
+#include "heap.h"
+#include "instance.h"
+#include "page.h"
+#include "private.h"
+#include "sb.h"
+#include "shared.h"
+#include "stats.h"
 
 const char *const pheap_event_names[PHEAP_EV_NR] = {
 	[PHEAP_EV_ALLOC]	= "allocs",
@@ -109,21 +117,6 @@ static unsigned long pheap_current_u(struct pheap *p)
 	for_each_possible_cpu(cpu)
 		u += RACY(per_cpu_ptr(p->cpu_heaps, cpu)->u);
 	return u + RACY(p->large_bytes);
-}
-
-/**
- * pheap_raise_peak() - keep the larger of a peak and a new value
- * @peak: the peak
- * @val: the value
- *
- * Context: any; lock free.
- */
-void pheap_raise_peak(atomic_long_t *peak, long val)
-{
-	long old = atomic_long_read(peak);
-
-	while (val > old && !atomic_long_try_cmpxchg(peak, &old, val))
-		;
 }
 
 /**

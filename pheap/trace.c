@@ -7,7 +7,6 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 
-#include "internal.h"
 
 #define CREATE_TRACE_POINTS
 #include "trace.h"

@@ -30,7 +30,8 @@
 #include <linux/tracepoint.h>
 #include <trace/events/mmflags.h>
 
-#include "internal.h"
+#include "instance.h"
+#include "sb.h"
 
 #define PHEAP_TRACE_NAME_LEN	16
 

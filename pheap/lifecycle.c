@@ -20,11 +20,19 @@
 #include <linux/string.h>
 #include <linux/workqueue.h>
 
-#include "internal.h"
+#include "class.h"
+#include "debug.h"
+#include "global.h"
+#include "heap.h"
+#include "instance.h"
+#include "large.h"
+#include "lifecycle.h"
+#include "private.h"
+#include "shared.h"
 
 static enum cpuhp_state pheap_cpuhp_state = CPUHP_INVALID;
 
-/* On while an instance of a design with its own heaps exists (internal.h). */
+/* On while an instance of a design with its own heaps exists (instance.h). */
 DEFINE_STATIC_KEY_FALSE(pheap_design_key);
 
 const char *const pheap_policy_names[PHEAP_POLICY_NR] = {

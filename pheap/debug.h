@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pheap debug mode (debug.c).
+ */
+#ifndef _PHEAP_DEBUG_H
+#define _PHEAP_DEBUG_H
+
+#include <linux/types.h>
+
+struct pheap;
+struct pheap_sb;
+
+/* debug.c */
+void pheap_debug_init(struct pheap *p);
+void pheap_debug_key_get(struct pheap *p);
+void pheap_debug_key_put(struct pheap *p);
+const char *pheap_debug_flags_string(unsigned int flags, char *buf);
+void *pheap_debug_alloc(struct pheap *p, size_t size, gfp_t gfp,
+			unsigned long caller);
+void pheap_debug_free_small(struct pheap *p, struct pheap_sb *sb, void *obj,
+			    unsigned int idx, unsigned long caller);
+void pheap_debug_free_large(struct pheap *p, unsigned long tag, void *obj,
+			    unsigned long caller);
+size_t pheap_debug_usable_size(void *obj, size_t bytes);
+
+#endif /* _PHEAP_DEBUG_H */

@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pheap CPU heaps (heap.c): their types, and the inline fast paths.
+ */
+#ifndef _PHEAP_HEAP_H
+#define _PHEAP_HEAP_H
+
+#include <linux/cache.h>
+#include <linux/list.h>
+#include <linux/llist.h>
+#include <linux/spinlock.h>
+#include <linux/local_lock.h>
+#include <linux/percpu.h>
+#include <linux/workqueue.h>
+#include "class.h"
+#include "instance.h"
+#include "sb.h"
+
+/*
+ * Remote frees are collected PHEAP_COLLECT_BATCH superblocks at a time,
+ * so that no path walks an unbounded list under a lock; blocks freed to
+ * an owner that does not collect them itself are collected by its work
+ * item at most PHEAP_COLLECT_DELAY jiffies after the first of them.
+ */
+#define PHEAP_COLLECT_BATCH	8
+#define PHEAP_COLLECT_DELAY	max(1, HZ / 100)
+/*
+ * A CPU heap looks at its remote list once every PHEAP_COLLECT_EVERY
+ * allocations and frees, not on each: the list head is a line other CPUs
+ * write, and a batch per look amortises the llist_del_all().
+ */
+#define PHEAP_COLLECT_EVERY	64
+
+/**
+ * struct pheap_heap_class - one size class of a CPU heap
+ * @active:  the superblock allocations pop from; not listed in @groups
+ * @groups:  idle superblocks by fullness group, fullest last
+ * @nr_sb:   superblocks held, @active included
+ * @inuse:   blocks in use in those superblocks
+ * @allocs, @req_bytes: event counters
+ * @frees:   frees into superblocks this heap owns, made on its CPU
+ * @remote_frees: frees this CPU sent to another heap's remote list
+ *
+ * The owner CPU under the heap's local lock, but @remote_frees, which
+ * this CPU bumps with this_cpu_inc() and never under the lock (free.c).
+ */
+struct pheap_heap_class {
+	struct pheap_sb *active;
+	unsigned long inuse;
+	unsigned long allocs, req_bytes, frees, remote_frees;
+	unsigned long nr_sb;
+	struct list_head groups[PHEAP_GROUPS];
+};
+
+/**
+ * struct pheap_heap - a CPU heap
+ * @lock:      the local lock: everything but @remote, @work and the
+ *	       constants is the owner CPU's, under it
+ * @cls:       per class
+ * @u:	       bytes in use in this heap's superblocks (Hoard's u_i)
+ * @a:	       bytes they hold (Hoard's a_i)
+ * @idle_used: bytes in use in the idle superblocks (all but the actives)
+ * @idle_held: bytes the idle superblocks hold
+ * @idle_limit: max(K*S, f * @idle_held): Hoard's invariant, kept over the
+ *	       idle superblocks, is idle_held - idle_used <= idle_limit
+ * @tick:      operations left before the heap looks at @remote again
+ * @pending:   superblocks taken off @remote and not yet collected
+ * @ev:	       event counters (enum pheap_event) of this CPU
+ * @remote:    superblocks with blocks other CPUs freed; any CPU pushes
+ *	       (llist_add), the owner takes them (llist_del_all); on its own
+ *	       cache line, away from what the owner writes
+ * @work:      collects @remote when the owner does not (heap.c)
+ * @cpu, @pheap: constant
+ */
+struct pheap_heap {
+	local_lock_t lock;
+	struct pheap_heap_class cls[PHEAP_NR_CLASSES];
+	unsigned long u, a;
+	unsigned long idle_used, idle_held, idle_limit;
+	unsigned int tick;
+	struct llist_node *pending;
+	unsigned long ev[PHEAP_EV_NR];
+
+	struct llist_head remote ____cacheline_aligned_in_smp;
+	struct delayed_work work;
+	unsigned int cpu;
+	struct pheap *pheap;
+} ____cacheline_aligned_in_smp;
+
+/* heap.c */
+void pheap_heap_init(struct pheap *p, struct pheap_heap *h, unsigned int cpu);
+void *pheap_heap_refill(struct pheap *p, unsigned int cls, size_t size,
+			gfp_t gfp, unsigned long *flags,
+			struct list_head *release);
+void pheap_heap_free(struct pheap *p, struct pheap_heap *h,
+		     struct pheap_sb *sb, void *obj, unsigned int idx,
+		     struct list_head *release);
+void *pheap_heap_pop_bad(struct pheap *p, struct pheap_heap *h,
+			 unsigned int cls, size_t size);
+void pheap_heap_evict(struct pheap *p, struct pheap_heap *h);
+void pheap_heap_flush(struct pheap *p, struct pheap_heap *h);
+
+static inline void pheap_ev_inc(struct pheap_heap *h, enum pheap_event ev)
+{
+	h->ev[ev]++;
+}
+
+/*
+ * Are remote frees waiting for @h? A peek at the list head other CPUs push
+ * to: a push it misses is seen on the next call or by @h's collector.
+ */
+static __always_inline bool pheap_heap_remote_waiting(struct pheap_heap *h)
+{
+	return h->pending || READ_ONCE(h->remote.first);
+}
+
+/**
+ * __pheap_cpu_pop() - a block from the active superblock of a class
+ * @p: instance
+ * @h: this CPU's heap
+ * @cls: size class
+ * @size: bytes requested, for the fragmentation figure
+ *
+ * A free block whose remote-free bit is set (freed again by another CPU
+ * while it was free), or whose link is corrupt, takes the slow path,
+ * pheap_heap_pop_bad().
+ *
+ * Context: @h's CPU under its local lock.
+ * Return: the block, or NULL when the active superblock has none.
+ */
+static __always_inline void *__pheap_cpu_pop(struct pheap *p,
+					     struct pheap_heap *h,
+					     unsigned int cls, size_t size)
+{
+	struct pheap_heap_class *hc = &h->cls[cls];
+	struct pheap_sb *sb = hc->active;
+	unsigned int idx, next;
+	void *obj;
+
+	if (unlikely(!sb))
+		return NULL;
+	idx = sb->free;
+	if (unlikely(idx >= sb->nblocks))
+		return NULL;
+	obj = sb->base + idx * pheap_csize(cls);
+	next = pheap_sb_link(sb, obj, idx);
+	if (unlikely(next > sb->nblocks || pheap_sb_remote_freed(sb, idx)))
+		return pheap_heap_pop_bad(p, h, cls, size);
+	pheap_sb_take(sb, obj, idx, next);
+	hc->inuse++;
+	hc->allocs++;
+	hc->req_bytes += size;
+	h->u += pheap_csize(cls);
+	return obj;
+}
+
+/**
+ * pheap_cpu_pop() - the allocation fast path
+ * @p: instance
+ * @h: this CPU's heap
+ * @cls: size class
+ * @size: bytes requested, for the fragmentation figure
+ *
+ * Context: @h's CPU under its local lock.
+ * Return: a block from the active superblock, or NULL when it has none or
+ * it is time to look for remote frees (pheap_heap_refill() does both).
+ */
+static __always_inline void *pheap_cpu_pop(struct pheap *p,
+					   struct pheap_heap *h,
+					   unsigned int cls, size_t size)
+{
+	if (unlikely(!--h->tick))
+		return NULL;
+	return __pheap_cpu_pop(p, h, cls, size);
+}
+
+/**
+ * pheap_cpu_push() - a block back into a superblock this CPU heap owns
+ * @h: this CPU's heap, owner of @sb
+ * @sb: the block's superblock
+ * @obj: the block
+ * @idx: its index in @sb
+ *
+ * Only the block state and the heap's counts: the caller keeps the
+ * fullness group and the threshold when @sb is idle (pheap_heap_free()).
+ *
+ * Context: @h's CPU under its local lock.
+ */
+static __always_inline void pheap_cpu_push(struct pheap_heap *h,
+					   struct pheap_sb *sb, void *obj,
+					   unsigned int idx)
+{
+	unsigned int cls = sb->cls;
+
+	pheap_sb_put(sb, obj, idx);
+	h->cls[cls].inuse--;
+	h->u -= pheap_csize(cls);
+}
+
+/**
+ * pheap_cpu_free() - the free fast path
+ * @p: instance
+ * @h: this CPU's heap, owner of @sb
+ * @cls: @sb's class
+ * @sb: the block's superblock
+ * @obj: the block
+ * @idx: its index in @sb
+ *
+ * Frees the block into @h's active superblock of its class, or into an
+ * idle superblock when that moves the superblock to no other fullness
+ * group and keeps the threshold. Anything else (a group change, a return
+ * to the global heap) is the slow path's, pheap_heap_free().
+ *
+ * Context: @h's CPU under its local lock.
+ * Return: true if the block was freed.
+ */
+static __always_inline bool pheap_cpu_free(const struct pheap *p,
+					   struct pheap_heap *h,
+					   unsigned int cls,
+					   struct pheap_sb *sb, void *obj,
+					   unsigned int idx)
+{
+	const struct pheap_class_info *ci = &p->ci[cls];
+
+	if (likely(sb == h->cls[cls].active)) {
+		pheap_cpu_push(h, sb, obj, idx);
+		return true;
+	}
+	if (sb->inuse <= ci->group_min[sb->group] ||
+	    h->idle_held - (h->idle_used - ci->size) > h->idle_limit)
+		return false;
+	pheap_cpu_push(h, sb, obj, idx);
+	h->idle_used -= ci->size;
+	return true;
+}
+
+#endif /* _PHEAP_HEAP_H */

@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pheap internals: the data structures all of pheap shares, the lock
+ * order, and the two inline fast paths.
+ *
+ * Layers, bottom up; each file calls only the ones below it:
+ *
+ *   class.c	size classes and each class's superblock geometry
+ *   fault.c	injected page-request failures (debugfs)
+ *   sb.c	a superblock: pages from alloc_pages(), carved into blocks;
+ *		pointer -> superblock in O(1)
+ *   large.c	requests above the largest class: compound pages
+ *   remote.c	a block freed by a CPU that does not own it: a bit set in
+ *		its superblock's remote-free bitmap, the superblock queued
+ *		on its owner's lock-free list; collecting those bits
+ *   global.c	the global heap (struct pheap_global): superblocks no CPU
+ *		heap holds, a lock per class
+ *   heap.c	CPU heaps: refill, the free slow path, Hoard's threshold
+ *		return with hysteresis, collecting remote frees, eviction
+ *   shared.c	the single-heap designs: kheap, serial, class-lock
+ *   private.c	the pure private heaps design
+ *   alloc.c	pheap_alloc*(): the allocation path, top to bottom
+ *   free.c	pheap_free*(), pheap_usable_size*(): the free path
+ *   debug.c	debug mode (red zones, poison, caller tracking): alloc.c
+ *		and free.c hand a debug instance's calls to it after their
+ *		checks, and it calls their block-level paths
+ *   instance.c	instances: create, destroy, flush, CPU hotplug
+ *   stats.c, debugfs.c	read-only views
+ *
+ * Designs (enum pheap_policy, chosen per instance): hoard, the default,
+ * is CPU heaps with ownership (heap.c, remote.c) plus the threshold and
+ * the global heap (global.c); ownership is the same without the last two
+ * (heap.c's file comment); kheap, serial and class-lock share one heap
+ * (shared.c); private is per-CPU free lists without owners (private.c).
+ * alloc.c and free.c send the last four to their files past one static
+ * branch (pheap_design_on()): hoard and ownership pay nothing for them.
+ * Everything below describes hoard unless it says otherwise.
+ *
+ * Objects:
+ *
+ *   superblock	2^order pages, order chosen per class so that it holds
+ *		16 blocks, up to 32 KiB (class.c). Its descriptor (struct
+ *		pheap_sb) lives out of band; every page of it points to the
+ *		descriptor (page->private, with a check word in page->index).
+ *		The descriptor has a bit per block twice: "live" (handed
+ *		out, the owner's) and "remote freed" (set atomically by other
+ *		CPUs), which is how every double free is caught (free.c).
+ *   CPU heap	per class an active superblock, which allocations pop from
+ *		and local frees push to, and the idle superblocks (all the
+ *		others it owns) in fullness groups. Hoard's threshold is kept
+ *		over the idle ones: the active superblocks are never returned.
+ *   global heap per class, superblocks no CPU owns, in fullness groups.
+ *
+ * Concurrency:
+ *
+ *   A CPU heap is used only by its CPU under its local lock (struct
+ *   pheap_heap.lock, local_lock_irqsave(): interrupts off on !PREEMPT_RT,
+ *   a per-CPU lock with migration disabled on PREEMPT_RT). The only
+ *   exception is its remote list, which any CPU pushes to (llist_add()).
+ *
+ *   A superblock's block state (free, inuse, live, group, node) belongs
+ *   to its owner: the owning CPU under its local lock, or the global class
+ *   lock. sb->owner is written by the current owner only (and by the
+ *   hotplug and destroy paths, when nothing runs on the owner) and read
+ *   racily by remote freers: a stale read queues the superblock on the
+ *   previous owner's list, and the previous owner forwards it. A
+ *   superblock is freed only at inuse == 0, and a block freed remotely
+ *   still counts in inuse until its owner collects it, so a remote freer
+ *   can always finish (remote.c gives the order that makes this hold).
+ *
+ *   The page allocator is never called under a pheap lock: slow paths drop
+ *   the local lock around alloc_pages(), and superblocks to give back are
+ *   collected on a list that is released after every lock is dropped.
+ *
+ * Lock order (outermost first):
+ *
+ *   pheap_heap.lock			local lock, one per CPU heap
+ *     pheap_global_class.lock		raw spinlock, one per class
+ *   pheap.large_lock			raw spinlock, leaf
+ *
+ * The other designs' locks are not held with any of these: shared.c's
+ * lock (raw spinlock, one, or one per class for class-lock) and
+ * private.c's local lock, each outermost, and under either nothing but
+ * what sb.c's descriptor kmalloc and large.c take when called without it.
+ *
+ * No path takes two class locks, or two local locks, at once.
+ */#ifndef _PHEAP_INSTANCE_H
+#define _PHEAP_INSTANCE_H
+
+#include <linux/atomic.h>
+#include <linux/jump_label.h>
+#include <linux/list.h>
+#include <linux/llist.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/workqueue.h>
+#include "pheap.h"
+#include "compat.h"
+#include "class.h"
+#include "global.h"
+
+struct pheap_heap;
+struct pheap_shared;
+struct pheap_private;
+
+/**
+ * struct pheap - an instance
+ *
+ * Everything but @cpu_heaps, @global, @dying, @fault and the
+ * large-allocation and page-accounting fields is constant after
+ * pheap_create().
+ */
+struct pheap {
+	struct pheap_config cfg;
+	unsigned int policy;			/* enum pheap_policy */
+	/* The designs with heaps of their own: the one in force, or NULL. */
+	struct pheap_shared *shared;		/* kheap, serial, class-lock */
+	struct pheap_private *priv;		/* private */
+	unsigned int sb_bytes;			/* S, the unit of K*S */
+	unsigned long k_bytes;			/* K * S */
+	struct pheap_class_info ci[PHEAP_NR_CLASSES];
+	/* debug mode: the class that serves each class's requests */
+	unsigned char debug_cls[PHEAP_NR_CLASSES];
+	struct pheap_heap __percpu *cpu_heaps;
+	struct pheap_global global;
+	bool dying;				/* destroy: no work queued */
+
+	/* Whole-page allocations, for accounting and for destroy. */
+	raw_spinlock_t large_lock;
+	struct list_head large_pages;		/* page->lru, under large_lock */
+	/* freed where pages cannot go back at once (PREEMPT_RT: large.c) */
+	struct llist_head large_deferred;
+	struct work_struct large_work;
+	unsigned long large_nr;			/* under large_lock */
+	unsigned long large_bytes;		/* under large_lock */
+
+	/* Instance-wide page accounting, updated on slow paths only. */
+	atomic_long_t pages_held;
+	atomic_long_t peak_pages;
+	atomic_long_t peak_u;
+	atomic_long_t *node_pages;		/* pages held per node, nr_node_ids */
+
+	struct hlist_node cpuhp_node;		/* CPU hotplug */
+
+	/* Injected page-request failures (fault.c), set in debugfs. */
+	struct {
+		unsigned int every, percent;
+		atomic_t requests;
+	} fault;
+};
+
+/* The global heap's class @cls on memory node @nid. */
+static inline struct pheap_global_class *pheap_gclass(const struct pheap *p,
+						      int nid, unsigned int cls)
+{
+	return &p->global.node[nid]->cls[cls];
+}
+
+DECLARE_STATIC_KEY_FALSE(pheap_debug_key);
+
+/*
+ * Is @p in debug mode? A static branch, a no-op jump while no instance
+ * has debug flags: what the fast paths pay for debug mode.
+ */
+static __always_inline bool pheap_debug_on(const struct pheap *p)
+{
+	return static_branch_unlikely(&pheap_debug_key) && p->cfg.debug;
+}
+
+/*
+ * Does @p take shared.c's or private.c's path? A static branch, a no-op
+ * jump while every instance is hoard or ownership (lifecycle.c).
+ */
+DECLARE_STATIC_KEY_FALSE(pheap_design_key);
+static __always_inline bool pheap_design_on(const struct pheap *p)
+{
+	return static_branch_unlikely(&pheap_design_key) &&
+	       (p->shared || p->priv);
+}
+
+#endif /* _PHEAP_INSTANCE_H */

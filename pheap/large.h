@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pheap large allocations (large.c): requests above the largest class.
+ */
+#ifndef _PHEAP_LARGE_H
+#define _PHEAP_LARGE_H
+
+#include <linux/types.h>
+
+struct pheap;
+
+/* large.c */
+void *pheap_large_alloc(struct pheap *p, size_t size, gfp_t gfp);
+bool pheap_large_free(struct pheap *p, unsigned long tag, const void *ptr);
+unsigned int pheap_large_order(unsigned long tag);
+struct pheap *pheap_large_owner(unsigned long tag);
+unsigned long pheap_large_release_all(struct pheap *p);
+void pheap_large_init(struct pheap *p);
+
+#endif /* _PHEAP_LARGE_H */

@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pheap superblocks (sb.c): the descriptor, the free-list link, the
+ * bitmaps, pointer -> superblock.
+ */
+#ifndef _PHEAP_SB_H
+#define _PHEAP_SB_H
+
+#include <linux/atomic.h>
+#include <linux/bitops.h>
+#include <linux/list.h>
+#include <linux/llist.h>
+#include <linux/mm.h>
+#include <linux/reciprocal_div.h>
+#include "class.h"
+#include "instance.h"
+#include "page.h"
+
+/*
+ * A superblock's remote-free summary word (remote.c) has a bit per word
+ * of its bitmaps and two flags: at most PHEAP_SB_MAX_BLOCKS blocks.
+ */
+#define PHEAP_RS_QUEUED		BIT(BITS_PER_LONG - 1)
+#define PHEAP_RS_DEAD		BIT(BITS_PER_LONG - 2)
+#define PHEAP_SB_MAX_WORDS	(BITS_PER_LONG - 2)
+#define PHEAP_SB_MAX_BLOCKS	(PHEAP_SB_MAX_WORDS * BITS_PER_LONG)
+
+#define PHEAP_SB_MAGIC		0x70686562UL	/* "pheb" */
+
+struct pheap_heap;
+
+/**
+ * struct pheap_sb - a superblock's descriptor
+ *
+ * The free list is threaded through the free blocks by index, not by
+ * pointer: a block's first 4 bytes hold the next free block's index
+ * encoded with the superblock's random key and the block's own index
+ * (pheap_sb_link()), @nblocks ending the list. A link a caller overwrote
+ * decodes to an index out of range, with all but a tiny probability, and
+ * is never followed (heap.c); a link copied from another block does too.
+ *
+ * Invariants, checked by pheap_sb_check() under CONFIG_PHEAP_DEBUG:
+ *   0 <= inuse <= nblocks
+ *   inuse + length(free) == nblocks
+ *   inuse == lost + the bits set in live, which are blocks not on @free
+ *   group == pheap_group(inuse) while listed (idle or global)
+ * A bit set in @rfree is a block freed by another CPU and not yet
+ * collected: its live bit is still set, it is not on @free.
+ *
+ * Layout: the owner's fields, then on their own cache line the fields
+ * other CPUs write, @rfree, and on the next line the @live bitmap.
+ */
+struct pheap_sb {
+	/* Owner only: the owning CPU under its local lock, or the class lock. */
+	unsigned int free;		/* first free block's index, or nblocks */
+	unsigned int inuse;		/* live blocks, plus @lost */
+	unsigned char group;		/* fullness group it is listed in */
+	unsigned char cls;		/* size class, constant */
+	unsigned short nblocks;		/* constant */
+	unsigned int lost;		/* free blocks cut off a corrupt list */
+	struct list_head node;		/* in its owner's groups[group] */
+	/*
+	 * The CPU heap that owns it, NULL while the global heap does. Written
+	 * by the owner (see the file comment), read racily by all.
+	 */
+	struct pheap_heap *owner;
+	/* Constant while the superblock exists. */
+	u32 key;			/* random: encodes the free list */
+	int nid;			/* the memory node of its pages */
+	void *base;
+	struct pheap *pheap;
+	unsigned long magic;
+	/*
+	 * A bit per block handed out (in use, or freed remotely and not yet
+	 * collected): the owner's; remote freers read it racily (remote.c).
+	 */
+	unsigned long *live;
+
+	/* Remote frees: any CPU, atomic operations only (remote.c). */
+	atomic_long_t rsummary ____cacheline_aligned_in_smp;
+	struct llist_node rnode;	/* on its owner's remote list */
+	atomic_long_t rfree[];		/* a bit per block freed remotely */
+};
+
+/* sb.c */
+struct pheap_sb *pheap_sb_new(struct pheap *p, unsigned int cls, gfp_t gfp);
+void pheap_sb_release(struct pheap *p, struct pheap_sb *sb);
+void pheap_sb_release_list(struct pheap *p, struct list_head *list);
+
+/**
+ * pheap_sb_lookup() - the superblock a pointer belongs to, in O(1)
+ * @ptr: any pointer
+ * @tag: set to the page's tag: 0 if pheap does not own the page, the
+ *	 descriptor for a superblock, the large-allocation tag otherwise
+ *
+ * Reads only the struct page of @ptr: a pointer pheap did not hand out is
+ * recognised without touching the memory it points to.
+ *
+ * Return: the superblock, or NULL (not pheap's, or a large allocation).
+ */
+static __always_inline struct pheap_sb *pheap_sb_lookup(const void *ptr,
+							unsigned long *tag)
+{
+	struct page *page;
+	unsigned long priv;
+
+	*tag = 0;
+	if (unlikely(!virt_addr_valid(ptr)))
+		return NULL;
+	page = virt_to_page(ptr);
+	priv = page_private(page);
+	if (unlikely(!priv || READ_ONCE(page->index) != (priv ^ PHEAP_PAGE_MAGIC)))
+		return NULL;
+	*tag = priv;
+	if (unlikely(priv & PHEAP_TAG_LARGE))
+		return NULL;
+	return (struct pheap_sb *)priv;
+}
+
+
+/**
+ * pheap_sb_block_index() - the block @ptr starts, in @sb of instance @p
+ * @p: the instance the caller frees to
+ * @sb: superblock found by pheap_sb_lookup()
+ * @ptr: the pointer
+ *
+ * Context: any.
+ * Return: the block's index in @sb, or -1 if @ptr starts no block of it.
+ */
+static __always_inline int pheap_sb_block_index(const struct pheap *p,
+						const struct pheap_sb *sb,
+						const void *ptr)
+{
+	const struct pheap_class_info *ci;
+	unsigned long off;
+	u32 idx;
+
+	if (unlikely(sb->magic != PHEAP_SB_MAGIC || sb->pheap != p))
+		return -1;
+	ci = &p->ci[sb->cls];
+	off = ptr - sb->base;
+	idx = reciprocal_divide(off, ci->recip);
+	return idx < ci->nblocks && idx * ci->size == off ? idx : -1;
+}
+
+/* Is @ptr the start of a block of @sb, of instance @p? */
+static inline bool pheap_sb_block_ok(const struct pheap *p,
+				     const struct pheap_sb *sb, const void *ptr)
+{
+	return pheap_sb_block_index(p, sb, ptr) >= 0;
+}
+
+/* The address of block @idx of @sb. */
+static __always_inline void *pheap_sb_block(const struct pheap *p,
+					    const struct pheap_sb *sb,
+					    unsigned int idx)
+{
+	return sb->base + idx * pheap_csize(sb->cls);
+}
+
+/* Has block @idx of @sb been freed by another CPU, not yet collected? */
+static __always_inline bool
+pheap_sb_remote_freed(const struct pheap_sb *sb, unsigned int idx)
+{
+	return atomic_long_read(&sb->rfree[BIT_WORD(idx)]) & BIT_MASK(idx);
+}
+
+/* The word block @idx's link is encoded with (see struct pheap_sb). */
+static __always_inline u32 pheap_sb_link_key(const struct pheap_sb *sb,
+					     unsigned int idx)
+{
+	return sb->key ^ (idx << 16);
+}
+
+/*
+ * The index the link in free block @idx, at @obj, names: another block,
+ * sb->nblocks for the end of the list, or above for a corrupt link.
+ */
+static __always_inline unsigned int pheap_sb_link(const struct pheap_sb *sb,
+						  const void *obj,
+						  unsigned int idx)
+{
+	return *(const u32 *)obj ^ pheap_sb_link_key(sb, idx);
+}
+
+static __always_inline void pheap_sb_set_link(const struct pheap_sb *sb,
+					      void *obj, unsigned int idx,
+					      unsigned int next)
+{
+	*(u32 *)obj = next ^ pheap_sb_link_key(sb, idx);
+}
+
+/* Block @idx of @sb, at @obj, whose link names @next, handed out. */
+static __always_inline void pheap_sb_take(struct pheap_sb *sb, void *obj,
+					  unsigned int idx, unsigned int next)
+{
+	sb->free = next;
+	*(void **)obj = NULL;	/* the link is no caller's business */
+	__set_bit(idx, sb->live);
+	sb->inuse++;
+}
+
+/* Block @idx of @sb, at @obj, back onto the free list. */
+static __always_inline void pheap_sb_put(struct pheap_sb *sb, void *obj,
+					 unsigned int idx)
+{
+	pheap_sb_set_link(sb, obj, idx, sb->free);
+	sb->free = idx;
+	__clear_bit(idx, sb->live);
+	sb->inuse--;
+}
+
+
+#ifdef CONFIG_PHEAP_DEBUG
+void pheap_sb_check(const struct pheap *p, const struct pheap_sb *sb);
+#else
+static inline void pheap_sb_check(const struct pheap *p,
+				  const struct pheap_sb *sb) { }
+#endif
+
+#endif /* _PHEAP_SB_H */
