@@ -15,7 +15,6 @@
 #include "instance.h"
 #include "heap.h"
 #include "page.h"
-#include "stats.h"
 #include "trace.h"
 
 /**
@@ -59,7 +58,6 @@ static void pheap_note_pages(struct pheap *p, struct page *page, long delta)
 	if (delta > 0) {
 		this_cpu_add(p->cpu_heaps->ev[PHEAP_EV_PAGES_IN], delta);
 		pheap_raise_peak(&p->peak_pages, held);
-		pheap_note_peak_u(p);
 	} else {
 		this_cpu_add(p->cpu_heaps->ev[PHEAP_EV_PAGES_OUT], -delta);
 	}

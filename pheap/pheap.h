@@ -129,7 +129,7 @@ extern const char *const pheap_event_names[PHEAP_EV_NR];
  * @u:		bytes in use (U): blocks handed out, at class size, plus
  *		large allocations
  * @a:		bytes held (A): pages taken from the page allocator
- * @peak_u:	highest U seen at a slow-path event or a snapshot
+ * @peak_u:	highest U seen by a snapshot (sampled when statistics are read)
  * @peak_a:	highest A (exact)
  * @sb_cpu:	superblocks held by CPU heaps
  * @sb_global:	superblocks held by the global heap

@@ -19,9 +19,10 @@
  * superblocks and blocks in use to these figures: private's superblocks
  * count as CPU heaps', the shared heap's as the global heap's.
  *
- * Peak U is sampled whenever pages are taken and whenever a snapshot is
- * taken; an exact running peak would need a shared counter on the fast
- * path. Peak A is exact.
+ * Peak U is sampled whenever a snapshot is taken: U is a sum over every
+ * CPU, and neither the fast paths nor a page request walk every CPU for
+ * it (an exact running peak would need a shared counter on the fast
+ * path). Peak A is exact: pages are taken on slow paths only (page.c).
  */
 #include <linux/build_bug.h>
 #include <linux/cpu.h>
@@ -117,17 +118,6 @@ static unsigned long pheap_current_u(struct pheap *p)
 	for_each_possible_cpu(cpu)
 		u += RACY(per_cpu_ptr(p->cpu_heaps, cpu)->u);
 	return u + RACY(p->large_bytes);
-}
-
-/**
- * pheap_note_peak_u() - sample U into the peak
- * @p: instance
- *
- * Context: any.
- */
-void pheap_note_peak_u(struct pheap *p)
-{
-	pheap_raise_peak(&p->peak_u, pheap_current_u(p));
 }
 
 /* One CPU heap's event counters, ALLOC and FREE summed from its classes. */

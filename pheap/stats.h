@@ -11,7 +11,6 @@
 struct pheap;
 
 /* stats.c */
-void pheap_note_peak_u(struct pheap *p);
 unsigned long pheap_node_pages(struct pheap *p, int nid);
 unsigned long pheap_node_sb_global(struct pheap *p, int nid);
 
