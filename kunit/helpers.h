@@ -14,12 +14,10 @@
 #include <linux/sched/task.h>
 #include <linux/string.h>
 
-#include "../pheap/alloc.h"
 #include "../pheap/class.h"
 #include "../pheap/debug.h"
 #include "../pheap/debugfs.h"
 #include "../pheap/fault.h"
-#include "../pheap/free.h"
 #include "../pheap/global.h"
 #include "../pheap/heap.h"
 #include "../pheap/instance.h"

@@ -33,7 +33,6 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 
-#include "alloc.h"
 #include "class.h"
 #include "debug.h"
 #include "heap.h"
@@ -72,39 +71,6 @@ static void *pheap_alloc_rt_atomic(struct pheap *p)
 	return NULL;
 }
 
-/**
- * pheap_alloc_large_path() - a large allocation, its failure counted
- * @p: instance
- * @size: bytes; sizes no page order serves fail (with a warning unless
- *	  __GFP_NOWARN)
- * @gfp: allocation flags
- *
- * Context: as pheap_alloc_in().
- * Return: the memory, or NULL.
- */
-void *pheap_alloc_large_path(struct pheap *p, size_t size, gfp_t gfp)
-{
-	void *obj = pheap_large_alloc(p, size, gfp);
-
-	if (unlikely(!obj))
-		this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_ALLOC_FAIL]);
-	return obj;
-}
-
-/* Refill under the local lock, then drop it and give back what is freed. */
-static noinline void *pheap_alloc_slow(struct pheap *p, unsigned int cls,
-				       size_t size, gfp_t gfp,
-				       unsigned long flags)
-{
-	LIST_HEAD(release);
-	void *obj;
-
-	obj = pheap_heap_refill(p, cls, size, gfp, &flags, &release);
-	local_unlock_irqrestore(&p->cpu_heaps->lock, flags);
-	pheap_sb_release_list(p, &release);
-	return obj;
-}
-
 /*
  * kheap, serial, class-lock and private: their own heaps (shared.c,
  * private.c), past the checks every design shares; a direct call per
@@ -130,44 +96,6 @@ static noinline void *pheap_alloc_design(struct pheap *p, size_t size,
 	if (unlikely(want_init_on_alloc(gfp)))
 		memset(obj, 0, pheap_csize(cls));
 	return obj;
-}
-
-/* A block of class @cls, its contents as they are: the inline path. */
-static __always_inline void *pheap_alloc_small(struct pheap *p,
-					       unsigned int cls, size_t size,
-					       gfp_t gfp)
-{
-	unsigned long flags;
-	void *obj;
-
-	local_lock_irqsave(&p->cpu_heaps->lock, flags);
-	obj = pheap_cpu_pop(p, this_cpu_ptr(p->cpu_heaps), cls, size);
-	if (likely(obj))
-		local_unlock_irqrestore(&p->cpu_heaps->lock, flags);
-	else
-		obj = pheap_alloc_slow(p, cls, size, gfp, flags);
-
-	if (unlikely(!obj))
-		this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_ALLOC_FAIL]);
-	return obj;
-}
-
-/**
- * pheap_alloc_block() - a block of a class, contents not initialised
- * @p: instance
- * @cls: size class
- * @size: bytes requested, for the statistics
- * @gfp: allocation flags (__GFP_ZERO and init_on_alloc are the caller's)
- *
- * Debug mode's way to the allocation path (debug.c).
- *
- * Context: as pheap_alloc_in().
- * Return: the block, or NULL (counted).
- */
-void *pheap_alloc_block(struct pheap *p, unsigned int cls, size_t size,
-			gfp_t gfp)
-{
-	return pheap_alloc_small(p, cls, size, gfp);
 }
 
 static __always_inline void *pheap_alloc_serve(struct pheap *p, size_t size,

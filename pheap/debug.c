@@ -60,10 +60,8 @@
 #include <linux/string.h>
 #include <linux/workqueue.h>
 
-#include "alloc.h"
 #include "class.h"
 #include "debug.h"
-#include "free.h"
 #include "global.h"
 #include "heap.h"
 #include "instance.h"

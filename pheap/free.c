@@ -46,7 +46,6 @@
 
 #include "class.h"
 #include "debug.h"
-#include "free.h"
 #include "heap.h"
 #include "instance.h"
 #include "large.h"
@@ -58,101 +57,6 @@
 #include "sb.h"
 #include "shared.h"
 #include "trace.h"
-
-/* Free under the local lock, then drop it and give back what is freed. */
-static noinline void pheap_free_slow(struct pheap *p, struct pheap_heap *h,
-				     struct pheap_sb *sb, void *obj,
-				     unsigned int idx, unsigned long flags)
-{
-	LIST_HEAD(release);
-
-	pheap_heap_free(p, h, sb, obj, idx, &release);
-	local_unlock_irqrestore(&p->cpu_heaps->lock, flags);
-	pheap_sb_release_list(p, &release);
-}
-
-/*
- * A block of a superblock this CPU's heap does not own: a remote free
- * (remote.c), after the local lock is dropped; the owner wipes it under
- * init_on_free when it collects it. The counters are bumped with
- * this_cpu_inc() and only here: they are never written under the lock.
- */
-static void pheap_free_remote(struct pheap *p, struct pheap_sb *sb,
-			      void *obj, unsigned int idx, unsigned long caller)
-{
-	unsigned int cls = sb->cls;
-
-	if (unlikely(!pheap_remote_free(p, sb, idx))) {
-		pheap_report_bad_free(p, obj, "double free", caller);
-		return;
-	}
-	this_cpu_inc(p->cpu_heaps->cls[cls].remote_frees);
-	this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_REMOTE_SENT]);
-}
-
-static __always_inline void pheap_free_small(struct pheap *p,
-					     struct pheap_sb *sb, void *obj,
-					     unsigned int idx,
-					     unsigned long caller)
-{
-	unsigned int cls = sb->cls;
-	struct pheap_heap *h;
-	unsigned long flags;
-
-	/* PREEMPT_RT, may not sleep: the lock-free way, owner or not */
-	if (unlikely(pheap_rt_atomic())) {
-		pheap_free_remote(p, sb, obj, idx, caller);
-		return;
-	}
-	local_lock_irqsave(&p->cpu_heaps->lock, flags);
-	h = this_cpu_ptr(p->cpu_heaps);
-	/*
-	 * Only this CPU, under this lock, gives its heap's superblocks away,
-	 * so a superblock seen as this heap's stays so until the unlock. One
-	 * seen as another's is pushed to a heap that owns it or owned it, and
-	 * an owner that no longer does forwards it (remote.c).
-	 */
-	if (unlikely(READ_ONCE(sb->owner) != h)) {
-		local_unlock_irqrestore(&p->cpu_heaps->lock, flags);
-		pheap_free_remote(p, sb, obj, idx, caller);
-		return;
-	}
-	if (unlikely(!test_bit(idx, sb->live) ||
-		     pheap_sb_remote_freed(sb, idx))) {
-		local_unlock_irqrestore(&p->cpu_heaps->lock, flags);
-		pheap_report_bad_free(p, obj, "double free", caller);
-		return;
-	}
-	/* only now is the block known to be the caller's to wipe */
-	if (unlikely(want_init_on_free()) && !pheap_debug_on(p))
-		memset(obj, 0, pheap_csize(cls));
-	if (likely(--h->tick && pheap_cpu_free(p, h, cls, sb, obj, idx))) {
-		h->cls[cls].frees++;
-		local_unlock_irqrestore(&p->cpu_heaps->lock, flags);
-		return;
-	}
-	pheap_free_slow(p, h, sb, obj, idx, flags);
-}
-
-/**
- * pheap_free_block() - free a block of a superblock
- * @p: instance
- * @sb: its superblock
- * @obj: the block, a block start of @sb (checked)
- * @idx: its index in @sb
- * @caller: return address of the caller of the public function
- *
- * Debug mode's way to the free path (debug.c): the double-free checks
- * and everything after them. A debug instance's blocks are not wiped
- * here under init_on_free: debug.c poisons or wipes them.
- *
- * Context: as pheap_free_in().
- */
-void pheap_free_block(struct pheap *p, struct pheap_sb *sb, void *obj,
-		      unsigned int idx, unsigned long caller)
-{
-	pheap_free_small(p, sb, obj, idx, caller);
-}
 
 /* A pointer no superblock holds: a large allocation, or a bad free. */
 static void pheap_free_unknown(struct pheap *p, const void *ptr,

@@ -674,3 +674,85 @@ void pheap_heap_evict(struct pheap *p, struct pheap_heap *h)
 	pheap_sb_release_list(p, &release);
 	pheap_heap_drain(p, h);
 }
+
+/* Refill under the local lock, then drop it and give back what is freed. */
+noinline void *pheap_alloc_slow(struct pheap *p, unsigned int cls,
+				size_t size, gfp_t gfp, unsigned long flags)
+{
+	LIST_HEAD(release);
+	void *obj;
+
+	obj = pheap_heap_refill(p, cls, size, gfp, &flags, &release);
+	local_unlock_irqrestore(&p->cpu_heaps->lock, flags);
+	pheap_sb_release_list(p, &release);
+	return obj;
+}
+
+/**
+ * pheap_alloc_block() - a block of a class, contents not initialised
+ * @p: instance
+ * @cls: size class
+ * @size: bytes requested, for the statistics
+ * @gfp: allocation flags (__GFP_ZERO and init_on_alloc are the caller's)
+ *
+ * Debug mode's way to the allocation path (debug.c).
+ *
+ * Context: as pheap_alloc_in().
+ * Return: the block, or NULL (counted).
+ */
+void *pheap_alloc_block(struct pheap *p, unsigned int cls, size_t size,
+			gfp_t gfp)
+{
+	return pheap_alloc_small(p, cls, size, gfp);
+}
+
+/* Free under the local lock, then drop it and give back what is freed. */
+noinline void pheap_free_slow(struct pheap *p, struct pheap_heap *h,
+			      struct pheap_sb *sb, void *obj, unsigned int idx,
+			      unsigned long flags)
+{
+	LIST_HEAD(release);
+
+	pheap_heap_free(p, h, sb, obj, idx, &release);
+	local_unlock_irqrestore(&p->cpu_heaps->lock, flags);
+	pheap_sb_release_list(p, &release);
+}
+
+/*
+ * A block of a superblock this CPU's heap does not own: a remote free
+ * (remote.c), after the local lock is dropped; the owner wipes it under
+ * init_on_free when it collects it. The counters are bumped with
+ * this_cpu_inc() and only here: they are never written under the lock.
+ */
+void pheap_free_remote(struct pheap *p, struct pheap_sb *sb, void *obj,
+		       unsigned int idx, unsigned long caller)
+{
+	unsigned int cls = sb->cls;
+
+	if (unlikely(!pheap_remote_free(p, sb, idx))) {
+		pheap_report_bad_free(p, obj, "double free", caller);
+		return;
+	}
+	this_cpu_inc(p->cpu_heaps->cls[cls].remote_frees);
+	this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_REMOTE_SENT]);
+}
+
+/**
+ * pheap_free_block() - free a block of a superblock
+ * @p: instance
+ * @sb: its superblock
+ * @obj: the block, a block start of @sb (checked)
+ * @idx: its index in @sb
+ * @caller: return address of the caller of the public function
+ *
+ * Debug mode's way to the free path (debug.c): the double-free checks
+ * and everything after them. A debug instance's blocks are not wiped
+ * here under init_on_free: debug.c poisons or wipes them.
+ *
+ * Context: as pheap_free_in().
+ */
+void pheap_free_block(struct pheap *p, struct pheap_sb *sb, void *obj,
+		      unsigned int idx, unsigned long caller)
+{
+	pheap_free_small(p, sb, obj, idx, caller);
+}

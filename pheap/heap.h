@@ -14,6 +14,8 @@
 #include <linux/workqueue.h>
 #include "class.h"
 #include "instance.h"
+#include "page.h"
+#include "report.h"
 #include "sb.h"
 
 /*
@@ -99,6 +101,17 @@ void *pheap_heap_pop_bad(struct pheap *p, struct pheap_heap *h,
 			 unsigned int cls, size_t size);
 void pheap_heap_evict(struct pheap *p, struct pheap_heap *h);
 void pheap_heap_flush(struct pheap *p, struct pheap_heap *h);
+void *pheap_alloc_slow(struct pheap *p, unsigned int cls, size_t size,
+		       gfp_t gfp, unsigned long flags);
+void pheap_free_slow(struct pheap *p, struct pheap_heap *h,
+		     struct pheap_sb *sb, void *obj, unsigned int idx,
+		     unsigned long flags);
+void pheap_free_remote(struct pheap *p, struct pheap_sb *sb, void *obj,
+		       unsigned int idx, unsigned long caller);
+void *pheap_alloc_block(struct pheap *p, unsigned int cls, size_t size,
+			gfp_t gfp);
+void pheap_free_block(struct pheap *p, struct pheap_sb *sb, void *obj,
+		      unsigned int idx, unsigned long caller);
 
 static inline void pheap_ev_inc(struct pheap_heap *h, enum pheap_event ev)
 {
@@ -232,6 +245,71 @@ static __always_inline bool pheap_cpu_free(const struct pheap *p,
 	pheap_cpu_push(h, sb, obj, idx);
 	h->idle_used -= ci->size;
 	return true;
+}
+
+
+/* A block of class @cls, its contents as they are: the inline path. */
+static __always_inline void *pheap_alloc_small(struct pheap *p,
+					       unsigned int cls, size_t size,
+					       gfp_t gfp)
+{
+	unsigned long flags;
+	void *obj;
+
+	local_lock_irqsave(&p->cpu_heaps->lock, flags);
+	obj = pheap_cpu_pop(p, this_cpu_ptr(p->cpu_heaps), cls, size);
+	if (likely(obj))
+		local_unlock_irqrestore(&p->cpu_heaps->lock, flags);
+	else
+		obj = pheap_alloc_slow(p, cls, size, gfp, flags);
+
+	if (unlikely(!obj))
+		this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_ALLOC_FAIL]);
+	return obj;
+}
+
+static __always_inline void pheap_free_small(struct pheap *p,
+					     struct pheap_sb *sb, void *obj,
+					     unsigned int idx,
+					     unsigned long caller)
+{
+	unsigned int cls = sb->cls;
+	struct pheap_heap *h;
+	unsigned long flags;
+
+	/* PREEMPT_RT, may not sleep: the lock-free way, owner or not */
+	if (unlikely(pheap_rt_atomic())) {
+		pheap_free_remote(p, sb, obj, idx, caller);
+		return;
+	}
+	local_lock_irqsave(&p->cpu_heaps->lock, flags);
+	h = this_cpu_ptr(p->cpu_heaps);
+	/*
+	 * Only this CPU, under this lock, gives its heap's superblocks away,
+	 * so a superblock seen as this heap's stays so until the unlock. One
+	 * seen as another's is pushed to a heap that owns it or owned it, and
+	 * an owner that no longer does forwards it (remote.c).
+	 */
+	if (unlikely(READ_ONCE(sb->owner) != h)) {
+		local_unlock_irqrestore(&p->cpu_heaps->lock, flags);
+		pheap_free_remote(p, sb, obj, idx, caller);
+		return;
+	}
+	if (unlikely(!test_bit(idx, sb->live) ||
+		     pheap_sb_remote_freed(sb, idx))) {
+		local_unlock_irqrestore(&p->cpu_heaps->lock, flags);
+		pheap_report_bad_free(p, obj, "double free", caller);
+		return;
+	}
+	/* only now is the block known to be the caller's to wipe */
+	if (unlikely(want_init_on_free()) && !pheap_debug_on(p))
+		memset(obj, 0, pheap_csize(cls));
+	if (likely(--h->tick && pheap_cpu_free(p, h, cls, sb, obj, idx))) {
+		h->cls[cls].frees++;
+		local_unlock_irqrestore(&p->cpu_heaps->lock, flags);
+		return;
+	}
+	pheap_free_slow(p, h, sb, obj, idx, flags);
 }
 
 #endif /* _PHEAP_HEAP_H */

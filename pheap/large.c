@@ -213,3 +213,22 @@ unsigned long pheap_large_release_all(struct pheap *p)
 	p->large_bytes = 0;
 	return n;
 }
+
+/**
+ * pheap_alloc_large_path() - a large allocation, its failure counted
+ * @p: instance
+ * @size: bytes; sizes no page order serves fail (with a warning unless
+ *	  __GFP_NOWARN)
+ * @gfp: allocation flags
+ *
+ * Context: as pheap_alloc_in().
+ * Return: the memory, or NULL.
+ */
+void *pheap_alloc_large_path(struct pheap *p, size_t size, gfp_t gfp)
+{
+	void *obj = pheap_large_alloc(p, size, gfp);
+
+	if (unlikely(!obj))
+		this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_ALLOC_FAIL]);
+	return obj;
+}

@@ -16,5 +16,6 @@ unsigned int pheap_large_order(unsigned long tag);
 struct pheap *pheap_large_owner(unsigned long tag);
 unsigned long pheap_large_release_all(struct pheap *p);
 void pheap_large_init(struct pheap *p);
+void *pheap_alloc_large_path(struct pheap *p, size_t size, gfp_t gfp);
 
 #endif /* _PHEAP_LARGE_H */
