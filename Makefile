@@ -2,7 +2,7 @@
 #
 # pheap: build the module out of tree, and the commands a newcomer runs:
 #   make demo    boot a VM, load pheap, exercise it, print its statistics
-#                (POLICY=kheap|serial|class-lock|private|ownership|hoard)
+#                (DESIGN=kheap|serial|class-lock|private|ownership|hoard)
 #   make check   every test: builds, checkpatch, KUnit, VM tests
 #   make check-full  make check and the matrix cells beyond its budget
 #   make bench   pheap next to kmalloc in a VM: table, CSV, plots in results/
@@ -43,7 +43,7 @@ setup:
 	bash scripts/setup.sh
 
 demo:
-	PHEAP_POLICY=$(POLICY) bash scripts/demo.sh
+	PHEAP_DESIGN=$(or $(DESIGN),$(POLICY)) bash scripts/demo.sh
 
 check:
 	bash scripts/check.sh

@@ -44,9 +44,12 @@ static char *debug = "";
 module_param(debug, charp, 0444);
 MODULE_PARM_DESC(debug, "debug mode, as slub_debug: F sanity checks, Z red zones, P poisoning, U caller tracking; 1 for all (default off)");
 
-static char *policy = "hoard";
-module_param(policy, charp, 0444);
-MODULE_PARM_DESC(policy, "heap design: kheap, serial, class-lock, private, ownership or hoard (default hoard)");
+static char *design = "hoard";
+module_param(design, charp, 0444);
+MODULE_PARM_DESC(design, "heap design: kheap, serial, class-lock, private, ownership or hoard (default hoard)");
+/* the design's earlier name, kept for command lines that use it */
+module_param_named(policy, design, charp, 0444);
+MODULE_PARM_DESC(policy, "the same as design=");
 
 static struct pheap *pheap_def;
 static struct dentry *pheap_debugfs_root;
@@ -87,7 +90,7 @@ static int __init pheap_init(void)
 	cfg.k_sb = k_sb;
 	cfg.sb_order = sb_order;
 	cfg.global_reserve = global_reserve;
-	cfg.policy = policy;
+	cfg.design = design;
 	pheap_def = pheap_create(&cfg);
 	if (IS_ERR(pheap_def)) {
 		err = PTR_ERR(pheap_def);
@@ -102,8 +105,8 @@ static int __init pheap_init(void)
 					       pheap_shrink_scan, pheap_def);
 	if (!pheap_shrinker)
 		pr_warn("pheap: no shrinker: empty superblocks stay until unload\n");
-	pr_info("pheap: ready, policy %s, f=%u%% K=%u S=%lu bytes, debug %s\n",
-		pheap_policy_names[pheap_policy_parse(policy)], f_pct,
+	pr_info("pheap: ready, design %s, f=%u%% K=%u S=%lu bytes, debug %s\n",
+		pheap_design_names[pheap_design_parse(design)], f_pct,
 		k_sb, PAGE_SIZE << sb_order,
 		pheap_debug_flags_string(cfg.debug, flags));
 	return 0;

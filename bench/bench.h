@@ -55,11 +55,11 @@ enum bench_alloc_id {
 	BENCH_A_PHEAP,
 	BENCH_A_KMALLOC,
 	BENCH_A_KCACHE,
-	BENCH_A_DESIGN,		/* + enum pheap_policy */
-	BENCH_NR_ALLOCS = BENCH_A_DESIGN + PHEAP_POLICY_NR
+	BENCH_A_DESIGN,		/* + enum pheap_design */
+	BENCH_NR_ALLOCS = BENCH_A_DESIGN + PHEAP_DESIGN_NR
 };
 
-#define BENCH_A_KHEAP	(BENCH_A_DESIGN + PHEAP_POLICY_KHEAP)
+#define BENCH_A_KHEAP	(BENCH_A_DESIGN + PHEAP_DESIGN_KHEAP)
 
 extern const char *const bench_alloc_names[BENCH_NR_ALLOCS];
 

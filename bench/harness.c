@@ -35,7 +35,7 @@
  * freed with kfree()). kcache caches are created per run with a usercopy
  * region, so SLUB does not merge them into kmalloc-<n> and their pages
  * count from zero, as pheap's private instance does. In designs mode the
- * allocators are pheap instances created with cfg.policy set to each
+ * allocators are pheap instances created with cfg.design set to each
  * chosen design, named for it in the result lines (alloc=kheap, serial,
  * class-lock, private, ownership, hoard), and kmalloc; no kcache. Each
  * worker then holds at most BENCH_DESIGNS_HOLD objects where a scenario
@@ -148,15 +148,15 @@ const char *const bench_alloc_names[BENCH_NR_ALLOCS] = {
 	[BENCH_A_PHEAP] = "pheap",
 	[BENCH_A_KMALLOC] = "kmalloc",
 	[BENCH_A_KCACHE] = "kcache",
-	[BENCH_A_DESIGN + PHEAP_POLICY_KHEAP] = "kheap",
-	[BENCH_A_DESIGN + PHEAP_POLICY_SERIAL] = "serial",
-	[BENCH_A_DESIGN + PHEAP_POLICY_CLASS_LOCK] = "class-lock",
-	[BENCH_A_DESIGN + PHEAP_POLICY_PRIVATE] = "private",
-	[BENCH_A_DESIGN + PHEAP_POLICY_OWNERSHIP] = "ownership",
-	[BENCH_A_DESIGN + PHEAP_POLICY_HOARD] = "hoard",
+	[BENCH_A_DESIGN + PHEAP_DESIGN_KHEAP] = "kheap",
+	[BENCH_A_DESIGN + PHEAP_DESIGN_SERIAL] = "serial",
+	[BENCH_A_DESIGN + PHEAP_DESIGN_CLASS_LOCK] = "class-lock",
+	[BENCH_A_DESIGN + PHEAP_DESIGN_PRIVATE] = "private",
+	[BENCH_A_DESIGN + PHEAP_DESIGN_OWNERSHIP] = "ownership",
+	[BENCH_A_DESIGN + PHEAP_DESIGN_HOARD] = "hoard",
 };
 
-static_assert(PHEAP_POLICY_NR == 6);	/* one name above per design */
+static_assert(PHEAP_DESIGN_NR == 6);	/* one name above per design */
 
 /* kmalloc's size classes up to pheap's largest: the kcache set. */
 static const unsigned int bench_kcs_sizes[BENCH_NR_KCS] = {
@@ -244,20 +244,20 @@ static int bench_open_pheap(struct bench_alloc *ba)
 {
 	struct pheap_config cfg;
 	struct pheap_stats st;
-	int policy = ba->id - BENCH_A_DESIGN;
+	int design = ba->id - BENCH_A_DESIGN;
 
 	bench_config(&cfg);
 	if (ba->id >= BENCH_A_DESIGN)
-		cfg.policy = bench_alloc_names[ba->id];
+		cfg.design = bench_alloc_names[ba->id];
 	ba->ph = pheap_create(&cfg);
 	if (IS_ERR_OR_NULL(ba->ph)) {
 		ba->ph = NULL;
 		return -ENOMEM;
 	}
 	pheap_get_stats(ba->ph, &st);
-	if (ba->id >= BENCH_A_DESIGN && st.policy != policy) {
+	if (ba->id >= BENCH_A_DESIGN && st.design != design) {
 		bench_error("alloc=%s: pheap_create() gave design %u",
-			    bench_alloc_names[ba->id], st.policy);
+			    bench_alloc_names[ba->id], st.design);
 		return -EINVAL;
 	}
 	return 0;
@@ -864,7 +864,7 @@ static int bench_design(const char *s, size_t n)
 	const char *name;
 	int d;
 
-	for (d = 0; d < PHEAP_POLICY_NR; d++) {
+	for (d = 0; d < PHEAP_DESIGN_NR; d++) {
 		name = bench_alloc_names[BENCH_A_DESIGN + d];
 		if (n == strlen(name) && !strncmp(s, name, n))
 			return d;
@@ -891,10 +891,10 @@ static int bench_set_designs(const char *list)
 		want |= BIT(d);
 	}
 	if (!want)
-		want = BIT(PHEAP_POLICY_NR) - 1;
+		want = BIT(PHEAP_DESIGN_NR) - 1;
 	bench_opt.designs = true;
 	bench_opt.nr_allocs = 0;
-	for (d = 0; d < PHEAP_POLICY_NR; d++)
+	for (d = 0; d < PHEAP_DESIGN_NR; d++)
 		if (want & BIT(d))
 			bench_opt.allocs[bench_opt.nr_allocs++] = BENCH_A_DESIGN + d;
 	bench_opt.allocs[bench_opt.nr_allocs++] = BENCH_A_KMALLOC;

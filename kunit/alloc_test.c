@@ -496,7 +496,7 @@ static struct kunit_suite pheap_alloc_debug_suite = {
 };
 
 /*
- * Conformance of every design (pheap/pheap.h's enum pheap_policy): the
+ * Conformance of every design (pheap/pheap.h's enum pheap_design): the
  * same cases, each run once per design (kt_create() follows the case's
  * parameter).
  */

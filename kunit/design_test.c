@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit suite pheap_design: each heap design (enum pheap_policy) on the
+ * KUnit suite pheap_design: each heap design (enum pheap_design) on the
  * property that defines it.
  *
  *  - the selector: every name gives its design, anything else -EINVAL;
@@ -24,39 +24,39 @@
 
 #include "helpers.h"
 
-static void policy_names_select_designs(struct kunit *test)
+static void design_names_select_designs(struct kunit *test)
 {
 	struct pheap_config cfg;
 	struct pheap_stats st;
 	struct pheap *p;
 	int i;
 
-	for (i = 0; i < PHEAP_POLICY_NR; i++) {
+	for (i = 0; i < PHEAP_DESIGN_NR; i++) {
 		pheap_default_config(&cfg);
-		cfg.policy = pheap_policy_names[i];
+		cfg.design = pheap_design_names[i];
 		p = pheap_create(&cfg);
 		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, p);
 		pheap_get_stats(p, &st);
-		KUNIT_EXPECT_EQ(test, st.policy, (unsigned int)i);
+		KUNIT_EXPECT_EQ(test, st.design, (unsigned int)i);
 		pheap_destroy(p);
 	}
 	pheap_default_config(&cfg);
 	p = pheap_create(&cfg);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, p);
 	pheap_get_stats(p, &st);
-	KUNIT_EXPECT_EQ(test, st.policy, (unsigned int)PHEAP_POLICY_HOARD);
+	KUNIT_EXPECT_EQ(test, st.design, (unsigned int)PHEAP_DESIGN_HOARD);
 	pheap_destroy(p);
 
-	cfg.policy = "Hoard";
+	cfg.design = "Hoard";
 	KUNIT_EXPECT_EQ(test, PTR_ERR(pheap_create(&cfg)), -EINVAL);
-	cfg.policy = "slab";
+	cfg.design = "slab";
 	KUNIT_EXPECT_EQ(test, PTR_ERR(pheap_create(&cfg)), -EINVAL);
-	cfg.policy = "serial";
+	cfg.design = "serial";
 	cfg.debug = PHEAP_DEBUG_Z;	/* debug mode is hoard's alone */
 	KUNIT_EXPECT_EQ(test, PTR_ERR(pheap_create(&cfg)), -EINVAL);
-	KUNIT_EXPECT_EQ(test, pheap_policy_parse("class-lock"),
-			PHEAP_POLICY_CLASS_LOCK);
-	KUNIT_EXPECT_EQ(test, pheap_policy_parse(NULL), PHEAP_POLICY_HOARD);
+	KUNIT_EXPECT_EQ(test, pheap_design_parse("class-lock"),
+			PHEAP_DESIGN_CLASS_LOCK);
+	KUNIT_EXPECT_EQ(test, pheap_design_parse(NULL), PHEAP_DESIGN_HOARD);
 }
 
 #define PC_ROUNDS	20
@@ -130,8 +130,8 @@ static void prodcons_memory_grows_only_private(struct kunit *test)
 			first = last;
 	}
 	kunit_info(test, "%s: held %lu bytes after round 1, %lu after %u\n",
-		   kt_policy(test), first, last, PC_ROUNDS);
-	if (r.p->policy == PHEAP_POLICY_PRIVATE)
+		   kt_design(test), first, last, PC_ROUNDS);
+	if (r.p->design == PHEAP_DESIGN_PRIVATE)
 		KUNIT_EXPECT_GE(test, last, first * PC_ROUNDS / 2);
 	else
 		KUNIT_EXPECT_LE(test, last, 2 * first + 4 * PAGE_SIZE);
@@ -154,7 +154,7 @@ static void kheap_free_walks_pagerefs(struct kunit *test)
 	struct pheap_class_stats cs;
 	unsigned long walked;
 	void **small, *big, *again;
-	bool kheap = p->policy == PHEAP_POLICY_KHEAP;
+	bool kheap = p->design == PHEAP_DESIGN_KHEAP;
 
 	small = kunit_kcalloc(test, nsmall, sizeof(*small), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, small);
@@ -175,11 +175,11 @@ static void kheap_free_walks_pagerefs(struct kunit *test)
 	else
 		KUNIT_EXPECT_EQ(test, walked, 0UL);
 	kunit_info(test, "%s: the free walked %lu pagerefs\n",
-		   kt_policy(test), walked);
+		   kt_design(test), walked);
 
 	/* the block is free in its class: handed out again, untouched 8s */
 	again = pheap_alloc_in(p, 4096, GFP_KERNEL);
-	if (kheap || p->policy == PHEAP_POLICY_SERIAL)
+	if (kheap || p->design == PHEAP_DESIGN_SERIAL)
 		KUNIT_EXPECT_PTR_EQ(test, again, big);
 	for (i = 0; i < nsmall; i++)
 		KUNIT_EXPECT_TRUE(test, kt_intact(small[i], 8));
@@ -294,13 +294,13 @@ static void concurrent_cpus_stay_correct(struct kunit *test)
 	else
 		KUNIT_EXPECT_EQ(test, st.ev[PHEAP_EV_LOCK], 0UL);
 	kunit_info(test, "%s: %d CPUs, lock acquired %lu, contended %lu\n",
-		   kt_policy(test), n, st.ev[PHEAP_EV_LOCK],
+		   kt_design(test), n, st.ev[PHEAP_EV_LOCK],
 		   st.ev[PHEAP_EV_LOCK_CONTENDED]);
 	KUNIT_EXPECT_EQ(test, pheap_destroy(x->p), 0UL);
 }
 
 static struct kunit_case pheap_design_cases[] = {
-	KUNIT_CASE(policy_names_select_designs),
+	KUNIT_CASE(design_names_select_designs),
 	KUNIT_CASE_PARAM(prodcons_memory_grows_only_private, kt_design_params),
 	KUNIT_CASE_PARAM(kheap_free_walks_pagerefs, kt_design_params),
 	KUNIT_CASE_PARAM(concurrent_cpus_stay_correct, kt_design_params),

@@ -36,19 +36,19 @@
  * kt_design_params() (the only parameter pheap's suites use), else NULL,
  * hoard.
  */
-static inline const char *kt_policy(struct kunit *test)
+static inline const char *kt_design(struct kunit *test)
 {
 	return test->param_value ? *(const char *const *)test->param_value :
 				   NULL;
 }
 
-/* KUNIT_CASE_PARAM's generator: every design, pheap_policy_names[]. */
+/* KUNIT_CASE_PARAM's generator: every design, pheap_design_names[]. */
 static inline const void *kt_design_params(const void *prev, char *desc)
 {
 	const char *const *name = prev ? (const char *const *)prev + 1 :
-					 pheap_policy_names;
+					 pheap_design_names;
 
-	if (name >= pheap_policy_names + PHEAP_POLICY_NR)
+	if (name >= pheap_design_names + PHEAP_DESIGN_NR)
 		return NULL;
 	strscpy(desc, *name, KUNIT_PARAM_DESC_SIZE);
 	return name;
@@ -56,7 +56,7 @@ static inline const void *kt_design_params(const void *prev, char *desc)
 
 /*
  * A private instance with the defaults, or with f, K changed, of the
- * case's design (kt_policy()).
+ * case's design (kt_design()).
  */
 static inline struct pheap *kt_create(struct kunit *test, unsigned int f_pct,
 				      unsigned int k_sb)
@@ -66,7 +66,7 @@ static inline struct pheap *kt_create(struct kunit *test, unsigned int f_pct,
 
 	pheap_default_config(&cfg);
 	cfg.name = "pheap-kunit";
-	cfg.policy = kt_policy(test);
+	cfg.design = kt_design(test);
 	if (f_pct)
 		cfg.f_pct = f_pct;
 	if (k_sb)

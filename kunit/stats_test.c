@@ -197,7 +197,7 @@ static void stats_show_parses(struct kunit *test)
 		if (!strncmp(line, "a_over_u ", 9) ||
 		    !strncmp(line, "pagerefs_walked_per_free ", 25))
 			continue;
-		if (!strncmp(line, "param_policy ", 13)) {
+		if (!strncmp(line, "param_design ", 13)) {
 			KUNIT_EXPECT_STREQ(test, line + 13, "hoard");
 			continue;
 		}

@@ -92,7 +92,7 @@ int pheap_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "param_nr_classes %u\n", st.nr_classes);
 	seq_printf(m, "param_debug %s\n",
 		   pheap_debug_flags_string(st.debug, flags));
-	seq_printf(m, "param_policy %s\n", pheap_policy_names[st.policy]);
+	seq_printf(m, "param_design %s\n", pheap_design_names[st.design]);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(pheap_stats);

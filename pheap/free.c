@@ -83,7 +83,7 @@ static noinline void pheap_free_design(struct pheap *p, const void *ptr,
 	unsigned long tag;
 	int idx;
 
-	if (p->policy == PHEAP_POLICY_KHEAP && pheap_kheap_free(p, ptr, caller))
+	if (p->design == PHEAP_DESIGN_KHEAP && pheap_kheap_free(p, ptr, caller))
 		return;
 	sb = pheap_sb_lookup(ptr, &tag);
 	if (!sb) {
@@ -91,7 +91,7 @@ static noinline void pheap_free_design(struct pheap *p, const void *ptr,
 		return;
 	}
 	idx = pheap_sb_block_index(p, sb, ptr);
-	if (unlikely(idx < 0 || p->policy == PHEAP_POLICY_KHEAP))
+	if (unlikely(idx < 0 || p->design == PHEAP_DESIGN_KHEAP))
 		pheap_report_bad_free(p, ptr, "not a block of this heap",
 				      caller);
 	else if (p->priv)

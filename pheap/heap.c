@@ -67,7 +67,7 @@
  * heaps] except blocks are freed back to the heap they came from; you
  * can store a pointer to the heap where it was allocated, or play some
  * tricks with bitmasking to learn where it came from. Fragmentation
- * O(P)." An instance with policy ownership is this file and remote.c
+ * O(P)." An instance of the ownership design is this file and remote.c
  * with two lines changed: its idle limit is infinite (no threshold
  * return) and a refill never looks at the global heap, so a superblock
  * stays with the CPU heap that first took it. Memory one CPU frees is
@@ -105,7 +105,7 @@
 
 static void pheap_heap_set_limit(struct pheap *p, struct pheap_heap *h)
 {
-	if (p->policy == PHEAP_POLICY_OWNERSHIP) {
+	if (p->design == PHEAP_DESIGN_OWNERSHIP) {
 		h->idle_limit = ULONG_MAX;	/* no threshold */
 		return;
 	}
@@ -470,7 +470,7 @@ static void *pheap_heap_replace_active(struct pheap *p, unsigned int cls,
 
 	pheap_ev_inc(h, PHEAP_EV_REFILL);
 	sb = pheap_heap_take_idle(p, h, cls);
-	if (!sb && p->policy == PHEAP_POLICY_HOARD) {
+	if (!sb && p->design == PHEAP_DESIGN_HOARD) {
 		sb = pheap_global_take(p, cls, h, release);
 		if (sb) {
 			pheap_heap_own(p, h, sb);

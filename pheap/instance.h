@@ -27,7 +27,7 @@
  *   instance.c	instances: create, destroy, flush, CPU hotplug
  *   stats.c, debugfs.c	read-only views
  *
- * Designs (enum pheap_policy, chosen per instance): hoard, the default,
+ * Designs (enum pheap_design, chosen per instance): hoard, the default,
  * is CPU heaps with ownership (heap.c, remote.c) plus the threshold and
  * the global heap (global.c); ownership is the same without the last two
  * (heap.c's file comment); kheap, serial and class-lock share one heap
@@ -112,7 +112,7 @@ struct pheap_private;
  */
 struct pheap {
 	struct pheap_config cfg;
-	unsigned int policy;			/* enum pheap_policy */
+	unsigned int design;			/* enum pheap_design */
 	/* The designs with heaps of their own: the one in force, or NULL. */
 	struct pheap_shared *shared;		/* kheap, serial, class-lock */
 	struct pheap_private *priv;		/* private */

@@ -35,39 +35,39 @@ static enum cpuhp_state pheap_cpuhp_state = CPUHP_INVALID;
 /* On while an instance of a design with its own heaps exists (instance.h). */
 DEFINE_STATIC_KEY_FALSE(pheap_design_key);
 
-const char *const pheap_policy_names[PHEAP_POLICY_NR] = {
-	[PHEAP_POLICY_KHEAP]		= "kheap",
-	[PHEAP_POLICY_SERIAL]		= "serial",
-	[PHEAP_POLICY_CLASS_LOCK]	= "class-lock",
-	[PHEAP_POLICY_PRIVATE]		= "private",
-	[PHEAP_POLICY_OWNERSHIP]	= "ownership",
-	[PHEAP_POLICY_HOARD]		= "hoard",
+const char *const pheap_design_names[PHEAP_DESIGN_NR] = {
+	[PHEAP_DESIGN_KHEAP]		= "kheap",
+	[PHEAP_DESIGN_SERIAL]		= "serial",
+	[PHEAP_DESIGN_CLASS_LOCK]	= "class-lock",
+	[PHEAP_DESIGN_PRIVATE]		= "private",
+	[PHEAP_DESIGN_OWNERSHIP]	= "ownership",
+	[PHEAP_DESIGN_HOARD]		= "hoard",
 };
-EXPORT_SYMBOL_GPL(pheap_policy_names);
-static_assert(ARRAY_SIZE(pheap_policy_names) == PHEAP_POLICY_NR);
+EXPORT_SYMBOL_GPL(pheap_design_names);
+static_assert(ARRAY_SIZE(pheap_design_names) == PHEAP_DESIGN_NR);
 
 /**
- * pheap_policy_parse() - a design's name to its enum pheap_policy
- * @name: one of pheap_policy_names[]; NULL or "" for hoard
+ * pheap_design_parse() - a design's name to its enum pheap_design
+ * @name: one of pheap_design_names[]; NULL or "" for hoard
  *
  * An unknown name is reported with the list of valid ones.
  *
  * Context: any.
- * Return: the policy, or -EINVAL.
+ * Return: the design, or -EINVAL.
  */
-int pheap_policy_parse(const char *name)
+int pheap_design_parse(const char *name)
 {
 	int i;
 
 	if (!name || !*name)
-		return PHEAP_POLICY_HOARD;
-	i = match_string(pheap_policy_names, PHEAP_POLICY_NR, name);
+		return PHEAP_DESIGN_HOARD;
+	i = match_string(pheap_design_names, PHEAP_DESIGN_NR, name);
 	if (i < 0)
-		pr_err("pheap: unknown policy '%s': valid are kheap, serial, class-lock, private, ownership, hoard\n",
+		pr_err("pheap: unknown design '%s': valid are kheap, serial, class-lock, private, ownership, hoard\n",
 		       name);
 	return i;
 }
-EXPORT_SYMBOL_GPL(pheap_policy_parse);
+EXPORT_SYMBOL_GPL(pheap_design_parse);
 
 /* The module's instance behind pheap_alloc()/pheap_free() (alloc.c, free.c). */
 struct pheap *pheap_default_instance;
@@ -93,7 +93,7 @@ void pheap_default_config(struct pheap_config *cfg)
 	cfg->sb_order = 0;
 	cfg->global_reserve = 1;
 	cfg->debug = 0;
-	cfg->policy = NULL;
+	cfg->design = NULL;
 }
 EXPORT_SYMBOL_GPL(pheap_default_config);
 
@@ -146,32 +146,32 @@ static bool pheap_config_ok(const struct pheap_config *cfg)
 	       !(cfg->debug & ~PHEAP_DEBUG_ALL);
 }
 
-/* The design's name to p->policy; debug mode is hoard's alone. */
-static int pheap_policy_set(struct pheap *p)
+/* The design's name to p->design; debug mode is hoard's alone. */
+static int pheap_design_set(struct pheap *p)
 {
-	int policy = pheap_policy_parse(p->cfg.policy);
+	int design = pheap_design_parse(p->cfg.design);
 
-	if (policy < 0)
-		return policy;
-	if (p->cfg.debug && policy != PHEAP_POLICY_HOARD) {
-		pr_err("%s: debug mode needs policy=hoard (policy=%s)\n",
-		       p->cfg.name ?: "pheap", pheap_policy_names[policy]);
+	if (design < 0)
+		return design;
+	if (p->cfg.debug && design != PHEAP_DESIGN_HOARD) {
+		pr_err("%s: debug mode needs design=hoard (design=%s)\n",
+		       p->cfg.name ?: "pheap", pheap_design_names[design]);
 		return -EINVAL;
 	}
-	p->policy = policy;
-	p->cfg.policy = pheap_policy_names[policy];
+	p->design = design;
+	p->cfg.design = pheap_design_names[design];
 	return 0;
 }
 
 /* The heaps of a design that does not use the CPU heaps, if @p has one. */
 static int pheap_design_init(struct pheap *p)
 {
-	switch (p->policy) {
-	case PHEAP_POLICY_KHEAP:
-	case PHEAP_POLICY_SERIAL:
-	case PHEAP_POLICY_CLASS_LOCK:
+	switch (p->design) {
+	case PHEAP_DESIGN_KHEAP:
+	case PHEAP_DESIGN_SERIAL:
+	case PHEAP_DESIGN_CLASS_LOCK:
 		return pheap_shared_init(p);
-	case PHEAP_POLICY_PRIVATE:
+	case PHEAP_DESIGN_PRIVATE:
 		return pheap_private_init(p);
 	default:
 		return 0;
@@ -220,7 +220,7 @@ struct pheap *pheap_create(const struct pheap_config *cfg)
 	err = -EINVAL;
 	if (!pheap_config_ok(&p->cfg) || WARN_ON_ONCE((unsigned long)p & 63))
 		goto free_instance;
-	err = pheap_policy_set(p);
+	err = pheap_design_set(p);
 	if (err)
 		goto free_instance;
 	if (!p->cfg.name)

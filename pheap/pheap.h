@@ -34,7 +34,7 @@ struct pheap;
  * @debug:	   debug mode, PHEAP_DEBUG_* flags (0: off; see
  *		   pheap_debug_parse() for the module's debug= letters);
  *		   only with the hoard design
- * @policy:	   the heap design, one of pheap_policy_names[] ("kheap",
+ * @design:	   the heap design, one of pheap_design_names[] ("kheap",
  *		   "serial", "class-lock", "private", "ownership", "hoard");
  *		   NULL for "hoard". f, K and the global heap's reserve are
  *		   Hoard's and mean nothing to the designs without them
@@ -50,7 +50,7 @@ struct pheap_config {
 	unsigned int sb_order;
 	unsigned int global_reserve;
 	unsigned int debug;
-	const char *policy;
+	const char *design;
 };
 
 /*
@@ -58,18 +58,18 @@ struct pheap_config {
  * says what each is and where it lives). Every one is a complete
  * allocator behind the same API; hoard is the default.
  */
-enum pheap_policy {
-	PHEAP_POLICY_KHEAP,	/* OS/161: one lock, a free walks the pagerefs */
-	PHEAP_POLICY_SERIAL,	/* one shared heap, one lock */
-	PHEAP_POLICY_CLASS_LOCK, /* one shared heap, a lock per size class */
-	PHEAP_POLICY_PRIVATE,	/* per-CPU heaps, a block joins its freer's */
-	PHEAP_POLICY_OWNERSHIP,	/* per-CPU heaps, a block goes to its owner */
-	PHEAP_POLICY_HOARD,	/* ownership, threshold and a global heap */
-	PHEAP_POLICY_NR
+enum pheap_design {
+	PHEAP_DESIGN_KHEAP,	/* OS/161: one lock, a free walks the pagerefs */
+	PHEAP_DESIGN_SERIAL,	/* one shared heap, one lock */
+	PHEAP_DESIGN_CLASS_LOCK, /* one shared heap, a lock per size class */
+	PHEAP_DESIGN_PRIVATE,	/* per-CPU heaps, a block joins its freer's */
+	PHEAP_DESIGN_OWNERSHIP,	/* per-CPU heaps, a block goes to its owner */
+	PHEAP_DESIGN_HOARD,	/* ownership, threshold and a global heap */
+	PHEAP_DESIGN_NR
 };
 
-extern const char *const pheap_policy_names[PHEAP_POLICY_NR];
-int pheap_policy_parse(const char *name);
+extern const char *const pheap_design_names[PHEAP_DESIGN_NR];
+int pheap_design_parse(const char *name);
 
 /* Debug mode flags (pheap/debug.c), the letters of slub_debug. */
 #define PHEAP_DEBUG_F	0x1	/* sanity checks of each block's record */
@@ -141,7 +141,7 @@ extern const char *const pheap_event_names[PHEAP_EV_NR];
  * @sb_bytes:	S, bytes (the smallest superblock)
  * @nr_classes:	number of size classes
  * @debug:	debug mode flags in force (PHEAP_DEBUG_*)
- * @policy:	the design in force (enum pheap_policy)
+ * @design:	the design in force (enum pheap_design)
  */
 struct pheap_stats {
 	unsigned long u, a, peak_u, peak_a;
@@ -150,7 +150,7 @@ struct pheap_stats {
 	unsigned long ev[PHEAP_EV_NR];
 	unsigned int f_pct, k_sb, sb_bytes, nr_classes;
 	unsigned int debug;
-	unsigned int policy;
+	unsigned int design;
 };
 
 /**

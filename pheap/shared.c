@@ -95,7 +95,7 @@ static struct pheap_shared_class *pheap_shared_class(struct pheap *p,
 
 static raw_spinlock_t *pheap_shared_lock_of(struct pheap *p, unsigned int cls)
 {
-	if (p->policy == PHEAP_POLICY_CLASS_LOCK)
+	if (p->design == PHEAP_DESIGN_CLASS_LOCK)
 		return &p->shared->cls[cls].lock;
 	return &p->shared->cls[0].lock;
 }

@@ -262,7 +262,7 @@ void pheap_get_stats(struct pheap *p, struct pheap_stats *st)
 	st->sb_bytes = p->sb_bytes;
 	st->nr_classes = PHEAP_NR_CLASSES;
 	st->debug = p->cfg.debug;
-	st->policy = p->policy;
+	st->design = p->design;
 }
 EXPORT_SYMBOL_GPL(pheap_get_stats);
 

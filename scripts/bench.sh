@@ -20,7 +20,7 @@
 # make bench-designs (--designs): pheap's six heap designs side by side
 # in one boot, init_on_alloc=0: for each design (kheap, serial,
 # class-lock, private, ownership, hoard) an instance created with
-# cfg.policy, next to kmalloc; no kcache. The result lines name the
+# cfg.design, next to kmalloc; no kcache. The result lines name the
 # design (alloc=kheap ... alloc=hoard; "pheap" is only ever hoard in the
 # normal runs). Fewer operations (400000) and repetitions (3), so that
 # it takes minutes, not a quarter of an hour, under TCG with 4 vCPUs on

@@ -5,8 +5,9 @@
 # kernel, boot that kernel in QEMU (4 vCPUs, TCG), load pheap, exercise it
 # on every CPU, print /sys/kernel/debug/pheap/*, unload.
 # Prints the guest's own output; the full console log is in out/demo.log.
-# PHEAP_POLICY (make demo POLICY=...) picks the heap design, hoard by
-# default: kheap, serial, class-lock, private, ownership or hoard.
+# PHEAP_DESIGN (make demo DESIGN=...) picks the heap design, hoard by
+# default: kheap, serial, class-lock, private, ownership or hoard
+# (PHEAP_POLICY, POLICY=: its earlier name, still read).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -23,7 +24,7 @@ done
 mkdir -p "$PHEAP_OUT"
 guest=$PHEAP_OUT/demo-guest.sh
 {
-	printf 'POLICY=%q\n' "${PHEAP_POLICY:-hoard}"
+	printf 'DESIGN=%q\n' "${PHEAP_DESIGN:-${PHEAP_POLICY:-hoard}}"
 	cat "$PHEAP_ROOT/scripts/guest/demo.sh"
 } >"$guest"
 log=$PHEAP_OUT/demo.log

@@ -1,12 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
 # make demo, guest side: load pheap, run a mixed workload on every CPU with
-# cross-CPU frees, show the debugfs files, unload. POLICY, the heap
+# cross-CPU frees, show the debugfs files, unload. DESIGN, the heap
 # design, is set in front of this script by scripts/demo.sh.
 D=/sys/kernel/debug/pheap
 NCPU=$(nproc)
 
-echo "== insmod pheap.ko policy=$POLICY"
-if ! insmod /mod/pheap.ko policy="$POLICY"; then
+echo "== insmod pheap.ko design=$DESIGN"
+if ! insmod /mod/pheap.ko design="$DESIGN"; then
 	dmesg | grep 'pheap:' | tail -n 2 | sed 's/^\[[^]]*\] //'
 	exit 1
 fi

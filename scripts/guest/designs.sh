@@ -2,7 +2,7 @@
 # Guest-side checks of the heap designs, sourced by vmtest.sh after
 # lib.sh: a bad name refused with the valid ones listed; then for every
 # design but hoard (vmtest.sh's own phases load hoard): load pheap.ko
-# with policy=<design>, the bad callers, the cross-CPU stress with
+# with design=<design>, the bad callers, the cross-CPU stress with
 # contents checked (a quarter of vmtest.sh's operations: the locked
 # designs serialise every CPU), nothing left in use, unload, every page
 # returned.
@@ -20,18 +20,21 @@ designs_phases() {
 }
 
 designs_refused() {
-	t "insmod pheap.ko policy=slab fails with EINVAL" \
-		sh -c "! insmod /mod/pheap.ko policy=slab 2>/tmp/err && grep -q 'Invalid argument' /tmp/err"
-	t "policy=slab: the message names the valid designs" \
-		sh -c "dmesg | grep -q \"unknown policy 'slab': valid are kheap, serial, class-lock, private, ownership, hoard\""
+	t "insmod pheap.ko design=slab fails with EINVAL" \
+		sh -c "! insmod /mod/pheap.ko design=slab 2>/tmp/err && grep -q 'Invalid argument' /tmp/err"
+	t "design=slab: the message names the valid designs" \
+		sh -c "dmesg | grep -q \"unknown design 'slab': valid are kheap, serial, class-lock, private, ownership, hoard\""
+	t "policy=, design='s earlier name, still picks the design" \
+		sh -c "insmod /mod/pheap.ko policy=serial && grep -qx 'param_design serial' $D/stats"
+	rmmod pheap 2>/dev/null
 }
 
 # design_stress DESIGN OPS: one design, loaded, called wrongly, stressed.
 design_stress() {
 	local d=$1 ops=$2 before t0
 	before=$(dmesg | grep -c 'pheap: unloaded, every page returned (0 allocations')
-	t "$d: insmod pheap.ko policy=$d" insmod /mod/pheap.ko policy=$d
-	t "$d: stats shows the design" grep -qx "param_policy $d" $D/stats
+	t "$d: insmod pheap.ko design=$d" insmod /mod/pheap.ko design=$d
+	t "$d: stats shows the design" grep -qx "param_design $d" $D/stats
 	t "$d: bad callers refused and counted" insmod /mod/pheap_badcallers.ko
 	rmmod pheap_badcallers 2>/dev/null
 	echo 1 >$D/reset

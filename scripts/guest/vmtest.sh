@@ -8,7 +8,7 @@
 # callers again, with an overflow and a write after free found, and a
 # stress that must find nothing. Then, with more than one vCPU, a stress
 # while CPUs go offline and come back. Last, every other heap design
-# (designs.sh): loaded with policy=, called wrongly, stressed, unloaded.
+# (designs.sh): loaded with design=, called wrongly, stressed, unloaded.
 # Each part is a phase (lib.sh) with a time limit of its own, at the
 # end of this file.
 . /lib.sh
