@@ -17,6 +17,7 @@
 #include "../pheap/class.h"
 #include "../pheap/debug.h"
 #include "../pheap/debugfs.h"
+#include "../pheap/design.h"
 #include "../pheap/fault.h"
 #include "../pheap/global.h"
 #include "../pheap/heap.h"
@@ -24,11 +25,9 @@
 #include "../pheap/large.h"
 #include "../pheap/lifecycle.h"
 #include "../pheap/page.h"
-#include "../pheap/private.h"
 #include "../pheap/remote.h"
 #include "../pheap/report.h"
 #include "../pheap/sb.h"
-#include "../pheap/shared.h"
 #include "../pheap/stats.h"
 
 /*

@@ -35,14 +35,13 @@
 
 #include "class.h"
 #include "debug.h"
+#include "design.h"
 #include "heap.h"
 #include "instance.h"
 #include "large.h"
 #include "lifecycle.h"
 #include "page.h"
-#include "private.h"
 #include "sb.h"
-#include "shared.h"
 #include "trace.h"
 
 static void *pheap_alloc_refused(struct pheap *p, gfp_t gfp)
@@ -72,9 +71,9 @@ static void *pheap_alloc_rt_atomic(struct pheap *p)
 }
 
 /*
- * kheap, serial, class-lock and private: their own heaps (shared.c,
- * private.c), past the checks every design shares; a direct call per
- * design, out of hoard's inline path.
+ * kheap, serial, class-lock and private: their own heaps, through the
+ * design's table (design.h), past the checks every design shares and out
+ * of hoard's inline path.
  */
 static noinline void *pheap_alloc_design(struct pheap *p, size_t size,
 					 gfp_t gfp)
@@ -85,10 +84,7 @@ static noinline void *pheap_alloc_design(struct pheap *p, size_t size,
 	if (unlikely(size > PHEAP_MAX_SMALL))
 		return pheap_alloc_large_path(p, size, gfp);
 	cls = pheap_size_to_class(size);
-	if (p->priv)
-		obj = pheap_private_alloc(p, cls, size, gfp);
-	else
-		obj = pheap_shared_alloc(p, cls, size, gfp);
+	obj = p->ops->alloc(p, cls, size, gfp);
 	if (unlikely(!obj)) {
 		this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_ALLOC_FAIL]);
 		return NULL;

@@ -1,13 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pheap designs: their names.
+ * pheap designs: their names, and the table of each (design.h).
+ *
+ * The designs of pheap's lecture notes, side by side, each a complete
+ * allocator behind the same API (README, "The designs"):
+ *
+ *   kheap	OS/161's kernel heap: one lock, a free walks the pagerefs
+ *		(shared.c)
+ *   serial	one shared heap, one lock (shared.c)
+ *   class-lock	one shared heap, a lock per size class (shared.c)
+ *   private	per-CPU heaps, a block joins its freer's (private.c)
+ *   ownership	per-CPU heaps, a block goes back to its owner's (heap.c,
+ *		remote.c)
+ *   hoard	ownership with the threshold return to a global heap, the
+ *		default (heap.c, remote.c, global.c)
+ *
+ * This file only names them: it calls nothing.
  */
 #include <linux/build_bug.h>
 #include <linux/export.h>
 #include <linux/printk.h>
 #include <linux/string.h>
 
-#include "pheap.h"
+#include "design.h"
 
 const char *const pheap_design_names[PHEAP_DESIGN_NR] = {
 	[PHEAP_DESIGN_KHEAP]		= "kheap",
@@ -19,6 +34,16 @@ const char *const pheap_design_names[PHEAP_DESIGN_NR] = {
 };
 EXPORT_SYMBOL_GPL(pheap_design_names);
 static_assert(ARRAY_SIZE(pheap_design_names) == PHEAP_DESIGN_NR);
+
+const struct pheap_design_ops *const pheap_designs[PHEAP_DESIGN_NR] = {
+	[PHEAP_DESIGN_KHEAP]		= &pheap_kheap_design,
+	[PHEAP_DESIGN_SERIAL]		= &pheap_serial_design,
+	[PHEAP_DESIGN_CLASS_LOCK]	= &pheap_class_lock_design,
+	[PHEAP_DESIGN_PRIVATE]		= &pheap_private_design,
+	[PHEAP_DESIGN_OWNERSHIP]	= &pheap_ownership_design,
+	[PHEAP_DESIGN_HOARD]		= &pheap_hoard_design,
+};
+static_assert(ARRAY_SIZE(pheap_designs) == PHEAP_DESIGN_NR);
 
 /**
  * pheap_design_parse() - a design's name to its enum pheap_design

@@ -46,16 +46,15 @@
 
 #include "class.h"
 #include "debug.h"
+#include "design.h"
 #include "heap.h"
 #include "instance.h"
 #include "large.h"
 #include "lifecycle.h"
 #include "page.h"
-#include "private.h"
 #include "remote.h"
 #include "report.h"
 #include "sb.h"
-#include "shared.h"
 #include "trace.h"
 
 /* A pointer no superblock holds: a large allocation, or a bad free. */
@@ -73,17 +72,19 @@ static void pheap_free_unknown(struct pheap *p, const void *ptr,
 
 /*
  * kheap, serial, class-lock and private: the block back to their own
- * heaps (shared.c, private.c). kheap walks its pagerefs first, as OS/161's
- * kfree() does, and only a pointer none holds is looked up by its page.
+ * heaps, through the design's table (design.h). A design that finds its
+ * blocks by its own means (kheap walks its pagerefs first, as OS/161's
+ * kfree() does) has only a pointer it did not find looked up by its page.
  */
 static noinline void pheap_free_design(struct pheap *p, const void *ptr,
 				       unsigned long caller)
 {
+	const struct pheap_design_ops *d = p->ops;
 	struct pheap_sb *sb;
 	unsigned long tag;
 	int idx;
 
-	if (p->design == PHEAP_DESIGN_KHEAP && pheap_kheap_free(p, ptr, caller))
+	if (d->find_free && d->find_free(p, ptr, caller))
 		return;
 	sb = pheap_sb_lookup(ptr, &tag);
 	if (!sb) {
@@ -91,13 +92,11 @@ static noinline void pheap_free_design(struct pheap *p, const void *ptr,
 		return;
 	}
 	idx = pheap_sb_block_index(p, sb, ptr);
-	if (unlikely(idx < 0 || p->design == PHEAP_DESIGN_KHEAP))
+	if (unlikely(idx < 0 || d->find_free))
 		pheap_report_bad_free(p, ptr, "not a block of this heap",
 				      caller);
-	else if (p->priv)
-		pheap_private_free(p, sb, (void *)ptr, idx, caller);
 	else
-		pheap_shared_free(p, sb, (void *)ptr, idx, caller);
+		d->free(p, sb, (void *)ptr, idx, caller);
 }
 
 static __always_inline void pheap_free_caller(struct pheap *p, const void *ptr,

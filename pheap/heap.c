@@ -96,6 +96,7 @@
 #include <linux/workqueue.h>
 
 #include "class.h"
+#include "design.h"
 #include "global.h"
 #include "heap.h"
 #include "instance.h"
@@ -105,7 +106,7 @@
 
 static void pheap_heap_set_limit(struct pheap *p, struct pheap_heap *h)
 {
-	if (p->design == PHEAP_DESIGN_OWNERSHIP) {
+	if (!p->ops->global_heap) {
 		h->idle_limit = ULONG_MAX;	/* no threshold */
 		return;
 	}
@@ -470,7 +471,7 @@ static void *pheap_heap_replace_active(struct pheap *p, unsigned int cls,
 
 	pheap_ev_inc(h, PHEAP_EV_REFILL);
 	sb = pheap_heap_take_idle(p, h, cls);
-	if (!sb && p->design == PHEAP_DESIGN_HOARD) {
+	if (!sb && p->ops->global_heap) {
 		sb = pheap_global_take(p, cls, h, release);
 		if (sb) {
 			pheap_heap_own(p, h, sb);
@@ -756,3 +757,23 @@ void pheap_free_block(struct pheap *p, struct pheap_sb *sb, void *obj,
 {
 	pheap_free_small(p, sb, obj, idx, caller);
 }
+
+/*
+ * The two designs of this file. Their tables are for the layers that
+ * read a design's traits; the entry points call hoard and ownership
+ * directly (pheap_alloc_small(), pheap_free_small()), never through
+ * @alloc and @free.
+ */
+const struct pheap_design_ops pheap_hoard_design = {
+	.id		= PHEAP_DESIGN_HOARD,
+	.global_heap	= true,
+	.debug_mode	= true,
+	.alloc		= pheap_alloc_block,
+	.free		= pheap_free_block,
+};
+
+const struct pheap_design_ops pheap_ownership_design = {
+	.id		= PHEAP_DESIGN_OWNERSHIP,
+	.alloc		= pheap_alloc_block,
+	.free		= pheap_free_block,
+};

@@ -99,6 +99,7 @@
 #include "class.h"
 #include "global.h"
 
+struct pheap_design_ops;
 struct pheap_heap;
 struct pheap_shared;
 struct pheap_private;
@@ -113,6 +114,7 @@ struct pheap_private;
 struct pheap {
 	struct pheap_config cfg;
 	unsigned int design;			/* enum pheap_design */
+	const struct pheap_design_ops *ops;	/* its table (design.h) */
 	/* The designs with heaps of their own: the one in force, or NULL. */
 	struct pheap_shared *shared;		/* kheap, serial, class-lock */
 	struct pheap_private *priv;		/* private */
@@ -165,17 +167,6 @@ DECLARE_STATIC_KEY_FALSE(pheap_debug_key);
 static __always_inline bool pheap_debug_on(const struct pheap *p)
 {
 	return static_branch_unlikely(&pheap_debug_key) && p->cfg.debug;
-}
-
-/*
- * Does @p take shared.c's or private.c's path? A static branch, a no-op
- * jump while every instance is hoard or ownership (lifecycle.c).
- */
-DECLARE_STATIC_KEY_FALSE(pheap_design_key);
-static __always_inline bool pheap_design_on(const struct pheap *p)
-{
-	return static_branch_unlikely(&pheap_design_key) &&
-	       (p->shared || p->priv);
 }
 
 #endif /* _PHEAP_INSTANCE_H */

@@ -22,17 +22,16 @@
 
 #include "class.h"
 #include "debug.h"
+#include "design.h"
 #include "global.h"
 #include "heap.h"
 #include "instance.h"
 #include "large.h"
 #include "lifecycle.h"
-#include "private.h"
-#include "shared.h"
 
 static enum cpuhp_state pheap_cpuhp_state = CPUHP_INVALID;
 
-/* On while an instance of a design with its own heaps exists (instance.h). */
+/* On while an instance of a design with its own heaps exists (design.h). */
 DEFINE_STATIC_KEY_FALSE(pheap_design_key);
 
 /* The module's instance behind pheap_alloc()/pheap_free() (alloc.c, free.c). */
@@ -119,12 +118,13 @@ static int pheap_design_set(struct pheap *p)
 
 	if (design < 0)
 		return design;
-	if (p->cfg.debug && design != PHEAP_DESIGN_HOARD) {
+	if (p->cfg.debug && !pheap_designs[design]->debug_mode) {
 		pr_err("%s: debug mode needs design=hoard (design=%s)\n",
 		       p->cfg.name ?: "pheap", pheap_design_names[design]);
 		return -EINVAL;
 	}
 	p->design = design;
+	p->ops = pheap_designs[design];
 	p->cfg.design = pheap_design_names[design];
 	return 0;
 }
@@ -132,32 +132,24 @@ static int pheap_design_set(struct pheap *p)
 /* The heaps of a design that does not use the CPU heaps, if @p has one. */
 static int pheap_design_init(struct pheap *p)
 {
-	switch (p->design) {
-	case PHEAP_DESIGN_KHEAP:
-	case PHEAP_DESIGN_SERIAL:
-	case PHEAP_DESIGN_CLASS_LOCK:
-		return pheap_shared_init(p);
-	case PHEAP_DESIGN_PRIVATE:
-		return pheap_private_init(p);
-	default:
-		return 0;
-	}
+	return p->ops->init ? p->ops->init(p) : 0;
 }
 
+/* Also after a failed or missing pheap_design_init(). */
 static unsigned long pheap_design_destroy(struct pheap *p)
 {
-	return pheap_shared_destroy(p) + pheap_private_destroy(p);
+	return p->ops && p->ops->destroy ? p->ops->destroy(p) : 0;
 }
 
 static void pheap_design_key_get(struct pheap *p)
 {
-	if (p->shared || p->priv)
+	if (p->ops->own_heaps)
 		static_branch_inc(&pheap_design_key);
 }
 
 static void pheap_design_key_put(struct pheap *p)
 {
-	if (p->shared || p->priv)
+	if (p->ops->own_heaps)
 		static_branch_dec(&pheap_design_key);
 }
 

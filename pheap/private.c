@@ -49,10 +49,10 @@
 #include <linux/local_lock.h>
 
 #include "class.h"
+#include "design.h"
 #include "heap.h"
 #include "instance.h"
 #include "page.h"
-#include "private.h"
 #include "report.h"
 #include "sb.h"
 
@@ -234,7 +234,7 @@ static void *pheap_private_try(struct pheap *p, unsigned int cls, size_t size)
  * Context: as pheap_alloc_in().
  * Return: the block, contents as they are, or NULL.
  */
-void *pheap_private_alloc(struct pheap *p, unsigned int cls, size_t size,
+static void *pheap_private_alloc(struct pheap *p, unsigned int cls, size_t size,
 			  gfp_t gfp)
 {
 	void *obj;
@@ -259,7 +259,7 @@ void *pheap_private_alloc(struct pheap *p, unsigned int cls, size_t size,
  *
  * Context: as pheap_free_in().
  */
-void pheap_private_free(struct pheap *p, struct pheap_sb *sb, void *obj,
+static void pheap_private_free(struct pheap *p, struct pheap_sb *sb, void *obj,
 			unsigned int idx, unsigned long caller)
 {
 	struct pheap_private *pp = p->priv;
@@ -293,7 +293,7 @@ void pheap_private_free(struct pheap *p, struct pheap_sb *sb, void *obj,
  * Context: process context.
  * Return: 0 or -ENOMEM.
  */
-int pheap_private_init(struct pheap *p)
+static int pheap_private_init(struct pheap *p)
 {
 	struct pheap_private *pp;
 	unsigned int c;
@@ -331,7 +331,7 @@ int pheap_private_init(struct pheap *p)
  * Context: process context, no other user of @p.
  * Return: blocks still in use.
  */
-unsigned long pheap_private_destroy(struct pheap *p)
+static unsigned long pheap_private_destroy(struct pheap *p)
 {
 	struct pheap_private *pp = p->priv;
 	unsigned long leaked = 0;
@@ -362,7 +362,7 @@ unsigned long pheap_private_destroy(struct pheap *p)
  *
  * Context: any.
  */
-void pheap_private_class_stats(struct pheap *p, unsigned int cls,
+static void pheap_private_class_stats(struct pheap *p, unsigned int cls,
 			       unsigned long *nr_sb, unsigned long *inuse)
 {
 	struct pheap_private *pp = p->priv;
@@ -377,3 +377,14 @@ void pheap_private_class_stats(struct pheap *p, unsigned int cls,
 	*nr_sb = data_race(READ_ONCE(pp->nr_sb[cls]));
 	*inuse = max(n, 0L);
 }
+
+const struct pheap_design_ops pheap_private_design = {
+	.id		= PHEAP_DESIGN_PRIVATE,
+	.own_heaps	= true,
+	.sb_per_cpu	= true,
+	.init		= pheap_private_init,
+	.destroy	= pheap_private_destroy,
+	.alloc		= pheap_private_alloc,
+	.free		= pheap_private_free,
+	.class_stats	= pheap_private_class_stats,
+};

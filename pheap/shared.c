@@ -54,12 +54,12 @@
 #include <linux/spinlock.h>
 
 #include "class.h"
+#include "design.h"
 #include "heap.h"
 #include "instance.h"
 #include "page.h"
 #include "report.h"
 #include "sb.h"
-#include "shared.h"
 
 /**
  * struct pheap_shared_class - one size class of the shared heap
@@ -95,7 +95,7 @@ static struct pheap_shared_class *pheap_shared_class(struct pheap *p,
 
 static raw_spinlock_t *pheap_shared_lock_of(struct pheap *p, unsigned int cls)
 {
-	if (p->design == PHEAP_DESIGN_CLASS_LOCK)
+	if (p->ops->class_locks)
 		return &p->shared->cls[cls].lock;
 	return &p->shared->cls[0].lock;
 }
@@ -189,7 +189,7 @@ static void pheap_shared_add(struct pheap_shared_class *sc,
  * Context: as pheap_alloc_in().
  * Return: the block, contents as they are, or NULL.
  */
-void *pheap_shared_alloc(struct pheap *p, unsigned int cls, size_t size,
+static void *pheap_shared_alloc(struct pheap *p, unsigned int cls, size_t size,
 			 gfp_t gfp)
 {
 	struct pheap_shared_class *sc = pheap_shared_class(p, cls);
@@ -277,7 +277,7 @@ static void pheap_shared_freed(struct pheap *p, struct pheap_sb *release,
  *
  * Context: as pheap_free_in().
  */
-void pheap_shared_free(struct pheap *p, struct pheap_sb *sb, void *obj,
+static void pheap_shared_free(struct pheap *p, struct pheap_sb *sb, void *obj,
 		       unsigned int idx, unsigned long caller)
 {
 	unsigned int cls = sb->cls;
@@ -342,7 +342,7 @@ static struct pheap_sb *pheap_kheap_walk(struct pheap *p, const void *ptr,
  * Return: false if no pageref holds @ptr (the caller tries the large
  * allocations), true if the free was done or refused and reported.
  */
-bool pheap_kheap_free(struct pheap *p, const void *ptr, unsigned long caller)
+static bool pheap_kheap_free(struct pheap *p, const void *ptr, unsigned long caller)
 {
 	raw_spinlock_t *lock = pheap_shared_lock_of(p, 0);
 	struct pheap_sb *sb, *release = NULL;
@@ -382,7 +382,7 @@ bool pheap_kheap_free(struct pheap *p, const void *ptr, unsigned long caller)
  * Context: process context.
  * Return: 0 or -ENOMEM.
  */
-int pheap_shared_init(struct pheap *p)
+static int pheap_shared_init(struct pheap *p)
 {
 	struct pheap_shared_class *sc;
 	unsigned int c;
@@ -420,7 +420,7 @@ static unsigned long pheap_shared_release(struct pheap *p,
  * Context: process context, no other user of @p.
  * Return: blocks still in use.
  */
-unsigned long pheap_shared_destroy(struct pheap *p)
+static unsigned long pheap_shared_destroy(struct pheap *p)
 {
 	struct pheap_shared_class *sc;
 	unsigned long leaked = 0;
@@ -447,7 +447,7 @@ unsigned long pheap_shared_destroy(struct pheap *p)
  *
  * Context: any.
  */
-void pheap_shared_class_stats(struct pheap *p, unsigned int cls,
+static void pheap_shared_class_stats(struct pheap *p, unsigned int cls,
 			      unsigned long *nr_sb, unsigned long *inuse)
 {
 	struct pheap_shared_class *sc = pheap_shared_class(p, cls);
@@ -457,3 +457,35 @@ void pheap_shared_class_stats(struct pheap *p, unsigned int cls,
 	/* racy read, as above */
 	*inuse = data_race(READ_ONCE(sc->inuse));
 }
+
+const struct pheap_design_ops pheap_kheap_design = {
+	.id		= PHEAP_DESIGN_KHEAP,
+	.own_heaps	= true,
+	.init		= pheap_shared_init,
+	.destroy	= pheap_shared_destroy,
+	.alloc		= pheap_shared_alloc,
+	.free		= pheap_shared_free,
+	.find_free	= pheap_kheap_free,
+	.class_stats	= pheap_shared_class_stats,
+};
+
+const struct pheap_design_ops pheap_serial_design = {
+	.id		= PHEAP_DESIGN_SERIAL,
+	.own_heaps	= true,
+	.init		= pheap_shared_init,
+	.destroy	= pheap_shared_destroy,
+	.alloc		= pheap_shared_alloc,
+	.free		= pheap_shared_free,
+	.class_stats	= pheap_shared_class_stats,
+};
+
+const struct pheap_design_ops pheap_class_lock_design = {
+	.id		= PHEAP_DESIGN_CLASS_LOCK,
+	.own_heaps	= true,
+	.class_locks	= true,
+	.init		= pheap_shared_init,
+	.destroy	= pheap_shared_destroy,
+	.alloc		= pheap_shared_alloc,
+	.free		= pheap_shared_free,
+	.class_stats	= pheap_shared_class_stats,
+};

@@ -32,13 +32,12 @@
 #include <linux/string.h>
 
 #include "class.h"
+#include "design.h"
 #include "global.h"
 #include "heap.h"
 #include "instance.h"
 #include "page.h"
-#include "private.h"
 #include "sb.h"
-#include "shared.h"
 #include "stats.h"
 
 const char *const pheap_event_names[PHEAP_EV_NR] = {
@@ -91,10 +90,8 @@ static void pheap_design_class(struct pheap *p, unsigned int cls,
 {
 	*nr_sb = 0;
 	*inuse = 0;
-	if (p->shared)
-		pheap_shared_class_stats(p, cls, nr_sb, inuse);
-	else if (p->priv)
-		pheap_private_class_stats(p, cls, nr_sb, inuse);
+	if (p->ops->class_stats)
+		p->ops->class_stats(p, cls, nr_sb, inuse);
 }
 
 static unsigned long pheap_design_inuse_bytes(struct pheap *p)
@@ -197,7 +194,7 @@ void pheap_get_class_stats(struct pheap *p, unsigned int idx,
 	}
 	pheap_design_class(p, idx, &nr_sb, &inuse);
 	cs->blocks_inuse += inuse;
-	if (p->priv)
+	if (p->ops->sb_per_cpu)
 		cs->sb_cpu += nr_sb;
 	else
 		cs->sb_global += nr_sb;
@@ -214,7 +211,7 @@ static void pheap_design_sb(struct pheap *p, struct pheap_stats *st)
 
 	for (c = 0; c < PHEAP_NR_CLASSES; c++) {
 		pheap_design_class(p, c, &nr_sb, &inuse);
-		if (p->priv)
+		if (p->ops->sb_per_cpu)
 			st->sb_cpu += nr_sb;
 		else
 			st->sb_global += nr_sb;
