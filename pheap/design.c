@@ -43,6 +43,7 @@ const struct pheap_design_ops *const pheap_designs[PHEAP_DESIGN_NR] = {
 	[PHEAP_DESIGN_OWNERSHIP]	= &pheap_ownership_design,
 	[PHEAP_DESIGN_HOARD]		= &pheap_hoard_design,
 };
+
 static_assert(ARRAY_SIZE(pheap_designs) == PHEAP_DESIGN_NR);
 
 /**

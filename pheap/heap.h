@@ -12,6 +12,7 @@
 #include <linux/local_lock.h>
 #include <linux/percpu.h>
 #include <linux/workqueue.h>
+
 #include "class.h"
 #include "instance.h"
 #include "page.h"
@@ -246,7 +247,6 @@ static __always_inline bool pheap_cpu_free(const struct pheap *p,
 	h->idle_used -= ci->size;
 	return true;
 }
-
 
 /* A block of class @cls, its contents as they are: the inline path. */
 static __always_inline void *pheap_alloc_small(struct pheap *p,

@@ -235,7 +235,7 @@ static void *pheap_private_try(struct pheap *p, unsigned int cls, size_t size)
  * Return: the block, contents as they are, or NULL.
  */
 static void *pheap_private_alloc(struct pheap *p, unsigned int cls, size_t size,
-			  gfp_t gfp)
+				 gfp_t gfp)
 {
 	void *obj;
 
@@ -260,7 +260,7 @@ static void *pheap_private_alloc(struct pheap *p, unsigned int cls, size_t size,
  * Context: as pheap_free_in().
  */
 static void pheap_private_free(struct pheap *p, struct pheap_sb *sb, void *obj,
-			unsigned int idx, unsigned long caller)
+			       unsigned int idx, unsigned long caller)
 {
 	struct pheap_private *pp = p->priv;
 	struct pheap_private_cpu *pc;
@@ -363,7 +363,7 @@ static unsigned long pheap_private_destroy(struct pheap *p)
  * Context: any.
  */
 static void pheap_private_class_stats(struct pheap *p, unsigned int cls,
-			       unsigned long *nr_sb, unsigned long *inuse)
+				      unsigned long *nr_sb, unsigned long *inuse)
 {
 	struct pheap_private *pp = p->priv;
 	long n = 0;

@@ -12,6 +12,7 @@
 #include <linux/llist.h>
 #include <linux/mm.h>
 #include <linux/reciprocal_div.h>
+
 #include "class.h"
 #include "instance.h"
 #include "page.h"
@@ -117,7 +118,6 @@ static __always_inline struct pheap_sb *pheap_sb_lookup(const void *ptr,
 	return (struct pheap_sb *)priv;
 }
 
-
 /**
  * pheap_sb_block_index() - the block @ptr starts, in @sb of instance @p
  * @p: the instance the caller frees to
@@ -209,7 +209,6 @@ static __always_inline void pheap_sb_put(struct pheap_sb *sb, void *obj,
 	__clear_bit(idx, sb->live);
 	sb->inuse--;
 }
-
 
 #ifdef CONFIG_PHEAP_DEBUG
 void pheap_sb_check(const struct pheap *p, const struct pheap_sb *sb);

@@ -190,7 +190,7 @@ static void pheap_shared_add(struct pheap_shared_class *sc,
  * Return: the block, contents as they are, or NULL.
  */
 static void *pheap_shared_alloc(struct pheap *p, unsigned int cls, size_t size,
-			 gfp_t gfp)
+				gfp_t gfp)
 {
 	struct pheap_shared_class *sc = pheap_shared_class(p, cls);
 	raw_spinlock_t *lock = pheap_shared_lock_of(p, cls);
@@ -278,7 +278,7 @@ static void pheap_shared_freed(struct pheap *p, struct pheap_sb *release,
  * Context: as pheap_free_in().
  */
 static void pheap_shared_free(struct pheap *p, struct pheap_sb *sb, void *obj,
-		       unsigned int idx, unsigned long caller)
+			      unsigned int idx, unsigned long caller)
 {
 	unsigned int cls = sb->cls;
 	raw_spinlock_t *lock = pheap_shared_lock_of(p, cls);
@@ -448,7 +448,7 @@ static unsigned long pheap_shared_destroy(struct pheap *p)
  * Context: any.
  */
 static void pheap_shared_class_stats(struct pheap *p, unsigned int cls,
-			      unsigned long *nr_sb, unsigned long *inuse)
+				     unsigned long *nr_sb, unsigned long *inuse)
 {
 	struct pheap_shared_class *sc = pheap_shared_class(p, cls);
 

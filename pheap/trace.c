@@ -7,6 +7,5 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 
-
 #define CREATE_TRACE_POINTS
 #include "trace.h"
