@@ -10,6 +10,7 @@
 #include <linux/llist.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
+
 #include "class.h"
 
 struct pheap;

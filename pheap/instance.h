@@ -1,39 +1,56 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * pheap internals: the data structures all of pheap shares, the lock
- * order, and the two inline fast paths.
+ * pheap's instance (struct pheap), and the map of the layers that
+ * serve it: what each file is, the order they call in, the lock order.
+ * This header has no .c of its own and calls nothing: every layer reads
+ * the instance's fields from it, and each layer's own types and inline
+ * paths are in that layer's header.
  *
- * Layers, bottom up; each file calls only the ones below it:
+ * Layers, top down. Each calls only the ones below it (a .c and its own
+ * .h are one layer); none is called back from below. A lower layer that
+ * needs something decided above returns it as a value (the superblocks
+ * to release after a lock is dropped, a double free found), and reports
+ * go to the bottom layer rather than back up:
  *
+ *   alloc.c, free.c  the public entry points, pheap_alloc*(),
+ *		pheap_free*(), pheap_usable_size*(): context checks, size
+ *		-> class, pointer -> superblock, one dispatch
+ *   debug.c	debug mode (red zones, poison, caller tracking): wraps the
+ *		hoard design's block-level alloc and free
+ *   design.c	the designs' names and their tables (design.h): the
+ *		entry points reach every design but hoard and ownership
+ *		through them, past one static branch
+ *   the designs:
+ *     heap.c	hoard and ownership: CPU heaps, the inline fast paths
+ *		(heap.h), refill, the free slow path, Hoard's threshold
+ *		return with hysteresis, eviction
+ *     global.c	hoard's global heap: superblocks no CPU heap holds, a
+ *		lock per class and node
+ *     remote.c	a block freed by a CPU that does not own it: a bit in its
+ *		superblock's remote-free bitmap, the superblock queued on
+ *		its owner's lock-free list; collecting those bits
+ *     shared.c	the single-heap designs: kheap, serial, class-lock
+ *     private.c the pure private heaps design
+ *   sb.c	superblocks: carved into blocks, the free-list link and
+ *		its check, the bitmaps, pointer -> superblock in O(1)
  *   class.c	size classes and each class's superblock geometry
- *   fault.c	injected page-request failures (debugfs)
- *   sb.c	a superblock: pages from alloc_pages(), carved into blocks;
- *		pointer -> superblock in O(1)
  *   large.c	requests above the largest class: compound pages
- *   remote.c	a block freed by a CPU that does not own it: a bit set in
- *		its superblock's remote-free bitmap, the superblock queued
- *		on its owner's lock-free list; collecting those bits
- *   global.c	the global heap (struct pheap_global): superblocks no CPU
- *		heap holds, a lock per class
- *   heap.c	CPU heaps: refill, the free slow path, Hoard's threshold
- *		return with hysteresis, collecting remote frees, eviction
- *   shared.c	the single-heap designs: kheap, serial, class-lock
- *   private.c	the pure private heaps design
- *   alloc.c	pheap_alloc*(): the allocation path, top to bottom
- *   free.c	pheap_free*(), pheap_usable_size*(): the free path
- *   debug.c	debug mode (red zones, poison, caller tracking): alloc.c
- *		and free.c hand a debug instance's calls to it after their
- *		checks, and it calls their block-level paths
- *   instance.c	instances: create, destroy, flush, CPU hotplug
- *   stats.c, debugfs.c	read-only views
+ *   page.c	every page pheap holds: alloc_pages()/__free_pages(),
+ *		the accounting, the node, the tag in struct page
+ *   fault.c	injected page-request failures (debugfs)
+ *   report.c	reports of bad frees and corruption, and their counters
+ *
+ * Beside them, above everything and called by the module alone:
+ *   lifecycle.c instances: create, destroy, flush, CPU hotplug
+ *   stats.c, debugfs.c, trace.c  views: they read the layers' figures and
+ *		are never called from them (the tracepoints are emitted by
+ *		the layers; trace.c only creates them)
  *
  * Designs (enum pheap_design, chosen per instance): hoard, the default,
  * is CPU heaps with ownership (heap.c, remote.c) plus the threshold and
  * the global heap (global.c); ownership is the same without the last two
  * (heap.c's file comment); kheap, serial and class-lock share one heap
  * (shared.c); private is per-CPU free lists without owners (private.c).
- * alloc.c and free.c send the last four to their files past one static
- * branch (pheap_design_on()): hoard and ownership pay nothing for them.
  * Everything below describes hoard unless it says otherwise.
  *
  * Objects:
@@ -84,7 +101,8 @@
  * what sb.c's descriptor kmalloc and large.c take when called without it.
  *
  * No path takes two class locks, or two local locks, at once.
- */#ifndef _PHEAP_INSTANCE_H
+ */
+#ifndef _PHEAP_INSTANCE_H
 #define _PHEAP_INSTANCE_H
 
 #include <linux/atomic.h>
@@ -94,6 +112,7 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
+
 #include "pheap.h"
 #include "compat.h"
 #include "class.h"
