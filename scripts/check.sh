@@ -119,7 +119,14 @@ checkpatch() {
 	echo "checkpatch --strict: ${#files[@]} files clean"
 }
 
-build_61() { bash "$PHEAP_ROOT/scripts/build.sh" 6.1 W=1 C=1; }
+# build_61: the W=1 and sparse build, then hoard's paths read from its
+# disassembly: no indirect call (scripts/no-indirect.sh).
+build_61() {
+	local dir
+	dir=$(bash "$PHEAP_ROOT/scripts/build.sh" 6.1 W=1 C=1 | tail -n 1) &&
+		echo "$dir" &&
+		bash "$PHEAP_ROOT/scripts/no-indirect.sh" "$dir/pheap.ko"
+}
 build_612() { bash "$PHEAP_ROOT/scripts/build.sh" 6.12 W=1; }
 
 # vm_cell KERNEL SMP [MAXCPUS]: the full VM test, or with check.sh (not
@@ -158,7 +165,7 @@ matrix() {
 
 stage setup 1800 "installing what is missing: Debian packages, kernel sources (first run a few minutes)" \
 	bash "$PHEAP_ROOT/scripts/setup.sh"
-stage build-6.1 300 "building pheap against 6.1 with W=1 and sparse" build_61
+stage build-6.1 300 "building pheap against 6.1 with W=1 and sparse; no indirect call on hoard's paths" build_61
 stage build-6.12 300 "building pheap against 6.12 with W=1" build_612
 stage checkpatch 600 "checkpatch --strict on every C file" checkpatch
 stage dkms 300 "DKMS: building pheap with dkms against the 6.1 and 6.12 headers, nothing installed" \
