@@ -35,7 +35,7 @@
 
 #include "../pheap/pheap.h"
 
-#define BENCH_MAX_REPS		15
+#define BENCH_MAX_REPS		31
 #define BENCH_MAX_THREADS	64	/* fits the CPU index in a cache-line offset */
 #define BENCH_MAX_METRICS	256	/* (case, metric) pairs of one scenario case */
 #define BENCH_NAME_LEN		24

@@ -21,7 +21,9 @@
  * turns into tables, CSV and plots:
  *
  *	pheap_bench: R scenario=pair case=size64 metric=ns_per_op alloc=pheap
- *		     median=812.345 min=800.101 max=830.999 n=5
+ *		     median=812.345 min=800.101 max=830.999 n=15 q1=805.3 q3=820.0
+ *	pheap_bench: R scenario=pair case=size64 metric=ratio_km alloc=pheap
+ *		     median=0.912 min=0.850 max=1.020 n=15 q1=0.890 q3=0.930
  *
  * framed by "start ..." and "done scenarios=N errors=N secs=S", with a
  * "D scenario=... secs=..." line after each scenario.
@@ -49,14 +51,21 @@
  * scn_designs.c (prodcons-rounds, kheap-walk); each file's header says
  * what its scenarios do.
  *
- * Harness: a case is run reps + 1 times per allocator, allocators
- * alternating (pheap, kmalloc, kcache, pheap, ...); the first pass is a
- * warm-up and is dropped. One run starts one kthread per CPU taking part,
- * bound to its CPU; each runs the case's prep() (untimed), waits on a
- * completion that releases all workers together, then runs body() between
- * two ktime_get_ns() reads. A run's time is the last end minus the first
- * start; ns_per_op is that time over all operations of all workers, so it
- * is an inverse throughput (an "op" is one allocation and its free).
+ * Harness: a case is run in short slices, reps + 1 per allocator (15 +
+ * 1 of 300000 operations by default), allocators alternating (pheap,
+ * kmalloc, kcache, pheap, ...) on the same CPUs; the first pass is a
+ * warm-up and is dropped. One slice starts one kthread per CPU taking
+ * part, bound to its CPU; each runs the case's prep() (untimed), waits on
+ * a completion that releases all workers together, then runs body()
+ * between two ktime_get_ns() reads. A slice's time is the last end minus
+ * the first start; ns_per_op is that time over all operations of all
+ * workers, so it is an inverse throughput (an "op" is one allocation and
+ * its free). Every time is also divided by kmalloc's (ratio_km) and
+ * kcache's (ratio_kc) of the same repetition, the slices that ran next
+ * to it: the median of those per-slice ratios, with its interquartile
+ * range (q1..q3), is what the tables call a ratio. The host's noise moves
+ * neighbouring slices together, so it cancels in the pairs rather than
+ * widening the medians of each allocator apart.
  * Workers call cond_resched() every few hundred operations and sleep
  * (usleep_range) when they wait for another CPU, so that nothing spins for
  * long on a host that runs more vCPUs than it has cores. The writer waits
@@ -127,11 +136,11 @@ MODULE_PARM_DESC(scenarios, "default scenarios of a run: comma-separated, or \"a
 
 static unsigned int reps;
 module_param(reps, uint, 0444);
-MODULE_PARM_DESC(reps, "default measured repetitions per case, after one warm-up (5; quick 2, designs 3)");
+MODULE_PARM_DESC(reps, "default measured repetitions (slices) per case, after one warm-up (15; quick 2, designs 7)");
 
 static unsigned int ops;
 module_param(ops, uint, 0444);
-MODULE_PARM_DESC(ops, "default operations per run (1000000; quick 20000, designs 400000)");
+MODULE_PARM_DESC(ops, "default operations per run, one slice (300000; quick 20000, designs 200000)");
 
 static bool quick;
 module_param(quick, bool, 0444);
@@ -472,32 +481,87 @@ void bench_put(struct bench_ctx *c, const char *cname, const char *metric,
 		m->v[a][m->n[a]++] = milli;
 }
 
-static void bench_emit_one(const char *scn, struct bench_metric *m,
-			   enum bench_alloc_id a)
+/* The @k-th quartile (0..4) of the @n sorted values @v, interpolated. */
+static s64 bench_quartile(const s64 *v, unsigned int n, unsigned int k)
 {
-	char med[24], lo[24], hi[24];
-	unsigned int n = m->n[a];
-	s64 *v = m->v[a];
-	s64 mid;
+	unsigned int pos4 = (n - 1) * k, lo = pos4 / 4;
+
+	if (pos4 % 4 == 0)
+		return v[lo];
+	return v[lo] + (v[lo + 1] - v[lo]) * (s64)(pos4 % 4) / 4;
+}
+
+/* One "R" line: the median, quartiles and extremes of @n values. */
+static void bench_emit_values(const char *scn, const char *cname,
+			      const char *metric, enum bench_alloc_id a,
+			      s64 *v, unsigned int n)
+{
+	char q[5][24];
+	unsigned int k;
 
 	sort(v, n, sizeof(*v), bench_cmp_s64, NULL);
-	mid = n & 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-	bench_fmt(med, sizeof(med), mid);
-	bench_fmt(lo, sizeof(lo), v[0]);
-	bench_fmt(hi, sizeof(hi), v[n - 1]);
-	pr_info("R scenario=%s case=%s metric=%s alloc=%s median=%s min=%s max=%s n=%u\n",
-		scn, m->cname, m->metric, bench_alloc_names[a], med, lo, hi, n);
+	for (k = 0; k <= 4; k++)
+		bench_fmt(q[k], sizeof(q[k]), bench_quartile(v, n, k));
+	pr_info("R scenario=%s case=%s metric=%s alloc=%s median=%s min=%s max=%s n=%u q1=%s q3=%s\n",
+		scn, cname, metric, bench_alloc_names[a], q[2], q[0], q[4], n,
+		q[1], q[3]);
+}
+
+/*
+ * The per-slice ratios of allocator @a's time to allocator @to's, paired
+ * by repetition: each repetition runs every allocator back to back on the
+ * same CPUs, so a pair shares the host's state of that moment, and the
+ * median of the ratios is steadier than the ratio of the medians.
+ */
+static void bench_emit_ratio(const char *scn, struct bench_metric *m,
+			     enum bench_alloc_id a, enum bench_alloc_id to,
+			     const char *metric)
+{
+	s64 r[BENCH_MAX_REPS];
+	unsigned int i, n = m->n[a];
+
+	if (!n || m->n[to] != n)
+		return;
+	for (i = 0; i < n; i++) {
+		if (m->v[to][i] <= 0)
+			return;
+		r[i] = div64_s64(m->v[a][i] * 1000, m->v[to][i]);
+	}
+	bench_emit_values(scn, m->cname, metric, a, r, n);
+}
+
+static void bench_emit_ratios(const char *scn, struct bench_metric *m)
+{
+	enum bench_alloc_id a;
+	unsigned int k;
+
+	for (k = 0; k < bench_opt.nr_allocs; k++) {
+		a = bench_opt.allocs[k];
+		if (a == BENCH_A_KMALLOC || a == BENCH_A_KCACHE)
+			continue;
+		bench_emit_ratio(scn, m, a, BENCH_A_KMALLOC, "ratio_km");
+		bench_emit_ratio(scn, m, a, BENCH_A_KCACHE, "ratio_kc");
+	}
 }
 
 static void bench_emit(const char *scn, struct bench_reg *reg)
 {
+	struct bench_metric *m;
+	enum bench_alloc_id a;
 	unsigned int i, k;
 
-	for (i = 0; i < reg->nr; i++)
-		for (k = 0; k < bench_opt.nr_allocs; k++)
-			if (reg->m[i].n[bench_opt.allocs[k]])
-				bench_emit_one(scn, &reg->m[i],
-					       bench_opt.allocs[k]);
+	for (i = 0; i < reg->nr; i++) {
+		m = &reg->m[i];
+		/* before the values are sorted: the ratios pair them */
+		if (!strcmp(m->metric, "ns_per_op"))
+			bench_emit_ratios(scn, m);
+		for (k = 0; k < bench_opt.nr_allocs; k++) {
+			a = bench_opt.allocs[k];
+			if (m->n[a])
+				bench_emit_values(scn, m->cname, m->metric, a,
+						  m->v[a], m->n[a]);
+		}
+	}
 }
 
 /* ---- runs ---------------------------------------------------------- */
@@ -982,11 +1046,11 @@ static int bench_parse(char *cmd)
 			return ret;
 	}
 	if (!bench_opt.reps)
-		bench_opt.reps = bench_opt.quick ? 2 : bench_opt.designs ? 3 : 5;
+		bench_opt.reps = bench_opt.quick ? 2 : bench_opt.designs ? 7 : 15;
 	bench_opt.reps = min(bench_opt.reps, BENCH_MAX_REPS);
 	if (!bench_opt.ops)
 		bench_opt.ops = bench_opt.quick ? 20000 :
-				bench_opt.designs ? 400000 : 1000000;
+				bench_opt.designs ? 200000 : 300000;
 	bench_opt.ops = max(bench_opt.ops, 1000U);
 	bench_opt.hold_max = bench_opt.designs ? BENCH_DESIGNS_HOLD : U64_MAX;
 	bench_pick_cpus(max);

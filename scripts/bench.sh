@@ -49,6 +49,10 @@
 #        bench.sh --designs [--design-list kheap,hoard,...] [the above]
 #        bench.sh --report [--quick | --designs] [--out DIR]
 #                 table and plots again, from <out>/bench.csv (designs.csv)
+#        bench.sh --compare DIR_A DIR_B
+#                 two runs' time ratios to kmalloc, cell by cell: each
+#                 cell's two medians, their difference over their mean,
+#                 and how many cells agree within 10 %
 #
 # Scenarios (--scenarios takes any of them; the header of each
 # bench/scn_*.c says what its scenarios do): pair, pair-after-bulk (the
@@ -72,6 +76,38 @@ ALL_SCENARIOS="pair pair-after-bulk batch threadtest larson remote-free prodcons
 DESIGN_SCENARIOS="prodcons-rounds kheap-walk"
 ALL_DESIGNS="kheap serial class-lock private ownership hoard"
 
+# compare DIR_A DIR_B: the ratio_km cells of two runs side by side.
+compare() {
+	local a=$1 b=$2 f
+	for f in "$a" "$b"; do
+		[ -s "$f/bench.csv" ] || [ -s "$f/designs.csv" ] ||
+			die "bench: no bench.csv or designs.csv in $f"
+	done
+	f=bench.csv
+	[ -s "$a/$f" ] || f=designs.csv
+	awk -F, '
+	FNR == 1 { run++; next }
+	$4 == "ratio_km" {
+		k = $1 SUBSEP $2 SUBSEP $3 SUBSEP $5
+		v[run, k] = $6
+		if (!(k in seen)) { seen[k] = 1; order[++n] = k }
+	}
+	END {
+		printf "%-4s %-16s %-15s %-10s %7s %7s %7s\n", "ioa", "scenario", "case", "alloc", "A", "B", "diff%"
+		for (i = 1; i <= n; i++) {
+			k = order[i]; split(k, f, SUBSEP)
+			if (!((1, k) in v) || !((2, k) in v)) continue
+			x = v[1, k]; y = v[2, k]
+			d = (x + y > 0) ? 200 * (x - y) / (x + y) : 0
+			d = d < 0 ? -d : d
+			cells++; if (d <= 10) agree++
+			if (d > worst) worst = d
+			printf "%-4s %-16s %-15s %-10s %7.3f %7.3f %7.1f%s\n", f[1], f[2], f[3], f[4], x, y, d, d > 10 ? "  *" : ""
+		}
+		printf "%d of %d cells agree within 10 %% (worst %.1f %%); * marks the others\n", agree, cells, worst
+	}' "$a/$f" "$b/$f"
+}
+
 quick=0 smp=${PHEAP_SMP:-4} reps= ops= scenarios=all ioa_list=
 pheap_args= out= timeout= report_only=0 designs=0 design_list=
 while [ $# -gt 0 ]; do
@@ -86,6 +122,7 @@ while [ $# -gt 0 ]; do
 	--out) out=$2; shift ;;
 	--timeout) timeout=$2; shift ;;
 	--report) report_only=1 ;;
+	--compare) compare "$2" "$3"; exit ;;
 	--designs) designs=1 ;;
 	--design-list) designs=1 design_list=$2; shift ;;
 	*) die "bench: unknown argument $1 (see the header of $0)" ;;
@@ -96,7 +133,7 @@ done
 if [ $designs = 1 ]; then
 	[ $quick = 0 ] || die "bench: --quick and --designs do not go together"
 	out=${out:-$PHEAP_ROOT/results/designs}
-	ops=${ops:-400000} reps=${reps:-3} timeout=${timeout:-1800}
+	ops=${ops:-200000} reps=${reps:-7} timeout=${timeout:-1800}
 	ioa_list=${ioa_list:-0}
 	[ "$(echo "$ioa_list" | wc -w)" = 1 ] ||
 		die "bench: --designs runs one init_on_alloc setting (--init-on-alloc 0 or 1)"
@@ -121,7 +158,7 @@ else
 		ops=${ops:-20000} reps=${reps:-2} timeout=${timeout:-300}
 	else
 		out=${out:-$PHEAP_ROOT/results}
-		ops=${ops:-1000000} reps=${reps:-5} timeout=${timeout:-2400}
+		ops=${ops:-300000} reps=${reps:-15} timeout=${timeout:-2400}
 	fi
 	# kheap-walk measures kheap, a design: --designs only
 	known="$ALL_SCENARIOS prodcons-rounds"
@@ -172,8 +209,9 @@ check() {
 parse() {
 	tr -d '\r' <"$1" | sed -n 's/.*pheap_bench: R //p' | awk -v ioa="$2" '
 		{ for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
-		  printf "%s,%s,%s,%s,%s,%s,%s,%s,%s\n", ioa, f["scenario"], f["case"],
-			 f["metric"], f["alloc"], f["median"], f["min"], f["max"], f["n"] }'
+		  printf "%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", ioa, f["scenario"], f["case"],
+			 f["metric"], f["alloc"], f["median"], f["min"], f["max"], f["n"],
+			 f["q1"], f["q3"] }'
 }
 
 # table CSV MARKDOWN: the one table, from bench.csv. Time rows carry
@@ -214,6 +252,7 @@ table() {
 		if (!(g in gseen)) { gseen[g] = 1; gorder[++ng] = g }
 		if (!(k in seen)) { seen[k] = 1; gm[g, ++gn[g]] = $4 }
 		med[k, $5] = $6; lo[k, $5] = $7; hi[k, $5] = $8
+		q1[k, $5] = $10; q3[k, $5] = $11
 	}
 	END {
 		# per case: the time first, then the other metrics as they came
@@ -223,7 +262,7 @@ table() {
 			for (j = 1; j <= gn[g]; j++)
 				if (gm[g, j] != "ns_per_op") order[++nk] = g SUBSEP gm[g, j]
 		}
-		row("scenario", "case", "metric", "pheap", "kmalloc", "kcache", "p/km", "p/kc", "spread%", "peak_kB", "pages_in/out")
+		row("scenario", "case", "metric", "pheap", "kmalloc", "kcache", "p/km", "p/kc", "p/km IQR", "peak_kB", "pages_in/out")
 		if (md) print "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|"
 		for (i = 1; i <= nk; i++) {
 			split(order[i], f, SUBSEP)
@@ -236,21 +275,21 @@ table() {
 			}
 			k = order[i]; m = f[4]
 			p = med[k, "pheap"]; q = med[k, "kmalloc"]; r = med[k, "kcache"]
-			spread = "-"; peak = "-"; pages = "-"
+			pk = ratio(p, q); pc = ratio(p, r)
+			iqr = "-"; peak = "-"; pages = "-"
 			if (m == "ns_per_op") {
-				nz = 0
-				split("pheap kmalloc kcache", al, " ")
-				for (j = 1; j <= 3; j++)
-					if (med[k, al[j]] + 0 > 0) {
-						x = (hi[k, al[j]] - lo[k, al[j]]) / med[k, al[j]] * 100
-						if (x > nz) nz = x
-					}
-				spread = sprintf("%d", nz + 0.5)
+				# time: the medians of the per-slice ratios
 				b = f[1] SUBSEP f[2] SUBSEP f[3] SUBSEP
+				rk = b "ratio_km"; rc = b "ratio_kc"
+				if (med[rk, "pheap"] != "") {
+					pk = sprintf("%.2f", med[rk, "pheap"])
+					iqr = sprintf("%.2f-%.2f", q1[rk, "pheap"], q3[rk, "pheap"])
+				}
+				if (med[rc, "pheap"] != "") pc = sprintf("%.2f", med[rc, "pheap"])
 				peak = fmt("peak_kb", med[b "peak_kb", "pheap"])
 				pages = fmt("n", med[b "pages_in", "pheap"]) "/" fmt("n", med[b "pages_out", "pheap"])
 			}
-			row(f[2], f[3], m, fmt(m, p), fmt(m, q), fmt(m, r), ratio(p, q), ratio(p, r), spread, peak, pages)
+			row(f[2], f[3], m, fmt(m, p), fmt(m, q), fmt(m, r), pk, pc, iqr, peak, pages)
 		}
 	}' "$1"
 }
@@ -334,11 +373,13 @@ report() {
 	table "$o/bench.csv" 0 >"$o/bench-table.txt"
 	table "$o/bench.csv" 1 >"$o/bench-table.md"
 	echo
-	echo "p/km, p/kc = pheap / kmalloc and pheap / kcache of the medians. Every metric"
+	echo "p/km, p/kc: pheap / kmalloc and pheap / kcache. For time, the median of"
+	echo "the per-slice ratios (each slice of pheap over the kmalloc and kcache"
+	echo "slices of the same repetition, run next to it), p/km IQR their"
+	echo "interquartile range; for memory, the ratio of the medians. Every metric"
 	echo "is lower-is-better: a ratio < 1 means pheap is faster (ns_per_op) or holds"
 	echo "less memory. For memory compare with kcache: kmalloc's held_kb counts only"
-	echo "new slab pages (its caches were partly filled before the run)."
-	echo "spread% = (max - min) / median, worst of the three. peak_kB and"
+	echo "new slab pages (its caches were partly filled before the run). peak_kB and"
 	echo "pages_in/out: pheap's peak A and pages taken/returned in the same runs."
 	echo "refill_pct, moves_pct (pheap only): refills per 100 small allocations,"
 	echo "superblock moves to and from the global heap per 100 operations."
@@ -370,7 +411,7 @@ table_designs() {
 	{
 		g = $2 SUBSEP $3
 		if (!(g in gseen)) { gseen[g] = 1; gorder[++ng] = g }
-		med[g, $4, $5] = $6; has[g, $5] = 1
+		med[g, $4, $5] = $6; if ($4 != "ratio_km" && $4 != "ratio_kc") has[g, $5] = 1
 	}
 	END {
 		na = split(order, al, " ")
@@ -384,6 +425,7 @@ table_designs() {
 				if (!has[g, a]) continue
 				t = med[g, "ns_per_op", a]
 				x = (t != "" && km + 0 > 0) ? sprintf("%.2f", t / km) : "-"
+				if (med[g, "ratio_km", a] != "") x = sprintf("%.2f", med[g, "ratio_km", a])
 				row(f[1], f[2], a, fmt(t, "%.1f"), x,
 				    fmt(med[g, "held_kb", a], "%.0f"),
 				    fmt(med[g, "held_over_live", a], "%.3f"),
@@ -487,7 +529,8 @@ report_designs() {
 	table_designs "$o/designs.csv" 1 >"$o/designs-table.md"
 	echo
 	echo "pheap's designs side by side (medians). ns/op: time per allocation and"
-	echo "its free, an inverse throughput; x_km: over kmalloc's in the same case."
+	echo "its free, an inverse throughput; x_km: over kmalloc's in the same case"
+	echo "(the median of the per-slice ratios, each slice over kmalloc's next to it)."
 	echo "held_kB: A at the end of the run (kmalloc: change in slab pages, a lower"
 	echo "bound); held/live: over the bytes the workload still holds. shared:"
 	echo "cache lines that held blocks of more than one CPU (false sharing)."
@@ -541,7 +584,7 @@ echo "$bench_args" >"$work/bench.args"
 echo "$pheap_args" >"$work/pheap.args"
 
 csv=$out/$pfx.csv
-echo "init_on_alloc,scenario,case,metric,alloc,median,min,max,n" >"$csv"
+echo "init_on_alloc,scenario,case,metric,alloc,median,min,max,n,q1,q3" >"$csv"
 for ioa in $ioa_list; do
 	log=$out/$pfx-ioa$ioa.log
 	say "bench: init_on_alloc=$ioa: booting $rel, $smp vCPUs, TCG; pheap_bench $bench_args (log $log)"
