@@ -10,7 +10,9 @@
  * must still work (the lock-free way) and lose nothing.
  *
  * The interrupt and NMI cases run once per heap design (kt_design_params):
- * every design serves every context.
+ * every design serves every context. An interrupt that lands while its
+ * CPU's hoard heap is locked is played by the test itself: it holds the
+ * heap's lock, and allocates and frees as that interrupt would.
  */
 #include <kunit/test.h>
 #include <linux/cpu.h>
@@ -247,6 +249,69 @@ static void hotplug_moves_heap_to_global(struct kunit *test)
  * interrupt the holder of the local lock, so nothing of the heap may be
  * touched. The heap is intact after.
  */
+#define HELD_BLOCKS	40
+
+/*
+ * What an interrupt sees when it lands while its CPU's hoard heap is
+ * locked: the test holds the lock itself (pheap_heap_trylock(), heap.h)
+ * and allocates and frees as such an interrupt would, GFP_ATOMIC. Every
+ * allocation must succeed from the global heap, counted; every free must
+ * take the lock-free way, the one of a block the CPU heap owns too; and
+ * once the lock is dropped, everything must come back, nothing lost.
+ */
+static void interrupted_heap_served_elsewhere(struct kunit *test)
+{
+	void *blk[HELD_BLOCKS], *own;
+	unsigned long interrupted, sent, bad;
+	unsigned int i, not_global = 0, failed = 0;
+	struct pheap_heap *h;
+	struct pheap_stats st;
+	unsigned long tag;
+	struct pheap *p;
+
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		kunit_skip(test, "PREEMPT_RT: the heap's lock is a local lock, and no context interrupts its holder");
+	p = kt_create(test, 0, 0);
+	own = pheap_alloc_in(p, 64, GFP_KERNEL);	/* a CPU heap's block */
+	KUNIT_ASSERT_NOT_NULL(test, own);
+	interrupted = kt_event(p, PHEAP_EV_ALLOC_INTERRUPTED);
+	sent = kt_event(p, PHEAP_EV_REMOTE_SENT);
+	bad = kt_event(p, PHEAP_EV_BAD_FREE);
+
+	h = pheap_heap_trylock(p);
+	KUNIT_ASSERT_NOT_NULL(test, h);
+	for (i = 0; i < HELD_BLOCKS; i++) {
+		blk[i] = pheap_alloc_in(p, 64 + i * 16, GFP_ATOMIC);
+		if (!blk[i]) {
+			failed++;
+			continue;
+		}
+		kt_fill(blk[i], 64 + i * 16);
+		if (READ_ONCE(pheap_sb_lookup(blk[i], &tag)->owner))
+			not_global++;
+	}
+	for (i = 0; i < HELD_BLOCKS; i += 2)
+		pheap_free_in(p, blk[i]);
+	pheap_free_in(p, own);
+	pheap_heap_unlock(p, h);
+
+	KUNIT_EXPECT_EQ(test, failed, 0U);
+	KUNIT_EXPECT_EQ(test, not_global, 0U);
+	KUNIT_EXPECT_EQ(test, kt_event(p, PHEAP_EV_ALLOC_INTERRUPTED) - interrupted,
+			(unsigned long)HELD_BLOCKS);
+	KUNIT_EXPECT_EQ(test, kt_event(p, PHEAP_EV_REMOTE_SENT) - sent,
+			(unsigned long)HELD_BLOCKS / 2 + 1);
+	for (i = 1; i < HELD_BLOCKS; i += 2) {
+		KUNIT_EXPECT_TRUE(test, kt_intact(blk[i], 64 + i * 16));
+		pheap_free_in(p, blk[i]);
+	}
+	pheap_flush(p);
+	pheap_get_stats(p, &st);
+	KUNIT_EXPECT_EQ(test, st.u, 0UL);
+	KUNIT_EXPECT_EQ(test, st.ev[PHEAP_EV_BAD_FREE] - bad, 0UL);
+	KUNIT_EXPECT_EQ(test, pheap_destroy(p), 0UL);
+}
+
 static void nmi_calls_refused(struct kunit *test)
 {
 	struct pheap *p = kt_create(test, 0, 0);
@@ -276,6 +341,7 @@ static struct kunit_case pheap_context_cases[] = {
 	KUNIT_CASE_PARAM(alloc_free_in_hardirq, kt_design_params),
 	KUNIT_CASE_PARAM(alloc_free_in_softirq, kt_design_params),
 	KUNIT_CASE(hotplug_moves_heap_to_global),
+	KUNIT_CASE(interrupted_heap_served_elsewhere),
 	KUNIT_CASE_PARAM(nmi_calls_refused, kt_design_params),
 	{}
 };

@@ -590,23 +590,26 @@ static void pheap_validate_groups(struct pheap_validate *v,
 			pheap_validate_sb(v, sb);
 }
 
-/* Runs on each online CPU: its heap, under its local lock. */
+/*
+ * Runs on each online CPU, in process context: its heap, under its lock
+ * (which a task always gets: heap.h).
+ */
 static long pheap_validate_cpu(void *arg)
 {
 	struct pheap_validate *v = arg;
 	struct pheap *p = v->p;
 	struct pheap_heap *h;
-	unsigned long flags;
 	unsigned int c;
 
-	local_lock_irqsave(&p->cpu_heaps->lock, flags);
-	h = this_cpu_ptr(p->cpu_heaps);
+	h = pheap_heap_trylock(p);
+	if (WARN_ON_ONCE(!h))
+		return 0;
 	for (c = 0; c < PHEAP_NR_CLASSES; c++) {
 		if (h->cls[c].active)
 			pheap_validate_sb(v, h->cls[c].active);
 		pheap_validate_groups(v, h->cls[c].groups);
 	}
-	local_unlock_irqrestore(&p->cpu_heaps->lock, flags);
+	pheap_heap_unlock(p, h);
 	return 0;
 }
 

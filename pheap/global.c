@@ -199,6 +199,93 @@ void pheap_global_put(struct pheap *p, struct pheap_sb *sb,
 	raw_spin_unlock_irqrestore(&gc->lock, flags);
 }
 
+/*
+ * A block from @sb, listed in @gc: its head, unless that is not a block
+ * to hand out here (a corrupt link, or a remote-free bit on a free
+ * block: the CPU heap that takes the superblock sorts those out, heap.c).
+ * Class lock held.
+ */
+static void *pheap_global_pop(struct pheap *p, struct pheap_global_class *gc,
+			      struct pheap_sb *sb, size_t size)
+{
+	unsigned int idx = sb->free, next;
+	void *obj;
+
+	if (idx >= sb->nblocks)
+		return NULL;
+	obj = pheap_sb_block(p, sb, idx);
+	next = pheap_sb_link(sb, obj, idx);
+	if (next > sb->nblocks || pheap_sb_remote_freed(sb, idx))
+		return NULL;
+	pheap_global_unlist(gc, sb);
+	pheap_sb_take(sb, obj, idx, next);
+	pheap_global_list(p, gc, sb);
+	gc->inuse++;
+	gc->allocs++;
+	gc->req_bytes += size;
+	return obj;
+}
+
+/* A block from the partial superblocks of a class, fullest first. */
+static void *pheap_global_pop_any(struct pheap *p,
+				  struct pheap_global_class *gc, size_t size)
+{
+	struct pheap_sb *sb;
+	unsigned int g;
+	void *obj;
+
+	for (g = PHEAP_FULL; g-- > 0;)
+		list_for_each_entry(sb, &gc->groups[g], node) {
+			obj = pheap_global_pop(p, gc, sb, size);
+			if (obj)
+				return obj;
+		}
+	return NULL;
+}
+
+/**
+ * pheap_global_alloc() - a block straight from the global heap
+ * @p: instance
+ * @cls: size class
+ * @size: bytes requested, for the statistics
+ * @gfp: allocation flags
+ *
+ * For a context that may not use its CPU's heap (heap.c: it interrupted
+ * the heap's holder). From this CPU's node's class: a partial superblock
+ * (fullest first), else an empty one, else a new superblock, which the
+ * global heap keeps. The block stays the global heap's; its free takes
+ * the remote way, and the class's collector gets it back.
+ *
+ * Context: any pheap serves; takes the class lock, and calls the page
+ * allocator with none held.
+ * Return: the block, or NULL.
+ */
+void *pheap_global_alloc(struct pheap *p, unsigned int cls, size_t size,
+			 gfp_t gfp)
+{
+	struct pheap_global_class *gc = pheap_gclass(p, numa_mem_id(), cls);
+	unsigned long flags;
+	struct pheap_sb *sb;
+	void *obj;
+
+	raw_spin_lock_irqsave(&gc->lock, flags);
+	obj = pheap_global_pop_any(p, gc, size);
+	raw_spin_unlock_irqrestore(&gc->lock, flags);
+	if (obj)
+		return obj;
+	sb = pheap_sb_new(p, cls, gfp);
+	if (!sb)
+		return NULL;
+	gc = pheap_gclass(p, sb->nid, cls);
+	raw_spin_lock_irqsave(&gc->lock, flags);
+	trace_pheap_sb_to_global(p, sb);
+	gc->nr_sb++;
+	pheap_global_list(p, gc, sb);
+	obj = pheap_global_pop(p, gc, sb, size);
+	raw_spin_unlock_irqrestore(&gc->lock, flags);
+	return obj;
+}
+
 /* Collect every free waiting for one node's class, a batch at a time. */
 static void pheap_global_drain_node(struct pheap *p,
 				    struct pheap_global_class *gc)

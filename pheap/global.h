@@ -25,6 +25,8 @@ struct pheap_heap;
  * @nr_sb:    superblocks held
  * @inuse:    blocks in use in them
  * @nr_empty: of them, empty (group 0)
+ * @allocs, @req_bytes: blocks handed out straight from here, and the
+ *	      bytes asked for them (pheap_global_alloc())
  * @pending:  superblocks taken off @remote, not yet collected
  * @remote:   superblocks with blocks freed remotely, lock free
  */
@@ -32,6 +34,7 @@ struct pheap_global_class {
 	raw_spinlock_t lock;
 	struct list_head groups[PHEAP_GROUPS];
 	unsigned long nr_sb, inuse, nr_empty;
+	unsigned long allocs, req_bytes;
 	struct llist_node *pending;
 	struct llist_head remote;
 } ____cacheline_aligned_in_smp;
@@ -62,6 +65,8 @@ void pheap_global_free(struct pheap *p);
 struct pheap_sb *pheap_global_take(struct pheap *p, unsigned int cls,
 				   struct pheap_heap *to,
 				   struct list_head *release);
+void *pheap_global_alloc(struct pheap *p, unsigned int cls, size_t size,
+			 gfp_t gfp);
 void pheap_global_put(struct pheap *p, struct pheap_sb *sb,
 		      struct list_head *release);
 void pheap_global_drain(struct pheap *p, unsigned int cls);

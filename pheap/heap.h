@@ -57,8 +57,10 @@ struct pheap_heap_class {
 
 /**
  * struct pheap_heap - a CPU heap
- * @lock:      the local lock: everything but @remote, @work and the
- *	       constants is the owner CPU's, under it
+ * @busy:      the heap's lock on !PREEMPT_RT (pheap_heap_trylock()):
+ *	       everything but @remote, @work and the constants is the owner
+ *	       CPU's, under it; written by that CPU alone
+ * @lock:      the heap's lock on PREEMPT_RT, a local lock
  * @cls:       per class
  * @u:	       bytes in use in this heap's superblocks (Hoard's u_i)
  * @a:	       bytes they hold (Hoard's a_i)
@@ -76,6 +78,7 @@ struct pheap_heap_class {
  * @cpu, @pheap: constant
  */
 struct pheap_heap {
+	bool busy;
 	local_lock_t lock;
 	struct pheap_heap_class cls[PHEAP_NR_CLASSES];
 	unsigned long u, a;
@@ -92,8 +95,8 @@ struct pheap_heap {
 
 /* heap.c */
 void pheap_heap_init(struct pheap *p, struct pheap_heap *h, unsigned int cpu);
-void *pheap_heap_refill(struct pheap *p, unsigned int cls, size_t size,
-			gfp_t gfp, unsigned long *flags,
+void *pheap_heap_refill(struct pheap *p, struct pheap_heap **h,
+			unsigned int cls, size_t size, gfp_t gfp,
 			struct list_head *release);
 void pheap_heap_free(struct pheap *p, struct pheap_heap *h,
 		     struct pheap_sb *sb, void *obj, unsigned int idx,
@@ -102,17 +105,70 @@ void *pheap_heap_pop_bad(struct pheap *p, struct pheap_heap *h,
 			 unsigned int cls, size_t size);
 void pheap_heap_evict(struct pheap *p, struct pheap_heap *h);
 void pheap_heap_flush(struct pheap *p, struct pheap_heap *h);
-void *pheap_alloc_slow(struct pheap *p, unsigned int cls, size_t size,
-		       gfp_t gfp, unsigned long flags);
+void *pheap_alloc_slow(struct pheap *p, struct pheap_heap *h,
+		       unsigned int cls, size_t size, gfp_t gfp);
 void pheap_free_slow(struct pheap *p, struct pheap_heap *h,
-		     struct pheap_sb *sb, void *obj, unsigned int idx,
-		     unsigned long flags);
+		     struct pheap_sb *sb, void *obj, unsigned int idx);
+void *pheap_alloc_interrupted(struct pheap *p, unsigned int cls, size_t size,
+			      gfp_t gfp);
 void pheap_free_remote(struct pheap *p, struct pheap_sb *sb, void *obj,
 		       unsigned int idx, unsigned long caller);
 void *pheap_alloc_block(struct pheap *p, unsigned int cls, size_t size,
 			gfp_t gfp);
 void pheap_free_block(struct pheap *p, struct pheap_sb *sb, void *obj,
 		      unsigned int idx, unsigned long caller);
+
+/**
+ * pheap_heap_trylock() - lock this CPU's heap, unless it is in use here
+ * @p: instance
+ *
+ * !PREEMPT_RT: preemption off and the heap's @busy flag set; interrupts
+ * stay on. A context that interrupted the holder on this CPU (a softirq
+ * or hardirq allocating or freeing) finds @busy set and must not touch
+ * the heap: for it alone this fails. A task never finds it set, since a
+ * holder runs with preemption off; neither does a context that took the
+ * lock, dropped it around the page allocator and takes it again, since
+ * whatever interrupted it in between is over. This is SLUB's
+ * local_trylock_t of 6.15 (sheaves), which 6.1 and 6.12 do not have.
+ *
+ * PREEMPT_RT: the local lock, a per-CPU sleeping spinlock with migration
+ * disabled. pheap refuses the contexts that may not take it
+ * (pheap_rt_atomic()), so it always succeeds.
+ *
+ * Context: any pheap serves; never sleeps on !PREEMPT_RT.
+ * Return: this CPU's heap, locked; NULL if it is in use on this CPU.
+ */
+static __always_inline struct pheap_heap *pheap_heap_trylock(struct pheap *p)
+{
+	struct pheap_heap *h;
+
+	if (IS_ENABLED(CONFIG_PREEMPT_RT)) {
+		local_lock(&p->cpu_heaps->lock);
+		return this_cpu_ptr(p->cpu_heaps);
+	}
+	preempt_disable();
+	h = this_cpu_ptr(p->cpu_heaps);
+	if (unlikely(READ_ONCE(h->busy))) {
+		preempt_enable();
+		return NULL;
+	}
+	WRITE_ONCE(h->busy, true);
+	barrier();	/* nothing of the heap is touched before */
+	return h;
+}
+
+/* Unlock @h, this CPU's heap, locked by pheap_heap_trylock(). */
+static __always_inline void pheap_heap_unlock(struct pheap *p,
+					      struct pheap_heap *h)
+{
+	if (IS_ENABLED(CONFIG_PREEMPT_RT)) {
+		local_unlock(&p->cpu_heaps->lock);
+		return;
+	}
+	barrier();	/* nothing of the heap is touched after */
+	WRITE_ONCE(h->busy, false);
+	preempt_enable();
+}
 
 static inline void pheap_ev_inc(struct pheap_heap *h, enum pheap_event ev)
 {
@@ -248,20 +304,24 @@ static __always_inline bool pheap_cpu_free(const struct pheap *p,
 	return true;
 }
 
-/* A block of class @cls, its contents as they are: the inline path. */
+/*
+ * A block of class @cls, its contents as they are: the inline path. A
+ * context that interrupted this CPU's heap in use takes a block from the
+ * global heap instead (pheap_global_alloc()).
+ */
 static __always_inline void *pheap_alloc_small(struct pheap *p,
 					       unsigned int cls, size_t size,
 					       gfp_t gfp)
 {
-	unsigned long flags;
+	struct pheap_heap *h = pheap_heap_trylock(p);
 	void *obj;
 
-	local_lock_irqsave(&p->cpu_heaps->lock, flags);
-	obj = pheap_cpu_pop(p, this_cpu_ptr(p->cpu_heaps), cls, size);
-	if (likely(obj))
-		local_unlock_irqrestore(&p->cpu_heaps->lock, flags);
+	if (unlikely(!h))
+		obj = pheap_alloc_interrupted(p, cls, size, gfp);
+	else if (unlikely(!(obj = pheap_cpu_pop(p, h, cls, size))))
+		obj = pheap_alloc_slow(p, h, cls, size, gfp);
 	else
-		obj = pheap_alloc_slow(p, cls, size, gfp, flags);
+		pheap_heap_unlock(p, h);
 
 	if (unlikely(!obj))
 		this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_ALLOC_FAIL]);
@@ -275,15 +335,20 @@ static __always_inline void pheap_free_small(struct pheap *p,
 {
 	unsigned int cls = sb->cls;
 	struct pheap_heap *h;
-	unsigned long flags;
 
-	/* PREEMPT_RT, may not sleep: the lock-free way, owner or not */
+	/*
+	 * PREEMPT_RT, may not sleep; or a context that interrupted this
+	 * CPU's heap in use: the lock-free way, owner or not.
+	 */
 	if (unlikely(pheap_rt_atomic())) {
 		pheap_free_remote(p, sb, obj, idx, caller);
 		return;
 	}
-	local_lock_irqsave(&p->cpu_heaps->lock, flags);
-	h = this_cpu_ptr(p->cpu_heaps);
+	h = pheap_heap_trylock(p);
+	if (unlikely(!h)) {
+		pheap_free_remote(p, sb, obj, idx, caller);
+		return;
+	}
 	/*
 	 * Only this CPU, under this lock, gives its heap's superblocks away,
 	 * so a superblock seen as this heap's stays so until the unlock. One
@@ -291,13 +356,13 @@ static __always_inline void pheap_free_small(struct pheap *p,
 	 * an owner that no longer does forwards it (remote.c).
 	 */
 	if (unlikely(READ_ONCE(sb->owner) != h)) {
-		local_unlock_irqrestore(&p->cpu_heaps->lock, flags);
+		pheap_heap_unlock(p, h);
 		pheap_free_remote(p, sb, obj, idx, caller);
 		return;
 	}
 	if (unlikely(!test_bit(idx, sb->live) ||
 		     pheap_sb_remote_freed(sb, idx))) {
-		local_unlock_irqrestore(&p->cpu_heaps->lock, flags);
+		pheap_heap_unlock(p, h);
 		pheap_report_bad_free(p, obj, "double free", caller);
 		return;
 	}
@@ -306,10 +371,10 @@ static __always_inline void pheap_free_small(struct pheap *p,
 		memset(obj, 0, pheap_csize(cls));
 	if (likely(--h->tick && pheap_cpu_free(p, h, cls, sb, obj, idx))) {
 		h->cls[cls].frees++;
-		local_unlock_irqrestore(&p->cpu_heaps->lock, flags);
+		pheap_heap_unlock(p, h);
 		return;
 	}
-	pheap_free_slow(p, h, sb, obj, idx, flags);
+	pheap_free_slow(p, h, sb, obj, idx);
 }
 
 #endif /* _PHEAP_HEAP_H */

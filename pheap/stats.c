@@ -61,6 +61,7 @@ const char *const pheap_event_names[PHEAP_EV_NR] = {
 	[PHEAP_EV_LOCK]		= "lock_acquired",
 	[PHEAP_EV_LOCK_CONTENDED] = "lock_contended",
 	[PHEAP_EV_WALKED]	= "pagerefs_walked",
+	[PHEAP_EV_ALLOC_INTERRUPTED] = "allocs_interrupted",
 };
 EXPORT_SYMBOL_GPL(pheap_event_names);
 static_assert(ARRAY_SIZE(pheap_event_names) == PHEAP_EV_NR);
@@ -191,6 +192,8 @@ void pheap_get_class_stats(struct pheap *p, unsigned int idx,
 		gc = pheap_gclass(p, nid, idx);
 		cs->blocks_inuse += RACY(gc->inuse);
 		cs->sb_global += RACY(gc->nr_sb);
+		cs->allocs += RACY(gc->allocs);
+		cs->req_bytes += RACY(gc->req_bytes);
 	}
 	pheap_design_class(p, idx, &nr_sb, &inuse);
 	cs->blocks_inuse += inuse;
@@ -244,8 +247,11 @@ void pheap_get_stats(struct pheap *p, struct pheap_stats *st)
 			st->sb_cpu += RACY(h->cls[c].nr_sb);
 	}
 	for_each_node(nid)
-		for (c = 0; c < PHEAP_NR_CLASSES; c++)
+		for (c = 0; c < PHEAP_NR_CLASSES; c++) {
 			st->sb_global += RACY(pheap_gclass(p, nid, c)->nr_sb);
+			st->ev[PHEAP_EV_ALLOC] +=
+				RACY(pheap_gclass(p, nid, c)->allocs);
+		}
 	pheap_design_sb(p, st);
 	st->u = pheap_current_u(p);
 	pheap_raise_peak(&p->peak_u, st->u);
@@ -276,32 +282,64 @@ static void pheap_reset_heap_events(struct pheap_heap *h)
 	}
 }
 
-static void pheap_reset_this_cpu(void *arg)
+/*
+ * On each online CPU, in process context: its counters under its heap's
+ * lock (which a task always gets: heap.h), so that no increment made
+ * under the lock is half done; those made without it are this_cpu ops.
+ */
+static long pheap_reset_cpu(void *arg)
 {
 	struct pheap *p = arg;
+	struct pheap_heap *h = pheap_heap_trylock(p);
 
-	pheap_reset_heap_events(this_cpu_ptr(p->cpu_heaps));
+	if (WARN_ON_ONCE(!h))
+		return 0;
+	pheap_reset_heap_events(h);
+	pheap_heap_unlock(p, h);
+	return 0;
+}
+
+/* The counters of the blocks handed out straight from the global heap. */
+static void pheap_reset_global_events(struct pheap *p)
+{
+	struct pheap_global_class *gc;
+	unsigned long flags;
+	unsigned int c;
+	int nid;
+
+	for_each_node(nid)
+		for (c = 0; c < PHEAP_NR_CLASSES; c++) {
+			gc = pheap_gclass(p, nid, c);
+			raw_spin_lock_irqsave(&gc->lock, flags);
+			gc->allocs = 0;
+			gc->req_bytes = 0;
+			raw_spin_unlock_irqrestore(&gc->lock, flags);
+		}
 }
 
 /**
  * pheap_reset_events() - clear the event counters
  * @p: instance
  *
- * Each CPU clears its own counters with interrupts off, so no increment is
- * lost half way. In-use and held figures, and the peaks, are kept.
+ * Each online CPU clears its own counters, in process context under its
+ * heap's lock, so no increment is lost half way; an offline CPU's are
+ * cleared here. In-use and held figures, and the peaks, are kept.
  *
- * Context: process context; may not be called with interrupts off.
+ * Context: process context, may sleep.
  */
 void pheap_reset_events(struct pheap *p)
 {
 	int cpu;
 
 	cpus_read_lock();
-	on_each_cpu(pheap_reset_this_cpu, p, 1);
-	for_each_possible_cpu(cpu)
-		if (!cpu_online(cpu))
+	for_each_possible_cpu(cpu) {
+		if (cpu_online(cpu))
+			work_on_cpu(cpu, pheap_reset_cpu, p);
+		else
 			pheap_reset_heap_events(per_cpu_ptr(p->cpu_heaps, cpu));
+	}
 	cpus_read_unlock();
+	pheap_reset_global_events(p);
 }
 EXPORT_SYMBOL_GPL(pheap_reset_events);
 
