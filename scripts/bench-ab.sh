@@ -58,7 +58,7 @@ table() {
 		printf "%-28s %5.3f (%5.3f-%5.3f) n=%-2d %5.3f (%5.3f-%5.3f) n=%-2d %6s\n",
 			cell, ma, na ? q(va, na, 1) : 0, na ? q(va, na, 3) : 0, na,
 			mb, nb ? q(vb, nb, 1) : 0, nb ? q(vb, nb, 3) : 0, nb,
-			ma > 0 ? sprintf("%.3f", mb / ma) : "-"
+			(ma > 0 ? sprintf("%.3f", mb / ma) : "-")
 		na = nb = 0; delete va; delete vb
 	}
 	BEGIN { printf "%-28s %-27s %-27s %6s\n", "cell (ratio to kmalloc)", "A: median (IQR) boots", "B: median (IQR) boots", "B/A" }
