@@ -38,26 +38,25 @@ static int remote_free(void *arg)
 	return bad;
 }
 
-/* Enough 16-byte pairs for NR_REMOTE frees to be collected. */
-static int remote_pairs(void *arg)
+/*
+ * On the owner: NR_REMOTE 64-byte blocks, more than its active superblock
+ * has left, so that it runs dry and the refill collects; then freed.
+ */
+static int remote_refill(void *arg)
 {
 	struct remote_work *w = arg;
-	unsigned int i;
-	void *q;
+	int ret;
 
-	for (i = 0; i < (NR_REMOTE / PHEAP_COLLECT_BATCH + 2) * PHEAP_COLLECT_EVERY; i++) {
-		q = pheap_alloc_in(w->p, 16, GFP_KERNEL);
-		if (!q)
-			return -ENOMEM;
-		pheap_free_in(w->p, q);
-	}
-	return 0;
+	ret = kt_alloc_filled(w->p, w->blk, NR_REMOTE, 64);
+	if (ret)
+		return ret;
+	return remote_free(w);
 }
 
 /*
  * Allocate on CPU A, free on CPU B: the blocks come back to A's own
- * superblocks, collected by A's next frees in another class (or by its
- * collector, whichever comes first), with no lock taken by B.
+ * superblocks, collected by A's next refill (or by its collector,
+ * whichever comes first), with no lock taken by B.
  */
 static void remote_free_returns_to_owner(struct kunit *test)
 {
@@ -88,7 +87,7 @@ static void remote_free_returns_to_owner(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, b.ev[PHEAP_EV_REMOTE_SENT], (unsigned long)NR_REMOTE);
 	KUNIT_EXPECT_EQ(test, b.nr_sb, 0UL);
 
-	KUNIT_EXPECT_EQ(test, kt_run_on_cpu(cpu_a, remote_pairs, w), 0);
+	KUNIT_EXPECT_EQ(test, kt_run_on_cpu(cpu_a, remote_refill, w), 0);
 	pheap_get_cpu_stats(p, cpu_a, &a);
 	KUNIT_EXPECT_EQ(test, a.ev[PHEAP_EV_REMOTE_RECV], (unsigned long)NR_REMOTE);
 	KUNIT_EXPECT_EQ(test, a.u, 0UL);
@@ -96,6 +95,72 @@ static void remote_free_returns_to_owner(struct kunit *test)
 	sb = pheap_sb_lookup(w->blk[0], &tag);
 	KUNIT_ASSERT_NOT_NULL(test, sb);
 	KUNIT_EXPECT_PTR_EQ(test, READ_ONCE(sb->owner), ha);
+	KUNIT_EXPECT_EQ(test, pheap_destroy(p), 0UL);
+}
+
+#define NR_PRODUCED	96	/* 256-byte blocks: six superblocks, all full */
+
+struct produce_work {
+	struct pheap *p;
+	void *blk[2 * NR_PRODUCED];
+	unsigned int from;
+};
+
+static int produce(void *arg)
+{
+	struct produce_work *w = arg;
+
+	return kt_alloc_filled(w->p, w->blk + w->from, NR_PRODUCED, 256);
+}
+
+static int consume(void *arg)
+{
+	struct produce_work *w = arg;
+	unsigned int i;
+
+	for (i = 0; i < NR_PRODUCED; i++)
+		pheap_free_in(w->p, w->blk[w->from + i]);
+	return 0;
+}
+
+/*
+ * A refill collects the frees waiting for its heap before it takes a new
+ * superblock: a producer whose blocks come back from a consumer on
+ * another CPU reuses them and takes no new page. The collector work is
+ * held off (p->dying: nothing is queued), so that only the refill can.
+ */
+static void refill_collects_before_new_pages(struct kunit *test)
+{
+	struct pheap_heap *ha;
+	struct produce_work *w;
+	unsigned int cpu_a, cpu_b;
+	unsigned long pages, recv;
+	struct pheap *p;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs 2 online CPUs, has %u", num_online_cpus());
+	cpu_a = cpumask_first(cpu_online_mask);
+	cpu_b = cpumask_next(cpu_a, cpu_online_mask);
+	w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	p = kt_create(test, 0, 0);
+	w->p = p;
+	ha = per_cpu_ptr(p->cpu_heaps, cpu_a);
+
+	KUNIT_ASSERT_EQ(test, kt_run_on_cpu(cpu_a, produce, w), 0);
+	WRITE_ONCE(p->dying, true);
+	KUNIT_ASSERT_EQ(test, kt_run_on_cpu(cpu_b, consume, w), 0);
+	pages = READ_ONCE(ha->ev[PHEAP_EV_PAGES_IN]);
+	recv = READ_ONCE(ha->ev[PHEAP_EV_REMOTE_RECV]);
+	w->from = NR_PRODUCED;
+	KUNIT_ASSERT_EQ(test, kt_run_on_cpu(cpu_a, produce, w), 0);
+	pages = READ_ONCE(ha->ev[PHEAP_EV_PAGES_IN]) - pages;
+	recv = READ_ONCE(ha->ev[PHEAP_EV_REMOTE_RECV]) - recv;
+	KUNIT_EXPECT_EQ_MSG(test, pages, 0UL, "pages the second round took");
+	KUNIT_EXPECT_EQ(test, recv, (unsigned long)NR_PRODUCED);
+	WRITE_ONCE(p->dying, false);
+	KUNIT_ASSERT_EQ(test, kt_run_on_cpu(cpu_a, consume, w), 0);
+	pheap_flush(p);
 	KUNIT_EXPECT_EQ(test, pheap_destroy(p), 0UL);
 }
 
@@ -235,6 +300,7 @@ static struct kunit_case pheap_remote_cases[] = {
 	KUNIT_CASE(remote_free_returns_to_owner),
 	KUNIT_CASE(remote_frees_to_idle_owner_collected),
 	KUNIT_CASE(flush_collects_everywhere),
+	KUNIT_CASE(refill_collects_before_new_pages),
 	KUNIT_CASE(remote_list_bad_node_contained),
 	{}
 };

@@ -4,11 +4,11 @@
  *
  * pheap_alloc_in(): refuse what pheap cannot serve (zone modifiers);
  * above the largest class, a compound page (large.c); otherwise size ->
- * class (class.c), then under this CPU's local lock pop a block from the
- * class's active superblock (pheap_cpu_pop(), inline). When it has none,
- * or remote frees wait to be collected, the slow path (heap.c) collects a
- * batch and refills; superblocks it gives up go back to the page
- * allocator after the lock is dropped.
+ * class (class.c), then under this CPU's heap's lock pop a block from
+ * the class's active superblock (pheap_cpu_pop(), inline). When it has
+ * none, the slow path (heap.c) collects a batch of remote frees and
+ * refills; superblocks it gives up go back to the page allocator after
+ * the lock is dropped.
  *
  * Semantics follow kmalloc: size 0 gives ZERO_SIZE_PTR, __GFP_ZERO and
  * init_on_alloc are honoured, blocks are aligned to at least 8 bytes and

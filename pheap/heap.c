@@ -90,13 +90,17 @@
  * Remote frees
  * ------------
  * Superblocks with blocks other CPUs freed wait on h->remote (remote.c).
- * Every PHEAP_COLLECT_EVERY allocations and frees (a countdown on the
- * fast paths, not a look at a line other CPUs write) and on every refill,
- * the slow path collects one batch (PHEAP_COLLECT_BATCH) of them: all the
- * blocks freed into a superblock at once, then its fullness group and the
- * threshold once. An owner that neither allocates nor frees is
- * covered by its work item (pheap_heap_work()), armed by the first push
- * to its empty list: it collects everything within PHEAP_COLLECT_DELAY.
+ * Every slow path, a refill above all, collects one batch
+ * (PHEAP_COLLECT_BATCH) of them first: all the blocks freed into a
+ * superblock at once, then its fullness group and the threshold once;
+ * a refill takes a new superblock only if the active one is still dry
+ * after that. The fast paths never look: the list head is a line other
+ * CPUs write. This is mimalloc's choice, a local free list with the
+ * other threads' frees apart, taken in when the local one runs out. An
+ * owner that neither allocates nor frees, or whose active superblock does
+ * not run dry, is covered by its work item (pheap_heap_work()), armed by
+ * the first push to its empty list: it collects everything within
+ * PHEAP_COLLECT_DELAY.
  */
 #include <linux/cpu.h>
 #include <linux/gfp.h>
@@ -303,23 +307,12 @@ static void pheap_heap_collect(struct pheap *p, struct pheap_heap *h,
 	}
 }
 
-/*
- * Every PHEAP_COLLECT_EVERY operations (the fast paths count @tick down),
- * and at once while a batch is pending: collect one batch.
- */
-static void pheap_heap_tick(struct pheap *p, struct pheap_heap *h,
-			    struct list_head *release)
+/* On every slow path: one batch of what waits, if anything does. */
+static void pheap_heap_collect_some(struct pheap *p, struct pheap_heap *h,
+				    struct list_head *release)
 {
-	if (h->tick > 1) {
-		h->tick--;
-		return;
-	}
-	h->tick = PHEAP_COLLECT_EVERY;
-	if (!pheap_heap_remote_waiting(h))
-		return;
-	pheap_heap_collect(p, h, release);
-	if (h->pending)
-		h->tick = 1;
+	if (pheap_heap_remote_waiting(h))
+		pheap_heap_collect(p, h, release);
 }
 
 /**
@@ -332,8 +325,7 @@ static void pheap_heap_tick(struct pheap *p, struct pheap_heap *h,
  * @release: superblocks to give back to the page allocator go here
  *
  * The block goes back into @sb, with its fullness group and the threshold
- * kept. Then, when it is time, one batch of waiting remote frees is
- * collected.
+ * kept. Then one batch of waiting remote frees, if any, is collected.
  *
  * Context: @h's CPU under its local lock.
  */
@@ -344,7 +336,7 @@ void pheap_heap_free(struct pheap *p, struct pheap_heap *h,
 	h->cls[sb->cls].frees++;
 	pheap_sb_put(sb, obj, idx);
 	pheap_heap_freed(p, h, sb, 1, release);
-	pheap_heap_tick(p, h, release);
+	pheap_heap_collect_some(p, h, release);
 }
 
 /*
@@ -503,13 +495,13 @@ static void *pheap_heap_replace_active(struct pheap *p, struct pheap_heap **hp,
 	}
 	if (sb) {
 		pheap_activate(p, h, sb, release);
-		return __pheap_cpu_pop(p, h, cls, size);
+		return pheap_cpu_pop(p, h, cls, size);
 	}
 	sb = pheap_heap_grow(p, hp, cls, gfp);
 	h = *hp;
 	if (sb)
 		pheap_heap_place_new(p, h, sb, release);
-	return __pheap_cpu_pop(p, h, cls, size);
+	return pheap_cpu_pop(p, h, cls, size);
 }
 
 /**
@@ -537,8 +529,8 @@ void *pheap_heap_refill(struct pheap *p, struct pheap_heap **hp,
 	struct pheap_heap *h = *hp;
 	void *obj;
 
-	pheap_heap_tick(p, h, release);
-	obj = __pheap_cpu_pop(p, h, cls, size);
+	pheap_heap_collect_some(p, h, release);
+	obj = pheap_cpu_pop(p, h, cls, size);
 	if (obj)
 		return obj;
 	return pheap_heap_replace_active(p, hp, cls, size, gfp, release);
@@ -658,7 +650,6 @@ void pheap_heap_init(struct pheap *p, struct pheap_heap *h, unsigned int cpu)
 	INIT_DELAYED_WORK(&h->work, pheap_heap_work);
 	h->cpu = cpu;
 	h->pheap = p;
-	h->tick = PHEAP_COLLECT_EVERY;
 	pheap_heap_set_limit(p, h);
 }
 

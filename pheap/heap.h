@@ -27,12 +27,6 @@
  */
 #define PHEAP_COLLECT_BATCH	8
 #define PHEAP_COLLECT_DELAY	max(1, HZ / 100)
-/*
- * A CPU heap looks at its remote list once every PHEAP_COLLECT_EVERY
- * allocations and frees, not on each: the list head is a line other CPUs
- * write, and a batch per look amortises the llist_del_all().
- */
-#define PHEAP_COLLECT_EVERY	64
 
 /**
  * struct pheap_heap_class - one size class of a CPU heap
@@ -68,7 +62,6 @@ struct pheap_heap_class {
  * @idle_held: bytes the idle superblocks hold
  * @idle_limit: max(K*S, f * @idle_held): Hoard's invariant, kept over the
  *	       idle superblocks, is idle_held - idle_used <= idle_limit
- * @tick:      operations left before the heap looks at @remote again
  * @pending:   superblocks taken off @remote and not yet collected
  * @ev:	       event counters (enum pheap_event) of this CPU
  * @remote:    superblocks with blocks other CPUs freed; any CPU pushes
@@ -83,7 +76,6 @@ struct pheap_heap {
 	struct pheap_heap_class cls[PHEAP_NR_CLASSES];
 	unsigned long u, a;
 	unsigned long idle_used, idle_held, idle_limit;
-	unsigned int tick;
 	struct llist_node *pending;
 	unsigned long ev[PHEAP_EV_NR];
 
@@ -185,7 +177,7 @@ static __always_inline bool pheap_heap_remote_waiting(struct pheap_heap *h)
 }
 
 /**
- * __pheap_cpu_pop() - a block from the active superblock of a class
+ * pheap_cpu_pop() - a block from the active superblock of a class
  * @p: instance
  * @h: this CPU's heap
  * @cls: size class
@@ -198,7 +190,7 @@ static __always_inline bool pheap_heap_remote_waiting(struct pheap_heap *h)
  * Context: @h's CPU under its local lock.
  * Return: the block, or NULL when the active superblock has none.
  */
-static __always_inline void *__pheap_cpu_pop(struct pheap *p,
+static __always_inline void *pheap_cpu_pop(struct pheap *p,
 					     struct pheap_heap *h,
 					     unsigned int cls, size_t size)
 {
@@ -222,26 +214,6 @@ static __always_inline void *__pheap_cpu_pop(struct pheap *p,
 	hc->req_bytes += size;
 	h->u += pheap_csize(cls);
 	return obj;
-}
-
-/**
- * pheap_cpu_pop() - the allocation fast path
- * @p: instance
- * @h: this CPU's heap
- * @cls: size class
- * @size: bytes requested, for the fragmentation figure
- *
- * Context: @h's CPU under its local lock.
- * Return: a block from the active superblock, or NULL when it has none or
- * it is time to look for remote frees (pheap_heap_refill() does both).
- */
-static __always_inline void *pheap_cpu_pop(struct pheap *p,
-					   struct pheap_heap *h,
-					   unsigned int cls, size_t size)
-{
-	if (unlikely(!--h->tick))
-		return NULL;
-	return __pheap_cpu_pop(p, h, cls, size);
 }
 
 /**
@@ -369,7 +341,7 @@ static __always_inline void pheap_free_small(struct pheap *p,
 	/* only now is the block known to be the caller's to wipe */
 	if (unlikely(want_init_on_free()) && !pheap_debug_on(p))
 		memset(obj, 0, pheap_csize(cls));
-	if (likely(--h->tick && pheap_cpu_free(p, h, cls, sb, obj, idx))) {
+	if (likely(pheap_cpu_free(p, h, cls, sb, obj, idx))) {
 		h->cls[cls].frees++;
 		pheap_heap_unlock(p, h);
 		return;

@@ -45,9 +45,9 @@
  * queued on to its current owner (ownership moved after the freer read
  * it), still marked queued.
  *
- * Prompt collection: CPU heaps look at their list every
- * PHEAP_COLLECT_EVERY allocations and frees, and on every refill
- * (heap.c). A push that finds the list empty also arms the owner's work
+ * Prompt collection: CPU heaps look at their list on every slow path,
+ * a refill above all, never on the fast paths (heap.c). A push that
+ * finds the list empty also arms the owner's work
  * item, which collects what the owner has not after PHEAP_COLLECT_DELAY:
  * an idle owner gets its blocks, and so its empty superblocks, back in
  * bounded time. This is mimalloc's "delayed free" at superblock
