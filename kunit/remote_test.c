@@ -80,7 +80,7 @@ static void remote_free_returns_to_owner(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, kt_run_on_cpu(cpu_a, remote_alloc, w), 0);
 	KUNIT_EXPECT_EQ(test, w->cpu_seen, cpu_a);
-	KUNIT_EXPECT_EQ(test, ha->u, NR_REMOTE * 64UL);
+	KUNIT_EXPECT_EQ(test, pheap_heap_u(ha), NR_REMOTE * 64UL);
 	KUNIT_EXPECT_EQ(test, kt_run_on_cpu(cpu_b, remote_free, w), 0);
 	KUNIT_EXPECT_EQ(test, w->cpu_seen, cpu_b);
 	pheap_get_cpu_stats(p, cpu_b, &b);

@@ -59,7 +59,8 @@ static const char *bound_broken(struct pheap *p, struct pheap_heap *h)
 	struct walk w;
 
 	walk_heap(p, h, &w);
-	if (w.u != h->u || w.a != h->a || w.idle_held != h->idle_held ||
+	if (w.u != pheap_heap_u(h) || w.a != h->a ||
+	    w.idle_held != h->idle_held ||
 	    w.idle_used != h->idle_used)
 		return "the heap's counts differ from its lists";
 	if (w.idle_held - w.idle_used > max(p->k_bytes, w.idle_held * f / 100))
@@ -117,7 +118,8 @@ static void threshold_bound_after_every_op(struct kunit *test)
 	}
 	migrate_enable();
 	KUNIT_EXPECT_NULL_MSG(test, why, "operation %u: %s (u=%lu a=%lu idle %lu/%lu)",
-			      op, why, h->u, h->a, h->idle_used, h->idle_held);
+			      op, why, pheap_heap_u(h), h->a, h->idle_used,
+			      h->idle_held);
 	KUNIT_EXPECT_GT(test, h->ev[PHEAP_EV_TO_GLOBAL], 0UL);
 	for (i = 0; i < MODEL_BLOCKS; i++)
 		pheap_free_in(p, blk[i]);

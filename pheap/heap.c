@@ -167,7 +167,7 @@ static void pheap_heap_own(struct pheap *p, struct pheap_heap *h,
 	WRITE_ONCE(sb->owner, h);
 	hc->nr_sb++;
 	hc->inuse += sb->inuse;
-	h->u += sb->inuse * ci->size;
+	hc->moved += sb->inuse;
 	h->a += ci->sb_bytes;
 }
 
@@ -180,7 +180,7 @@ static void pheap_heap_give(struct pheap *p, struct pheap_heap *h,
 
 	hc->nr_sb--;
 	hc->inuse -= sb->inuse;
-	h->u -= sb->inuse * ci->size;
+	hc->moved -= sb->inuse;
 	h->a -= ci->sb_bytes;
 	pheap_global_put(p, sb, release);
 }
@@ -252,7 +252,8 @@ static void pheap_activate(struct pheap *p, struct pheap_heap *h,
 
 /*
  * @nr blocks were freed into @sb, which @h owns: the heap's counts, and
- * for an idle superblock its fullness group and the threshold.
+ * for an idle superblock its fullness group and the threshold. The
+ * caller counts them, as frees or as moved.
  */
 static void pheap_heap_freed(struct pheap *p, struct pheap_heap *h,
 			     struct pheap_sb *sb, unsigned int nr,
@@ -262,7 +263,6 @@ static void pheap_heap_freed(struct pheap *p, struct pheap_heap *h,
 	struct pheap_heap_class *hc = &h->cls[sb->cls];
 
 	hc->inuse -= nr;
-	h->u -= nr * ci->size;
 	if (sb == hc->active)
 		return;
 	h->idle_used -= nr * ci->size;
@@ -303,6 +303,7 @@ static void pheap_heap_collect(struct pheap *p, struct pheap_heap *h,
 		}
 		nr = pheap_remote_collect(p, sb);
 		h->ev[PHEAP_EV_REMOTE_RECV] += nr;
+		h->cls[sb->cls].moved -= nr;
 		pheap_heap_freed(p, h, sb, nr, release);
 	}
 }
@@ -356,7 +357,7 @@ static void pheap_heap_quarantine(struct pheap *p, struct pheap_heap *h,
 	sb->lost += lost;
 	sb->inuse += lost;
 	h->cls[sb->cls].inuse += lost;
-	h->u += lost * pheap_csize(sb->cls);
+	h->cls[sb->cls].moved += lost;
 }
 
 /**
@@ -395,12 +396,12 @@ void *pheap_heap_pop_bad(struct pheap *p, struct pheap_heap *h,
 		}
 		pheap_sb_take(sb, obj, idx, next);
 		hc->inuse++;
-		h->u += pheap_csize(cls);
 		if (!pheap_sb_remote_freed(sb, idx)) {
-			hc->allocs++;
 			hc->req_bytes += size;
 			return obj;
 		}
+		/* in use until collected, but not an allocation */
+		hc->moved++;
 		pheap_report_late_double_free(p, obj, "on allocation");
 	}
 	return NULL;

@@ -31,20 +31,33 @@
 /**
  * struct pheap_heap_class - one size class of a CPU heap
  * @active:  the superblock allocations pop from; not listed in @groups
- * @groups:  idle superblocks by fullness group, fullest last
- * @nr_sb:   superblocks held, @active included
- * @inuse:   blocks in use in those superblocks
- * @allocs, @req_bytes: event counters
+ * @inuse:   blocks in use in the superblocks the heap holds
+ * @req_bytes: bytes asked for by the allocations (for frag_bytes)
  * @frees:   frees into superblocks this heap owns, made on its CPU
+ * @moved:   what changed @inuse but an allocation or a free on its CPU:
+ *	     superblocks taken and given with their blocks in use, remote
+ *	     frees collected, blocks quarantined; the allocations are
+ *	     @inuse + @frees - @moved (pheap_heap_class_allocs()), not
+ *	     counted on the fast path. The designs with heaps of their own
+ *	     (shared.c, private.c), whose blocks are never in a CPU heap,
+ *	     count an allocation as -1 here and a free as +1 and in @frees
  * @remote_frees: frees this CPU sent to another heap's remote list
+ * @nr_sb:   superblocks held, @active included
+ * @groups:  idle superblocks by fullness group, fullest last
  *
- * The owner CPU under the heap's local lock, but @remote_frees, which
- * this CPU bumps with this_cpu_inc() and never under the lock (free.c).
+ * The owner CPU under the heap's lock, but @remote_frees, which this CPU
+ * bumps with this_cpu_inc() and never under the lock (heap.c), and the
+ * other designs' counts (this_cpu ops too).
+ *
+ * What the fast paths write besides the block state: an allocation
+ * @inuse and @req_bytes, a free @inuse and @frees. No other figure of
+ * the statistics needs them: the allocations are derived (above), and
+ * the bytes in use are @inuse times the class size.
  */
 struct pheap_heap_class {
 	struct pheap_sb *active;
-	unsigned long inuse;
-	unsigned long allocs, req_bytes, frees, remote_frees;
+	unsigned long inuse, req_bytes, frees, moved;
+	unsigned long remote_frees;
 	unsigned long nr_sb;
 	struct list_head groups[PHEAP_GROUPS];
 };
@@ -56,8 +69,8 @@ struct pheap_heap_class {
  *	       CPU's, under it; written by that CPU alone
  * @lock:      the heap's lock on PREEMPT_RT, a local lock
  * @cls:       per class
- * @u:	       bytes in use in this heap's superblocks (Hoard's u_i)
- * @a:	       bytes they hold (Hoard's a_i)
+ * @a:	       bytes this heap's superblocks hold (Hoard's a_i; its u_i is
+ *	       pheap_heap_u())
  * @idle_used: bytes in use in the idle superblocks (all but the actives)
  * @idle_held: bytes the idle superblocks hold
  * @idle_limit: max(K*S, f * @idle_held): Hoard's invariant, kept over the
@@ -74,7 +87,7 @@ struct pheap_heap {
 	bool busy;
 	local_lock_t lock;
 	struct pheap_heap_class cls[PHEAP_NR_CLASSES];
-	unsigned long u, a;
+	unsigned long a;
 	unsigned long idle_used, idle_held, idle_limit;
 	struct llist_node *pending;
 	unsigned long ev[PHEAP_EV_NR];
@@ -168,6 +181,32 @@ static inline void pheap_ev_inc(struct pheap_heap *h, enum pheap_event ev)
 }
 
 /*
+ * The allocations of class @c on @h's CPU, derived (struct
+ * pheap_heap_class): racy reads of another CPU's figures may disagree
+ * for a moment, never below zero.
+ */
+static inline unsigned long pheap_heap_class_allocs(const struct pheap_heap *h,
+						   unsigned int c)
+{
+	const struct pheap_heap_class *hc = &h->cls[c];
+	long n = data_race(READ_ONCE(hc->inuse) + READ_ONCE(hc->frees) -
+			   READ_ONCE(hc->moved));
+
+	return max(n, 0L);
+}
+
+/* Hoard's u_i: bytes in use in @h's superblocks (racy for another CPU). */
+static inline unsigned long pheap_heap_u(const struct pheap_heap *h)
+{
+	unsigned long u = 0;
+	unsigned int c;
+
+	for (c = 0; c < PHEAP_NR_CLASSES; c++)
+		u += data_race(READ_ONCE(h->cls[c].inuse)) * pheap_csize(c);
+	return u;
+}
+
+/*
  * Are remote frees waiting for @h? A peek at the list head other CPUs push
  * to: a push it misses is seen on the next call or by @h's collector.
  */
@@ -210,9 +249,7 @@ static __always_inline void *pheap_cpu_pop(struct pheap *p,
 		return pheap_heap_pop_bad(p, h, cls, size);
 	pheap_sb_take(sb, obj, idx, next);
 	hc->inuse++;
-	hc->allocs++;
 	hc->req_bytes += size;
-	h->u += pheap_csize(cls);
 	return obj;
 }
 
@@ -236,7 +273,6 @@ static __always_inline void pheap_cpu_push(struct pheap_heap *h,
 
 	pheap_sb_put(sb, obj, idx);
 	h->cls[cls].inuse--;
-	h->u -= pheap_csize(cls);
 }
 
 /**

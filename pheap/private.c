@@ -243,7 +243,7 @@ static void *pheap_private_alloc(struct pheap *p, unsigned int cls, size_t size,
 		obj = pheap_private_try(p, cls, size);
 	} while (!obj && pheap_private_grow(p, cls, gfp));
 	if (obj) {
-		this_cpu_inc(p->cpu_heaps->cls[cls].allocs);
+		this_cpu_dec(p->cpu_heaps->cls[cls].moved);
 		this_cpu_add(p->cpu_heaps->cls[cls].req_bytes, size);
 	}
 	return obj;
@@ -274,6 +274,7 @@ static void pheap_private_free(struct pheap *p, struct pheap_sb *sb, void *obj,
 	if (unlikely(want_init_on_free()))
 		memset(obj, 0, pheap_csize(cls));
 	this_cpu_inc(p->cpu_heaps->cls[cls].frees);
+	this_cpu_inc(p->cpu_heaps->cls[cls].moved);
 	if (unlikely(pheap_rt_atomic())) {
 		this_cpu_dec(pp->cpu->inuse[cls]);
 		llist_add(obj, &this_cpu_ptr(pp->cpu)->deferred);

@@ -213,7 +213,7 @@ static void *pheap_shared_alloc(struct pheap *p, unsigned int cls, size_t size,
 		if (!obj)
 			return NULL;
 	}
-	this_cpu_inc(p->cpu_heaps->cls[cls].allocs);
+	this_cpu_dec(p->cpu_heaps->cls[cls].moved);
 	this_cpu_add(p->cpu_heaps->cls[cls].req_bytes, size);
 	return obj;
 }
@@ -263,6 +263,7 @@ static void pheap_shared_freed(struct pheap *p, struct pheap_sb *release,
 			       unsigned int cls)
 {
 	this_cpu_inc(p->cpu_heaps->cls[cls].frees);
+	this_cpu_inc(p->cpu_heaps->cls[cls].moved);
 	if (release)
 		pheap_sb_release(p, release);
 }

@@ -2,18 +2,19 @@
 /*
  * pheap statistics: snapshots of an instance's figures.
  *
- * Event counters live in each CPU heap (h->ev[] and the per-class
- * allocs/frees/remote_frees/req_bytes), written by their CPU with
- * interrupts off or with this_cpu ops, and summed here on read. Reading
- * takes no lock the allocation paths take: the reads of other CPUs'
- * counters and of u/a are racy on purpose (data_race()), so a snapshot
- * taken while CPUs allocate is a sum of figures from slightly different
- * moments. The global heap's per-class figures are read under nothing
- * either; they change only on slow paths.
- *
- * PHEAP_EV_ALLOC and PHEAP_EV_FREE are not counted separately: they are
- * the sums of the per-class allocs and frees, so the fast paths bump one
- * counter each.
+ * Statistics are pulled, not pushed. Event counters live in each CPU
+ * heap (h->ev[] and the per-class counters of struct pheap_heap_class),
+ * written by their CPU under its heap's lock or with this_cpu ops, and
+ * summed here on read. What a reader can derive is derived here, not
+ * counted on the fast paths: a class's allocations (blocks in use plus
+ * frees, less what moved in and out on slow paths), a CPU heap's bytes
+ * in use (u_i: its blocks in use times their size), PHEAP_EV_ALLOC and
+ * PHEAP_EV_FREE (sums of the classes'). Reading takes no lock the
+ * allocation paths take: the reads of other CPUs' counters are racy on
+ * purpose (data_race()), so a snapshot taken while CPUs allocate is a sum
+ * of figures from slightly different moments. The global heap's
+ * per-class figures are read under nothing either; they change only on
+ * slow paths.
  *
  * The designs with heaps of their own (shared.c, private.c) add their
  * superblocks and blocks in use to these figures: private's superblocks
@@ -114,7 +115,7 @@ static unsigned long pheap_current_u(struct pheap *p)
 	int cpu;
 
 	for_each_possible_cpu(cpu)
-		u += RACY(per_cpu_ptr(p->cpu_heaps, cpu)->u);
+		u += pheap_heap_u(per_cpu_ptr(p->cpu_heaps, cpu));
 	return u + RACY(p->large_bytes);
 }
 
@@ -126,7 +127,7 @@ static void pheap_cpu_events(struct pheap_heap *h, unsigned long *ev)
 	for (e = 0; e < PHEAP_EV_NR; e++)
 		ev[e] = RACY(h->ev[e]);
 	for (c = 0; c < PHEAP_NR_CLASSES; c++) {
-		ev[PHEAP_EV_ALLOC] += RACY(h->cls[c].allocs);
+		ev[PHEAP_EV_ALLOC] += pheap_heap_class_allocs(h, c);
 		ev[PHEAP_EV_FREE] += RACY(h->cls[c].frees) +
 				     RACY(h->cls[c].remote_frees);
 	}
@@ -147,7 +148,7 @@ void pheap_get_cpu_stats(struct pheap *p, unsigned int cpu,
 	unsigned int c;
 
 	memset(cs, 0, sizeof(*cs));
-	cs->u = RACY(h->u);
+	cs->u = pheap_heap_u(h);
 	cs->a = RACY(h->a);
 	for (c = 0; c < PHEAP_NR_CLASSES; c++)
 		cs->nr_sb += RACY(h->cls[c].nr_sb);
@@ -183,7 +184,8 @@ void pheap_get_class_stats(struct pheap *p, unsigned int idx,
 		hc = &per_cpu_ptr(p->cpu_heaps, cpu)->cls[idx];
 		cs->blocks_inuse += RACY(hc->inuse);
 		cs->sb_cpu += RACY(hc->nr_sb);
-		cs->allocs += RACY(hc->allocs);
+		cs->allocs += pheap_heap_class_allocs(per_cpu_ptr(p->cpu_heaps,
+								   cpu), idx);
 		cs->frees += RACY(hc->frees) + RACY(hc->remote_frees);
 		cs->remote_frees += RACY(hc->remote_frees);
 		cs->req_bytes += RACY(hc->req_bytes);
@@ -275,7 +277,8 @@ static void pheap_reset_heap_events(struct pheap_heap *h)
 
 	memset(h->ev, 0, sizeof(h->ev));
 	for (c = 0; c < PHEAP_NR_CLASSES; c++) {
-		h->cls[c].allocs = 0;
+		/* the derived allocations start again from zero */
+		h->cls[c].moved = h->cls[c].inuse;
 		h->cls[c].frees = 0;
 		h->cls[c].remote_frees = 0;
 		h->cls[c].req_bytes = 0;
