@@ -270,7 +270,7 @@ static void interrupted_heap_served_elsewhere(struct kunit *test)
 	struct pheap *p;
 
 	if (IS_ENABLED(CONFIG_PREEMPT_RT))
-		kunit_skip(test, "PREEMPT_RT: the heap's lock is a local lock, and no context interrupts its holder");
+		kunit_skip(test, "PREEMPT_RT: nothing interrupts a local lock's holder");
 	p = kt_create(test, 0, 0);
 	own = pheap_alloc_in(p, 64, GFP_KERNEL);	/* a CPU heap's block */
 	KUNIT_ASSERT_NOT_NULL(test, own);

@@ -1,6 +1,41 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * pheap CPU heaps (heap.c): their types, and the inline fast paths.
+ *
+ * The fast paths
+ * --------------
+ * An allocation pops the head of its class's active superblock's free
+ * list; a free pushes the block back into its superblock when this CPU's
+ * heap owns it, unless that moves the superblock to another fullness
+ * group or breaks the threshold. Each, on the way:
+ *
+ *  - takes the heap's lock (pheap_heap_trylock(): preemption off and a
+ *    flag, no atomic instruction, interrupts on);
+ *  - reads and writes the superblock's owner-only fields and the heap's
+ *    own, and the block's first word (the encoded link);
+ *  - reads one word other CPUs write: the block's remote-free bit
+ *    (sb->rfree), which only a remote free of a block of that superblock
+ *    writes. It is what catches a remote free that raced its owner's
+ *    free of the same block before the block is handed out twice
+ *    (remote.c); without remote frees to the superblock the line stays
+ *    in this CPU's cache;
+ *  - writes two counters besides the block state (struct
+ *    pheap_heap_class says which and why), nothing else: every other
+ *    figure is derived when read (stats.c);
+ *  - makes no indirect call (scripts/no-indirect.sh checks the built
+ *    module), and looks at no remote list: the slow paths collect.
+ *
+ * The anchors weighed: SLUB's sheaves (a per-CPU array of object
+ * pointers, no atomics, refilled from a per-node barn) would put a second
+ * copy of the free state in front of the superblock's, and a double free
+ * into a sheaf is not seen until the sheaf is flushed; pheap keeps one
+ * free state, the superblock's, whose live bit catches every double
+ * free at once. mimalloc's free-list sharding (a local list, the other
+ * threads' frees on a list apart, swapped in when the local one runs
+ * dry) is what pheap does, at superblock granularity: remote frees are
+ * bits apart from the free list, taken in by a refill. bpf_mem_alloc's
+ * per-CPU lists with watermarks run with interrupts off; pheap's lock
+ * no longer does (heap.c says what that costs under TCG).
  */
 #ifndef _PHEAP_HEAP_H
 #define _PHEAP_HEAP_H
@@ -185,10 +220,11 @@ static inline void pheap_ev_inc(struct pheap_heap *h, enum pheap_event ev)
  * pheap_heap_class): racy reads of another CPU's figures may disagree
  * for a moment, never below zero.
  */
-static inline unsigned long pheap_heap_class_allocs(const struct pheap_heap *h,
-						   unsigned int c)
+static inline unsigned long
+pheap_heap_class_allocs(const struct pheap_heap *h, unsigned int c)
 {
 	const struct pheap_heap_class *hc = &h->cls[c];
+	/* racy on purpose: its CPU updates them while a reader sums */
 	long n = data_race(READ_ONCE(hc->inuse) + READ_ONCE(hc->frees) -
 			   READ_ONCE(hc->moved));
 
@@ -202,6 +238,7 @@ static inline unsigned long pheap_heap_u(const struct pheap_heap *h)
 	unsigned int c;
 
 	for (c = 0; c < PHEAP_NR_CLASSES; c++)
+		/* racy on purpose: its CPU updates it while a reader sums */
 		u += data_race(READ_ONCE(h->cls[c].inuse)) * pheap_csize(c);
 	return u;
 }
@@ -230,8 +267,8 @@ static __always_inline bool pheap_heap_remote_waiting(struct pheap_heap *h)
  * Return: the block, or NULL when the active superblock has none.
  */
 static __always_inline void *pheap_cpu_pop(struct pheap *p,
-					     struct pheap_heap *h,
-					     unsigned int cls, size_t size)
+					   struct pheap_heap *h,
+					   unsigned int cls, size_t size)
 {
 	struct pheap_heap_class *hc = &h->cls[cls];
 	struct pheap_sb *sb = hc->active;
@@ -324,12 +361,15 @@ static __always_inline void *pheap_alloc_small(struct pheap *p,
 	struct pheap_heap *h = pheap_heap_trylock(p);
 	void *obj;
 
-	if (unlikely(!h))
+	if (unlikely(!h)) {
 		obj = pheap_alloc_interrupted(p, cls, size, gfp);
-	else if (unlikely(!(obj = pheap_cpu_pop(p, h, cls, size))))
-		obj = pheap_alloc_slow(p, h, cls, size, gfp);
-	else
-		pheap_heap_unlock(p, h);
+	} else {
+		obj = pheap_cpu_pop(p, h, cls, size);
+		if (likely(obj))
+			pheap_heap_unlock(p, h);
+		else
+			obj = pheap_alloc_slow(p, h, cls, size, gfp);
+	}
 
 	if (unlikely(!obj))
 		this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_ALLOC_FAIL]);

@@ -119,8 +119,8 @@ enum pheap_event {
 	PHEAP_EV_LOCK,		/* shared-heap lock acquisitions (locked designs) */
 	PHEAP_EV_LOCK_CONTENDED, /* of them, ones that found the lock taken */
 	PHEAP_EV_WALKED,	/* pagerefs a kheap free walked to find a block */
-	PHEAP_EV_ALLOC_INTERRUPTED, /* by a context that interrupted its CPU's
-				     * heap in use: from the global heap */
+	/* by a context that interrupted its CPU's heap in use: global heap's */
+	PHEAP_EV_ALLOC_INTERRUPTED,
 	PHEAP_EV_NR
 };
 
