@@ -111,12 +111,16 @@ why_failed() {
 
 checkpatch() {
 	prepare_linux_tree
-	local cp files
+	local cp files out
 	cp=$(linux_src_dir)/scripts/checkpatch.pl
 	mapfile -t files < <(project_c_files)
 	(cd "$PHEAP_ROOT" && perl "$cp" --strict --no-tree --terse \
 		--ignore FILE_PATH_CHANGES -f "${files[@]}") || return 1
 	echo "checkpatch --strict: ${#files[@]} files clean"
+	# pheap/'s layering: no file calls a layer above it
+	out=$(python3 "$PHEAP_ROOT/scripts/layers.py" "$PHEAP_ROOT/pheap") ||
+		{ echo "$out" | sed -n '/^circle/,$p'; return 1; }
+	echo "$out" | tail -n 1
 }
 
 # build_61: the W=1 and sparse build, then hoard's paths read from its
@@ -167,7 +171,7 @@ stage setup 1800 "installing what is missing: Debian packages, kernel sources (f
 	bash "$PHEAP_ROOT/scripts/setup.sh"
 stage build-6.1 300 "building pheap against 6.1 with W=1 and sparse; no indirect call on hoard's paths" build_61
 stage build-6.12 300 "building pheap against 6.12 with W=1" build_612
-stage checkpatch 600 "checkpatch --strict on every C file" checkpatch
+stage checkpatch 600 "checkpatch --strict on every C file; no circle of calls among pheap/'s files" checkpatch
 stage dkms 300 "DKMS: building pheap with dkms against the 6.1 and 6.12 headers, nothing installed" \
 	bash "$PHEAP_ROOT/scripts/dkms.sh" check
 stage kunit 1800 "KUnit on 6.1: building the debug kernel (KASAN, lockdep; first run about 9 min), then the suites under QEMU" \
