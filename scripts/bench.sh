@@ -102,7 +102,7 @@ compare() {
 			d = d < 0 ? -d : d
 			cells++; if (d <= 10) agree++
 			if (d > worst) worst = d
-			printf "%-4s %-16s %-15s %-10s %7.3f %7.3f %7.1f%s\n", f[1], f[2], f[3], f[4], x, y, d, d > 10 ? "  *" : ""
+			printf "%-4s %-16s %-15s %-10s %7.3f %7.3f %7.1f%s\n", f[1], f[2], f[3], f[4], x, y, d, (d > 10 ? "  *" : "")
 		}
 		printf "%d of %d cells agree within 10 %% (worst %.1f %%); * marks the others\n", agree, cells, worst
 	}' "$a/$f" "$b/$f"
