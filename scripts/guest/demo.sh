@@ -32,8 +32,8 @@ echo "== rmmod pheap_stress (frees the kept blocks from one CPU: remote frees)"
 rmmod pheap_stress || exit 1
 grep -E '^(u_bytes|a_bytes|remote_frees_sent|remote_frees_recv) ' $D/stats
 echo "   (blocks freed by a CPU that does not own them wait on the owner's"
-echo "   list, still counted in u_bytes, until the owner next allocates or"
-echo "   frees, or its collector runs, about 10 ms later; one second on:)"
+echo "   list, still counted in u_bytes, until the owner next refills or"
+echo "   its collector runs, about 10 ms later; one second on:)"
 sleep 1
 grep -E '^(u_bytes|a_bytes|remote_frees_sent|remote_frees_recv) ' $D/stats
 echo "== rmmod pheap"
