@@ -114,3 +114,8 @@ for i in $(seq 1 "$boots"); do
 	done
 done
 table "$out" | tee "$out/table.txt"
+# the checkouts go; each boot's results stay in $out/A-N, $out/B-N
+for b in A B; do
+	git -C "$PHEAP_ROOT" worktree remove --force "$out/src-$b" 2>/dev/null ||
+		rm -rf "$out/src-$b"
+done
