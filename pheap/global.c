@@ -226,7 +226,11 @@ static void *pheap_global_pop(struct pheap *p, struct pheap_global_class *gc,
 	return obj;
 }
 
-/* A block from the partial superblocks of a class, fullest first. */
+/*
+ * A block from the first superblock of each group of a class that is not
+ * full, fullest first: at most PHEAP_FULL superblocks looked at, so the
+ * work under the class lock does not grow with the heap.
+ */
 static void *pheap_global_pop_any(struct pheap *p,
 				  struct pheap_global_class *gc, size_t size)
 {
@@ -234,12 +238,13 @@ static void *pheap_global_pop_any(struct pheap *p,
 	unsigned int g;
 	void *obj;
 
-	for (g = PHEAP_FULL; g-- > 0;)
-		list_for_each_entry(sb, &gc->groups[g], node) {
-			obj = pheap_global_pop(p, gc, sb, size);
-			if (obj)
-				return obj;
-		}
+	for (g = PHEAP_FULL; g-- > 0;) {
+		sb = list_first_entry_or_null(&gc->groups[g], struct pheap_sb,
+					      node);
+		obj = sb ? pheap_global_pop(p, gc, sb, size) : NULL;
+		if (obj)
+			return obj;
+	}
 	return NULL;
 }
 
