@@ -154,7 +154,8 @@ static inline void kt_free_all(struct pheap *p, void **blk, unsigned int n)
  * that every block still holds its own: a block handed out twice holds
  * the later index. Then free them all.
  *
- * Return: how many blocks were handed out twice, or -ENOMEM.
+ * Return: how many blocks were handed out twice, or -ENOMEM if one of
+ * the allocations failed.
  */
 static inline int kt_handed_out_twice(struct pheap *p, size_t size,
 				      unsigned int n)
@@ -170,12 +171,11 @@ static inline int kt_handed_out_twice(struct pheap *p, size_t size,
 			break;
 		*blk[i] = i;
 	}
-	n = i;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n && blk[i]; i++)
 		twice += *blk[i] != i;
-	kt_free_all(p, (void **)blk, n);
+	kt_free_all(p, (void **)blk, i);
 	kfree(blk);
-	return twice;
+	return i < n ? -ENOMEM : twice;
 }
 
 struct kt_on_cpu {
