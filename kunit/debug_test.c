@@ -126,6 +126,43 @@ static void debug_write_after_free_reported(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pheap_destroy(p), 0UL);
 }
 
+/*
+ * P: a write of one byte anywhere in a freed block is caught when the
+ * block would be handed out again: in its poison, or in its free-list
+ * link (its first 8 bytes, checked by the free list), the smallest
+ * sizes included.
+ */
+static void debug_every_byte_written_after_free_caught(struct kunit *test)
+{
+	static const size_t sizes[] = { 8, 16, 64 };
+	struct pheap *p = kt_create_debug(test, PHEAP_DEBUG_P);
+	unsigned long before, caught;
+	unsigned int i, off;
+	u8 *q, *r;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		for (off = 0; off < sizes[i]; off++) {
+			migrate_disable();
+			q = pheap_alloc_in(p, sizes[i], GFP_KERNEL);
+			pheap_free_in(p, q);
+			before = kt_event(p, PHEAP_EV_CORRUPT);
+			if (q)
+				q[off] ^= 0x5a;		/* after its free */
+			r = pheap_alloc_in(p, sizes[i], GFP_KERNEL);
+			migrate_enable();
+			KUNIT_ASSERT_NOT_NULL(test, q);
+			KUNIT_ASSERT_NOT_NULL(test, r);
+			caught = kt_event(p, PHEAP_EV_CORRUPT) - before;
+			KUNIT_EXPECT_EQ_MSG(test, caught, 1UL,
+					    "size %zu, byte %u", sizes[i], off);
+			pheap_free_in(p, r);
+		}
+	}
+	KUNIT_EXPECT_EQ(test, kt_handed_out_twice(p, 8, 256), 0);
+	KUNIT_EXPECT_EQ(test, kt_event(p, PHEAP_EV_BAD_FREE), 0UL);
+	pheap_destroy(p);	/* the quarantined blocks count as leaks */
+}
+
 /* Double frees: refused and counted as bad frees, the heap intact. */
 static void debug_double_free_refused(struct kunit *test)
 {
@@ -221,6 +258,7 @@ static struct kunit_case pheap_debug_cases[] = {
 	KUNIT_CASE(debug_red_zone_checked_on_free),
 	KUNIT_CASE(debug_validate_finds_overflows),
 	KUNIT_CASE(debug_write_after_free_reported),
+	KUNIT_CASE(debug_every_byte_written_after_free_caught),
 	KUNIT_CASE(debug_double_free_refused),
 	KUNIT_CASE(debug_bad_record_refused),
 	KUNIT_CASE(debug_cross_cpu_use_is_clean),

@@ -201,21 +201,22 @@ void pheap_global_put(struct pheap *p, struct pheap_sb *sb,
 
 /*
  * A block from @sb, listed in @gc: its head, unless that is not a block
- * to hand out here (a corrupt link, or a remote-free bit on a free
- * block: the CPU heap that takes the superblock sorts those out, heap.c).
+ * to hand out here (a corrupt link, a live block, or a remote-free bit on
+ * a free block: the CPU heap that takes the superblock sorts those out, heap.c).
  * Class lock held.
  */
 static void *pheap_global_pop(struct pheap *p, struct pheap_global_class *gc,
 			      struct pheap_sb *sb, size_t size)
 {
-	unsigned int idx = sb->free, next;
+	unsigned int idx = sb->free;
 	void *obj;
+	u64 next;
 
 	if (idx >= sb->nblocks)
 		return NULL;
 	obj = pheap_sb_block(p, sb, idx);
-	next = pheap_sb_link(sb, obj, idx);
-	if (next > sb->nblocks || pheap_sb_remote_freed(sb, idx))
+	if (!pheap_sb_head_ok(sb, obj, idx, &next) ||
+	    pheap_sb_remote_freed(sb, idx))
 		return NULL;
 	pheap_global_unlist(gc, sb);
 	pheap_sb_take(sb, obj, idx, next);

@@ -352,7 +352,7 @@ static void pheap_heap_quarantine(struct pheap *p, struct pheap_heap *h,
 {
 	unsigned int lost = sb->nblocks - sb->inuse;
 
-	pheap_report_corrupt_link(p, obj, lost);
+	pheap_report_corrupt_link(p, obj, sb, pheap_csize(sb->cls), lost);
 	sb->free = sb->nblocks;
 	sb->lost += lost;
 	sb->inuse += lost;
@@ -372,8 +372,9 @@ static void pheap_heap_quarantine(struct pheap *p, struct pheap_heap *h,
  *    was free (a double free that raced its owner's free). Reported, and
  *    taken off the list as if handed out and freed remotely, so that the
  *    collector puts it back once;
- *  - a block whose link is corrupt: reported, and the superblock's free
- *    blocks quarantined.
+ *  - a block whose link is corrupt, or a live block (reached through a
+ *    link that passed its check, wrongly): reported, and the
+ *    superblock's free blocks quarantined.
  *
  * Context: @h's CPU under its local lock.
  * Return: the next good block, or NULL when the active superblock has no
@@ -384,13 +385,13 @@ void *pheap_heap_pop_bad(struct pheap *p, struct pheap_heap *h,
 {
 	struct pheap_heap_class *hc = &h->cls[cls];
 	struct pheap_sb *sb = hc->active;
-	unsigned int idx, next;
+	unsigned int idx;
 	void *obj;
+	u64 next;
 
 	while ((idx = sb->free) < sb->nblocks) {
 		obj = sb->base + idx * pheap_csize(cls);
-		next = pheap_sb_link(sb, obj, idx);
-		if (next > sb->nblocks) {
+		if (!pheap_sb_head_ok(sb, obj, idx, &next)) {
 			pheap_heap_quarantine(p, h, sb, obj);
 			return NULL;
 		}

@@ -12,7 +12,7 @@
  *  - takes the heap's lock (pheap_heap_trylock(): preemption off and a
  *    flag, no atomic instruction, interrupts on);
  *  - reads and writes the superblock's owner-only fields and the heap's
- *    own, and the block's first word (the encoded link);
+ *    own, and the block's first word (the link, checked: link.h);
  *  - reads one word other CPUs write: the block's remote-free bit
  *    (sb->rfree), which only a remote free of a block of that superblock
  *    writes. It is what catches a remote free that raced its owner's
@@ -260,8 +260,8 @@ static __always_inline bool pheap_heap_remote_waiting(struct pheap_heap *h)
  * @size: bytes requested, for the fragmentation figure
  *
  * A free block whose remote-free bit is set (freed again by another CPU
- * while it was free), or whose link is corrupt, takes the slow path,
- * pheap_heap_pop_bad().
+ * while it was free), whose link is corrupt or which is live takes the
+ * slow path, pheap_heap_pop_bad().
  *
  * Context: @h's CPU under its local lock.
  * Return: the block, or NULL when the active superblock has none.
@@ -272,8 +272,9 @@ static __always_inline void *pheap_cpu_pop(struct pheap *p,
 {
 	struct pheap_heap_class *hc = &h->cls[cls];
 	struct pheap_sb *sb = hc->active;
-	unsigned int idx, next;
+	unsigned int idx;
 	void *obj;
+	u64 next;
 
 	if (unlikely(!sb))
 		return NULL;
@@ -281,8 +282,8 @@ static __always_inline void *pheap_cpu_pop(struct pheap *p,
 	if (unlikely(idx >= sb->nblocks))
 		return NULL;
 	obj = sb->base + idx * pheap_csize(cls);
-	next = pheap_sb_link(sb, obj, idx);
-	if (unlikely(next > sb->nblocks || pheap_sb_remote_freed(sb, idx)))
+	if (unlikely(!pheap_sb_head_ok(sb, obj, idx, &next) ||
+		     pheap_sb_remote_freed(sb, idx)))
 		return pheap_heap_pop_bad(p, h, cls, size);
 	pheap_sb_take(sb, obj, idx, next);
 	hc->inuse++;

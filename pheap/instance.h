@@ -31,8 +31,9 @@
  *		its owner's lock-free list; collecting those bits
  *     shared.c	the single-heap designs: kheap, serial, class-lock
  *     private.c the pure private heaps design
- *   sb.c	superblocks: carved into blocks, the free-list link and
- *		its check, the bitmaps, pointer -> superblock in O(1)
+ *   sb.c	superblocks: carved into blocks, their free list, the
+ *		bitmaps, pointer -> superblock in O(1)
+ *   link.h	the free-list link of every design and its check
  *   class.c	size classes and each class's superblock geometry
  *   large.c	requests above the largest class: compound pages
  *   page.c	every page pheap holds: alloc_pages()/__free_pages(),

@@ -22,15 +22,17 @@
  * another CPU is reused there while its neighbours are still in use by
  * the first (passive false sharing).
  *
- * A free list is threaded through its blocks: the first word holds the
- * next block's address XORed with a per-instance random key and the
- * block's own address, and an allocation checks the address it decodes is
- * a block of this instance before it follows it, so a block a caller wrote
- * to after its free cuts the list (reported, the rest of the list is lost
- * until destroy) instead of handing out wild memory. A block's live bit
- * (the superblock's bitmap, atomic here, since blocks of one superblock
- * are on many CPUs' lists) is set while it is handed out: a free that
- * finds it clear is a double free, reported and ignored.
+ * A free list is threaded through its blocks: the first 8 bytes hold a
+ * link (link.h) naming the next block by its address, with a
+ * per-instance random key and the block's own address as its salt. An
+ * allocation checks the link, that the address it names is a block of
+ * this instance and class, and that the block is not live, before it
+ * follows it: a block a caller wrote to after its free cuts the list
+ * (reported, the rest of the list is lost until destroy) instead of
+ * handing out wild memory or a block in use. A block's live bit (the
+ * superblock's bitmap, atomic here, since blocks of one superblock are on
+ * many CPUs' lists) is set while it is handed out: a free that finds it
+ * clear is a double free, reported and ignored.
  *
  * Context: the lists are under a per-CPU local lock, as hoard's CPU heaps.
  * On PREEMPT_RT, where that lock sleeps, a free from a context that may
@@ -52,6 +54,7 @@
 #include "design.h"
 #include "heap.h"
 #include "instance.h"
+#include "link.h"
 #include "page.h"
 #include "report.h"
 #include "sb.h"
@@ -59,8 +62,8 @@
 /**
  * struct pheap_private_cpu - one CPU's private heap
  * @lock:     the local lock: everything below but @deferred
- * @free:     per class, the first free block (encoded, see the file
- *	      comment), or the encoding of NULL
+ * @free:     per class, the first free block, or NULL: named by the link
+ *	      of the block popped before it, and checked like any
  * @inuse:    per class, blocks allocated minus blocks freed on this CPU
  *	      (only the sum over CPUs means something)
  * @deferred: blocks freed where the local lock may not be taken
@@ -69,7 +72,7 @@
  */
 struct pheap_private_cpu {
 	local_lock_t lock;
-	unsigned long free[PHEAP_NR_CLASSES];
+	void *free[PHEAP_NR_CLASSES];
 	long inuse[PHEAP_NR_CLASSES];
 	struct llist_head deferred;
 };
@@ -84,28 +87,16 @@ struct pheap_private_cpu {
  */
 struct pheap_private {
 	struct pheap_private_cpu __percpu *cpu;
-	unsigned long key;
+	u64 key;
 	raw_spinlock_t sb_lock;
 	struct list_head sbs[PHEAP_NR_CLASSES];
 	unsigned long nr_sb[PHEAP_NR_CLASSES];
 };
 
-/* The link stored at @obj for the next block @next. */
-static unsigned long pheap_private_encode(const struct pheap_private *pp,
-					  const void *obj, const void *next)
+/* A link's salt: the address it is stored at, folded. */
+static u16 pheap_private_salt(const void *obj)
 {
-	return (unsigned long)next ^ pp->key ^ (unsigned long)obj;
-}
-
-/*
- * The block a list's head word @word names (the list's first block), or
- * NULL for the empty list; @pos is where the word is stored (the list head
- * itself, or the previous block).
- */
-static void *pheap_private_decode(const struct pheap_private *pp,
-				  const void *pos, unsigned long word)
-{
-	return (void *)(word ^ pp->key ^ (unsigned long)pos);
+	return pheap_link_fold((unsigned long)obj);
 }
 
 /* Is @obj a block of @p, of class @cls? Sets its superblock and index. */
@@ -127,53 +118,77 @@ static void pheap_private_push(struct pheap_private *pp,
 			       struct pheap_private_cpu *pc, unsigned int cls,
 			       void *obj)
 {
-	void *next = pheap_private_decode(pp, &pc->free[cls], pc->free[cls]);
+	*(u64 *)obj = pheap_link_encode(pp->key, pheap_private_salt(obj),
+					pheap_link_from_addr(pc->free[cls]));
+	pc->free[cls] = obj;
+}
 
-	*(unsigned long *)obj = pheap_private_encode(pp, obj, next);
-	pc->free[cls] = pheap_private_encode(pp, &pc->free[cls], obj);
+/*
+ * @pc's list of @cls is corrupt at @obj: reported, and cut there. Its
+ * blocks stay unused until destroy.
+ */
+static void pheap_private_cut(struct pheap *p, struct pheap_private_cpu *pc,
+			      unsigned int cls, void *obj,
+			      const struct pheap_sb *sb)
+{
+	pheap_report_corrupt_link(p, obj, sb, pheap_csize(cls), 0);
+	pc->free[cls] = NULL;
 }
 
 /*
  * Pop a block of @cls from @pc's list and mark it live, or NULL. The head
- * came from the link of the block popped before it, which a caller may
- * have overwritten: it is checked to be a block of @p, of @cls, before
- * anything is read from it; if not, the list is cut there (reported; its
- * other blocks stay unused until destroy). The check's lookup also gives
- * the live bit: one lookup per allocation.
+ * came from the link of the block popped before it, which passed its
+ * check; it is still checked to be a block of @p, of @cls, before
+ * anything is read from it. Then its own link is checked, and its live
+ * bit must have been clear. If any check fails, the list is cut there.
+ * The check's lookup also gives the live bit: one lookup per allocation.
  */
 static void *pheap_private_pop(struct pheap *p, struct pheap_private_cpu *pc,
 			       unsigned int cls)
 {
 	struct pheap_private *pp = p->priv;
-	void *obj = pheap_private_decode(pp, &pc->free[cls], pc->free[cls]);
+	void *obj = pc->free[cls];
 	struct pheap_sb *sb;
-	void *next;
+	u64 next;
 	int idx;
 
 	if (!obj)
 		return NULL;
 	if (unlikely(!pheap_private_block(p, obj, cls, &sb, &idx))) {
-		pheap_report_corrupt_link(p, obj, 0);
-		pc->free[cls] = pheap_private_encode(pp, &pc->free[cls], NULL);
+		pheap_private_cut(p, pc, cls, obj, NULL);
 		return NULL;
 	}
-	next = pheap_private_decode(pp, obj, *(unsigned long *)obj);
-	pc->free[cls] = pheap_private_encode(pp, &pc->free[cls], next);
-	*(unsigned long *)obj = 0;	/* the link is no caller's business */
-	set_bit(idx, sb->live);
+	next = pheap_link_decode(pp->key, pheap_private_salt(obj),
+				 *(u64 *)obj);
+	if (unlikely(next == PHEAP_LINK_BAD ||
+		     test_and_set_bit(idx, sb->live))) {
+		pheap_private_cut(p, pc, cls, obj, sb);
+		return NULL;
+	}
+	pc->free[cls] = pheap_link_addr(next);
+	*(u64 *)obj = 0;	/* the link is no caller's business */
 	return obj;
 }
 
-/* Blocks freed on this CPU where the lock could not be taken, taken in. */
+/*
+ * Blocks freed on this CPU where the lock could not be taken, taken in.
+ * Each node is checked to be a block of @p before its link is read: a
+ * block written to while it waited cuts the list there.
+ */
 static void pheap_private_take_deferred(struct pheap *p,
 					struct pheap_private_cpu *pc)
 {
-	struct llist_node *node, *tmp;
+	struct llist_node *node = llist_del_all(&pc->deferred), *next;
 	struct pheap_sb *sb;
 	unsigned long tag;
 
-	llist_for_each_safe(node, tmp, llist_del_all(&pc->deferred)) {
+	for (; node; node = next) {
 		sb = pheap_sb_lookup(node, &tag);
+		if (unlikely(!sb || pheap_sb_block_index(p, sb, node) < 0)) {
+			pheap_report_corrupt_link(p, node, sb, 0, 0);
+			return;
+		}
+		next = node->next;
 		pheap_private_push(p->priv, pc, sb->cls, node);
 	}
 }
@@ -292,7 +307,8 @@ static void pheap_private_free(struct pheap *p, struct pheap_sb *sb, void *obj,
  * @p: instance being created
  *
  * Context: process context.
- * Return: 0 or -ENOMEM.
+ * Return: 0, -ENOMEM, or -E2BIG where the direct map is too large for
+ * the links (link.h: 2 PiB).
  */
 static int pheap_private_init(struct pheap *p)
 {
@@ -300,6 +316,11 @@ static int pheap_private_init(struct pheap *p)
 	unsigned int c;
 	int cpu;
 
+	if (!pheap_link_addr_ok()) {
+		pr_err("%s: the private design's free-list links cannot name every address of this machine's direct map\n",
+		       p->cfg.name);
+		return -E2BIG;
+	}
 	pp = kzalloc(sizeof(*pp), GFP_KERNEL);
 	if (!pp)
 		return -ENOMEM;
@@ -308,7 +329,7 @@ static int pheap_private_init(struct pheap *p)
 		kfree(pp);
 		return -ENOMEM;
 	}
-	pp->key = get_random_long();
+	pp->key = get_random_u64();
 	raw_spin_lock_init(&pp->sb_lock);
 	for (c = 0; c < PHEAP_NR_CLASSES; c++)
 		INIT_LIST_HEAD(&pp->sbs[c]);
@@ -317,9 +338,6 @@ static int pheap_private_init(struct pheap *p)
 
 		local_lock_init(&pc->lock);
 		init_llist_head(&pc->deferred);
-		for (c = 0; c < PHEAP_NR_CLASSES; c++)
-			pc->free[c] = pheap_private_encode(pp, &pc->free[c],
-							   NULL);
 	}
 	p->priv = pp;
 	return 0;

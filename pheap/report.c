@@ -53,15 +53,19 @@ void pheap_report_late_double_free(struct pheap *p, const void *ptr,
 /**
  * pheap_report_corrupt_link() - report a corrupt free-list link
  * @p: instance
- * @ptr: the free block whose link was overwritten
+ * @ptr: the free block whose link was written to, or the address a link
+ *	 named that is no block of @p's
+ * @sb: the superblock of @ptr, or NULL if it has none
+ * @size: its class's block size
  * @lost: the free blocks quarantined with it
  *
  * Context: any.
  */
 void pheap_report_corrupt_link(struct pheap *p, const void *ptr,
+			       const void *sb, unsigned int size,
 			       unsigned int lost)
 {
 	this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_CORRUPT]);
-	pr_err_ratelimited("%s: free block %p was written to after its free (its free-list link is corrupt): %u free blocks of its superblock quarantined\n",
-			   p->cfg.name, ptr, lost);
+	pr_err_ratelimited("%s: free block %p (%u bytes, superblock %p) was written to after its free (its free-list link is corrupt): %u free blocks quarantined\n",
+			   p->cfg.name, ptr, size, sb, lost);
 }

@@ -16,6 +16,7 @@ void pheap_report_bad_free(struct pheap *p, const void *ptr,
 void pheap_report_late_double_free(struct pheap *p, const void *ptr,
 				   const char *where);
 void pheap_report_corrupt_link(struct pheap *p, const void *ptr,
+			       const void *sb, unsigned int size,
 			       unsigned int lost);
 
 #endif /* _PHEAP_REPORT_H */

@@ -79,7 +79,7 @@ struct pheap_sb *pheap_sb_new(struct pheap *p, unsigned int cls, gfp_t gfp)
 		return NULL;
 	}
 	base = page_address(page);
-	sb->key = get_random_u32();
+	sb->key = get_random_u64();
 	sb->nid = page_to_nid(page);
 
 	/* Thread the free list through the blocks, lowest address first. */

@@ -15,6 +15,7 @@
 
 #include "class.h"
 #include "instance.h"
+#include "link.h"
 #include "page.h"
 
 /*
@@ -34,11 +35,11 @@ struct pheap_heap;
  * struct pheap_sb - a superblock's descriptor
  *
  * The free list is threaded through the free blocks by index, not by
- * pointer: a block's first 4 bytes hold the next free block's index
- * encoded with the superblock's random key and the block's own index
- * (pheap_sb_link()), @nblocks ending the list. A link a caller overwrote
- * decodes to an index out of range, with all but a tiny probability, and
- * is never followed (heap.c); a link copied from another block does too.
+ * pointer: a block's first 8 bytes hold the next free block's index, a
+ * link (link.h) with the superblock's random key and the block's own
+ * index as its salt (pheap_sb_link()), @nblocks ending the list. A link a
+ * caller wrote to, even one byte of it, fails the link's check or names
+ * an index out of range or a live block, and is never followed (heap.c).
  *
  * Invariants, checked by pheap_sb_check() under CONFIG_PHEAP_DEBUG:
  *   0 <= inuse <= nblocks
@@ -66,8 +67,7 @@ struct pheap_sb {
 	 */
 	struct pheap_heap *owner;
 	/* Constant while the superblock exists. */
-	u32 key;			/* random: encodes the free list */
-	int nid;			/* the memory node of its pages */
+	u64 key;			/* random: encodes the free list */
 	void *base;
 	struct pheap *pheap;
 	unsigned long magic;
@@ -76,6 +76,7 @@ struct pheap_sb {
 	 * collected): the owner's; remote freers read it racily (remote.c).
 	 */
 	unsigned long *live;
+	int nid;			/* the memory node of its pages */
 
 	/* Remote frees: any CPU, atomic operations only (remote.c). */
 	atomic_long_t rsummary ____cacheline_aligned_in_smp;
@@ -181,29 +182,35 @@ pheap_sb_remote_freed(const struct pheap_sb *sb, unsigned int idx)
 	return atomic_long_read(&sb->rfree[BIT_WORD(idx)]) & BIT_MASK(idx);
 }
 
-/* The word block @idx's link is encoded with (see struct pheap_sb). */
-static __always_inline u32 pheap_sb_link_key(const struct pheap_sb *sb,
-					     unsigned int idx)
-{
-	return sb->key ^ (idx << 16);
-}
-
 /*
  * The index the link in free block @idx, at @obj, names: another block,
  * sb->nblocks for the end of the list, or above for a corrupt link.
  */
-static __always_inline unsigned int pheap_sb_link(const struct pheap_sb *sb,
-						  const void *obj,
-						  unsigned int idx)
+static __always_inline u64 pheap_sb_link(const struct pheap_sb *sb,
+					 const void *obj, unsigned int idx)
 {
-	return *(const u32 *)obj ^ pheap_sb_link_key(sb, idx);
+	return pheap_link_decode(sb->key, idx, *(const u64 *)obj);
 }
 
 static __always_inline void pheap_sb_set_link(const struct pheap_sb *sb,
 					      void *obj, unsigned int idx,
 					      unsigned int next)
 {
-	*(u32 *)obj = next ^ pheap_sb_link_key(sb, idx);
+	*(u64 *)obj = pheap_link_encode(sb->key, idx, next);
+}
+
+/*
+ * May block @idx of @sb, the head of its free list, at @obj, be handed
+ * out? Its link must name a block or the end of the list, and it must not
+ * be live: a live block reached through the list means a link that passed
+ * its check was still wrong. Sets the index its link names in @next.
+ */
+static __always_inline bool pheap_sb_head_ok(const struct pheap_sb *sb,
+					     const void *obj, unsigned int idx,
+					     u64 *next)
+{
+	*next = pheap_sb_link(sb, obj, idx);
+	return *next <= sb->nblocks && !test_bit(idx, sb->live);
 }
 
 /* Block @idx of @sb, at @obj, whose link names @next, handed out. */

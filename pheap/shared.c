@@ -123,7 +123,7 @@ static void pheap_shared_unlock(raw_spinlock_t *lock, unsigned long flags)
 
 /*
  * The first free block of @sb's list is corrupt (a caller wrote into a
- * free block): its free blocks count as in use for good (sb->lost), and
+ * free block, pheap_sb_head_ok()): its free blocks count as in use for good (sb->lost), and
  * @sb is full from now on.
  */
 static void pheap_shared_quarantine(struct pheap *p,
@@ -132,7 +132,7 @@ static void pheap_shared_quarantine(struct pheap *p,
 {
 	unsigned int lost = sb->nblocks - sb->inuse;
 
-	pheap_report_corrupt_link(p, obj, lost);
+	pheap_report_corrupt_link(p, obj, sb, pheap_csize(sb->cls), lost);
 	if (!sb->inuse)
 		sc->nr_empty--;
 	sb->free = sb->nblocks;
@@ -147,15 +147,15 @@ static void *pheap_shared_pop(struct pheap *p, struct pheap_shared_class *sc,
 			      unsigned int cls)
 {
 	struct pheap_sb *sb;
-	unsigned int idx, next;
+	unsigned int idx;
 	void *obj;
+	u64 next;
 
 	while ((sb = list_first_entry_or_null(&sc->partial, struct pheap_sb,
 					      node))) {
 		idx = sb->free;
 		obj = pheap_sb_block(p, sb, idx);
-		next = pheap_sb_link(sb, obj, idx);
-		if (unlikely(next > sb->nblocks)) {
+		if (unlikely(!pheap_sb_head_ok(sb, obj, idx, &next))) {
 			pheap_shared_quarantine(p, sc, sb, obj);
 			continue;
 		}
