@@ -8,7 +8,9 @@
  */
 #include <kunit/test.h>
 #include <linux/atomic.h>
+#include <linux/completion.h>
 #include <linux/cpumask.h>
+#include <linux/delay.h>
 #include <linux/kthread.h>
 #include <linux/sched.h>
 
@@ -481,6 +483,130 @@ static void concurrent_remote_double_free(struct kunit *test)
 	bf_race(test, false);
 }
 
+/*
+ * A double free racing the release of its superblock: a CPU frees block
+ * X of another CPU's superblock and stops right after it read X's live
+ * bit (the race window, fault.h); meanwhile the owner frees X, its
+ * superblock's last block, and the superblock goes back to the page
+ * allocator. The first CPU then goes on with its remote free: it must
+ * find the superblock dead, in memory still allocated (KASAN would
+ * report a use after free), and refuse the free.
+ */
+struct bf_release_race {
+	struct pheap *p;
+	void *blk[PHEAP_SB_MAX_BLOCKS + 1];
+	unsigned int nblocks;
+	struct task_struct *racer;	/* the task the window holds */
+	struct completion ready, go;
+	bool done;			/* the owner freed X */
+	bool held, released;		/* X's superblock before, after */
+};
+
+static struct bf_release_race *bf_rr;	/* the race the window serves */
+
+static void bf_rr_window(enum pheap_race_point point)
+{
+	struct bf_release_race *r = READ_ONCE(bf_rr);
+	unsigned int ms;
+
+	if (point != PHEAP_RACE_REMOTE_FREE || !r || current != r->racer)
+		return;
+	complete(&r->go);
+	for (ms = 0; ms < 2000 && !READ_ONCE(r->done); ms++)
+		mdelay(1);
+}
+
+/*
+ * The owner: a full superblock and one block of the next, then every
+ * block of the first freed but X (blk[0]); the threshold (K 0, f 99 %)
+ * keeps it, until X's free returns it, and the global heap (reserve 0)
+ * releases it.
+ */
+static int bf_rr_owner(void *arg)
+{
+	struct bf_release_race *r = arg;
+	unsigned long tag;
+	unsigned int i;
+	int err;
+
+	err = kt_alloc_filled(r->p, r->blk, r->nblocks + 1, BF_SIZE);
+	for (i = 1; !err && i < r->nblocks; i++)
+		pheap_free_in(r->p, r->blk[i]);
+	r->held = !err && pheap_sb_lookup(r->blk[0], &tag) &&
+		  pheap_sb_lookup(r->blk[0], &tag) !=
+		  pheap_sb_lookup(r->blk[r->nblocks], &tag);
+	complete(&r->ready);
+	if (!r->held)
+		return err ?: -EINVAL;
+	if (!wait_for_completion_timeout(&r->go, 10 * HZ))
+		return -ETIMEDOUT;	/* the racer's free never got there */
+	pheap_free_in(r->p, r->blk[0]);
+	r->released = !pheap_sb_lookup(r->blk[0], &tag);
+	WRITE_ONCE(r->done, true);
+	return 0;
+}
+
+static struct pheap *bf_rr_create(struct kunit *test)
+{
+	struct pheap_config cfg;
+	struct pheap *p;
+
+	pheap_default_config(&cfg);
+	cfg.name = "pheap-kunit";
+	cfg.k_sb = 0;
+	cfg.f_pct = 99;
+	cfg.global_reserve = 0;
+	p = pheap_create(&cfg);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, p);
+	return p;
+}
+
+static void remote_double_free_racing_release(struct kunit *test)
+{
+	struct bf_release_race *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	struct task_struct *owner;
+	unsigned int a, b;
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	r->p = bf_rr_create(test);
+	r->nblocks = r->p->ci[pheap_size_to_class(BF_SIZE)].nblocks;
+	r->racer = current;
+	init_completion(&r->ready);
+	init_completion(&r->go);
+	migrate_disable();
+	b = raw_smp_processor_id();
+	a = cpumask_any_but(cpu_online_mask, b);
+	if (a >= nr_cpu_ids) {
+		migrate_enable();
+		kunit_skip(test, "needs 2 online CPUs");
+	}
+	owner = kthread_create_on_cpu(bf_rr_owner, r, a, "pheap_rr/%u");
+	if (IS_ERR(owner)) {
+		migrate_enable();
+		KUNIT_FAIL(test, "no owner thread");
+		return;
+	}
+	get_task_struct(owner);
+	wake_up_process(owner);
+	wait_for_completion(&r->ready);
+	if (r->held) {
+		WRITE_ONCE(bf_rr, r);
+		WRITE_ONCE(pheap_race_hook, bf_rr_window);
+		pheap_free_in(r->p, r->blk[0]);		/* from b: remote */
+		WRITE_ONCE(pheap_race_hook, NULL);
+		WRITE_ONCE(bf_rr, NULL);
+	}
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, kthread_stop(owner), 0);
+	put_task_struct(owner);
+	KUNIT_ASSERT_TRUE_MSG(test, r->held, "X's superblock was not held");
+	KUNIT_EXPECT_TRUE(test, r->released);
+	KUNIT_EXPECT_EQ(test, kt_event(r->p, PHEAP_EV_BAD_FREE), 1UL);
+	pheap_free_in(r->p, r->blk[r->nblocks]);
+	KUNIT_EXPECT_EQ(test, kt_handed_out_twice(r->p, BF_SIZE, BF_CHECK), 0);
+	KUNIT_EXPECT_EQ(test, pheap_destroy(r->p), 0UL);
+}
+
 static struct kunit_case pheap_badfree_cases[] = {
 	KUNIT_CASE(double_free_not_head_refused),
 	KUNIT_CASE(remote_double_free_refused),
@@ -491,6 +617,7 @@ static struct kunit_case pheap_badfree_cases[] = {
 	KUNIT_CASE_PARAM(partial_write_to_link_caught, kt_design_params),
 	KUNIT_CASE(concurrent_owner_and_remote_double_free),
 	KUNIT_CASE(concurrent_remote_double_free),
+	KUNIT_CASE(remote_double_free_racing_release),
 	{}
 };
 

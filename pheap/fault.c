@@ -28,6 +28,11 @@
 #include "heap.h"
 #include "instance.h"
 
+#if IS_ENABLED(CONFIG_PHEAP_KUNIT_TEST)
+/* Set by a test, run at each race window (fault.h). */
+void (*pheap_race_hook)(enum pheap_race_point point);
+#endif
+
 /**
  * pheap_fault_set() - set an instance's injected failures
  * @p: instance

@@ -23,7 +23,10 @@
  * pointer of another instance, a double free, a free from NMI, which
  * leaks the block rather than risk the heap) are reported rate-limited
  * with the caller, counted, and otherwise ignored: the heap is not
- * touched.
+ * touched. Everything from the lookup on runs in a superblock read
+ * section (sb.h): a double free that races the release of its
+ * superblock reads and writes a descriptor that is still allocated,
+ * finds it dead, and is refused.
  *
  * Double frees, every kind: each block has a live bit (set while it is
  * handed out; the owner's) and a remote-free bit (set by the other CPU
@@ -99,13 +102,33 @@ static noinline void pheap_free_design(struct pheap *p, const void *ptr,
 		d->free(p, sb, (void *)ptr, idx, caller);
 }
 
-static __always_inline void pheap_free_caller(struct pheap *p, const void *ptr,
-					      unsigned long caller)
+/* hoard and ownership, in a superblock read section. */
+static __always_inline void pheap_free_looked_up(struct pheap *p,
+						 const void *ptr,
+						 unsigned long caller)
 {
 	struct pheap_sb *sb;
 	unsigned long tag;
 	int idx;
 
+	sb = pheap_sb_lookup(ptr, &tag);
+	if (unlikely(!sb)) {
+		pheap_free_unknown(p, ptr, tag, caller);
+		return;
+	}
+	idx = pheap_sb_block_index(p, sb, ptr);
+	if (unlikely(idx < 0))
+		pheap_report_bad_free(p, ptr, "not a block of this heap",
+				      caller);
+	else if (pheap_debug_on(p))
+		pheap_debug_free_small(p, sb, (void *)ptr, idx, caller);
+	else
+		pheap_free_small(p, sb, (void *)ptr, idx, caller);
+}
+
+static __always_inline void pheap_free_caller(struct pheap *p, const void *ptr,
+					      unsigned long caller)
+{
 	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
 		return;
 	trace_pheap_free(p, caller, ptr);
@@ -114,23 +137,12 @@ static __always_inline void pheap_free_caller(struct pheap *p, const void *ptr,
 				      caller);
 		return;
 	}
-	if (pheap_design_on(p)) {
+	pheap_sb_read_begin();
+	if (pheap_design_on(p))
 		pheap_free_design(p, ptr, caller);
-		return;
-	}
-	sb = pheap_sb_lookup(ptr, &tag);
-	if (likely(sb)) {
-		idx = pheap_sb_block_index(p, sb, ptr);
-		if (unlikely(idx < 0))
-			pheap_report_bad_free(p, ptr, "not a block of this heap",
-					      caller);
-		else if (pheap_debug_on(p))
-			pheap_debug_free_small(p, sb, (void *)ptr, idx, caller);
-		else
-			pheap_free_small(p, sb, (void *)ptr, idx, caller);
-		return;
-	}
-	pheap_free_unknown(p, ptr, tag, caller);
+	else
+		pheap_free_looked_up(p, ptr, caller);
+	pheap_sb_read_end();
 }
 
 /**
@@ -177,18 +189,17 @@ size_t pheap_usable_size_in(struct pheap *p, const void *ptr)
 
 	if (ZERO_OR_NULL_PTR(ptr))
 		return 0;
+	pheap_sb_read_begin();
 	sb = pheap_sb_lookup(ptr, &tag);
-	if (sb) {
-		if (!pheap_sb_block_ok(p, sb, ptr))
-			return 0;
-		size = pheap_csize(sb->cls);
-	} else if (tag && pheap_large_owner(tag) == p && PAGE_ALIGNED(ptr)) {
+	if (sb)
+		size = pheap_sb_block_ok(p, sb, ptr) ? pheap_csize(sb->cls) : 0;
+	else if (tag && pheap_large_owner(tag) == p && PAGE_ALIGNED(ptr))
 		size = PAGE_SIZE << pheap_large_order(tag);
-	} else {
-		return 0;
-	}
-	if (pheap_debug_on(p))
-		return pheap_debug_usable_size((void *)ptr, size);
+	else
+		size = 0;
+	if (size && pheap_debug_on(p))
+		size = pheap_debug_usable_size((void *)ptr, size);
+	pheap_sb_read_end();
 	return size;
 }
 EXPORT_SYMBOL_GPL(pheap_usable_size_in);

@@ -16,6 +16,7 @@
 #include <linux/export.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/workqueue.h>
@@ -227,7 +228,9 @@ EXPORT_SYMBOL_GPL(pheap_create);
  *
  * Blocks still allocated are freed with their superblocks and counted; a
  * non-zero count is reported. Pages that cannot be accounted for (a bug)
- * trigger a warning: without one, every page went back.
+ * trigger a warning: without one, every page went back, or is on its way
+ * back: a superblock's pages go back a grace period after its release
+ * (sb.c), and module unload waits for them (pheap_core_exit()).
  *
  * Context: process context, may sleep.
  * Return: the number of blocks and large allocations still allocated.
@@ -288,11 +291,15 @@ int pheap_core_init(void)
 /**
  * pheap_core_exit() - undo pheap_core_init()
  *
+ * Waits for the superblocks released a grace period ago or less, whose
+ * pages and descriptors go back from an RCU callback of pheap's (sb.c).
+ *
  * Context: process context, every instance destroyed.
  */
 void pheap_core_exit(void)
 {
 	cpuhp_remove_multi_state(pheap_cpuhp_state);
+	rcu_barrier();
 }
 
 /**

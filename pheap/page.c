@@ -3,9 +3,11 @@
  * pheap pages.
  *
  * Every page pheap holds, large allocations' too, comes from
- * pheap_get_pages() and goes back through pheap_put_pages(): the pages
- * held, the counters and the pheap_pages_alloc/pheap_pages_free events
- * (trace.h) are kept there alone.
+ * pheap_get_pages() and goes back through pheap_put_pages(), or through
+ * pheap_pages_given() when its caller frees it later (a superblock, a
+ * grace period after its release): the pages held, the counters and the
+ * pheap_pages_alloc/pheap_pages_free events (trace.h) are kept there
+ * alone.
  */
 #include <linux/atomic.h>
 #include <linux/gfp.h>
@@ -93,6 +95,25 @@ struct page *pheap_get_pages(struct pheap *p, gfp_t gfp, unsigned int order,
 }
 
 /**
+ * pheap_pages_given() - pages are no longer the instance's
+ * @p: instance
+ * @page: from pheap_get_pages() with the same @order and @cls
+ * @order: their page order
+ * @cls: the size class they were for, -1 for a large allocation
+ *
+ * The accounting and the trace event of pheap_put_pages(), for a caller
+ * that frees the pages itself, later (sb.c: after a grace period).
+ *
+ * Context: any.
+ */
+void pheap_pages_given(struct pheap *p, struct page *page, unsigned int order,
+		       int cls)
+{
+	trace_pheap_pages_free(p, page, order, cls);
+	pheap_note_pages(p, page, -(1L << order));
+}
+
+/**
  * pheap_put_pages() - give pages back to the page allocator
  * @p: instance
  * @page: from pheap_get_pages() with the same @order and @cls
@@ -104,7 +125,6 @@ struct page *pheap_get_pages(struct pheap *p, gfp_t gfp, unsigned int order,
 void pheap_put_pages(struct pheap *p, struct page *page, unsigned int order,
 		     int cls)
 {
-	trace_pheap_pages_free(p, page, order, cls);
-	pheap_note_pages(p, page, -(1L << order));
+	pheap_pages_given(p, page, order, cls);
 	__free_pages(page, order);
 }

@@ -25,6 +25,8 @@ struct pheap;
 /* page.c */
 struct page *pheap_get_pages(struct pheap *p, gfp_t gfp, unsigned int order,
 			     int cls);
+void pheap_pages_given(struct pheap *p, struct page *page, unsigned int order,
+		       int cls);
 void pheap_put_pages(struct pheap *p, struct page *page, unsigned int order,
 		     int cls);
 void pheap_tag_pages(struct page *page, unsigned int nr, unsigned long priv);

@@ -65,6 +65,7 @@
 #include <linux/workqueue.h>
 
 #include "class.h"
+#include "fault.h"
 #include "heap.h"
 #include "instance.h"
 #include "remote.h"
@@ -121,9 +122,11 @@ void pheap_remote_queue(struct pheap *p, struct pheap_sb *sb)
  * @sb: the block's superblock
  * @idx: the block's index in @sb
  *
- * Context: any but NMI; lock free.
+ * Context: any but NMI; lock free; in the read section @sb was looked up
+ * in (sb.h).
  * Return: false for a double free (the block is free, or already freed
- * remotely): nothing was done.
+ * remotely, or its superblock was released meanwhile): nothing was done
+ * but a remote-free bit set in a superblock on its way out.
  */
 bool pheap_remote_free(struct pheap *p, struct pheap_sb *sb, unsigned int idx)
 {
@@ -137,12 +140,22 @@ bool pheap_remote_free(struct pheap *p, struct pheap_sb *sb, unsigned int idx)
 	 */
 	if (!data_race(test_bit(idx, sb->live)))
 		return false;
+	pheap_race_window(PHEAP_RACE_REMOTE_FREE);
 	old = atomic_long_fetch_or(mask, &sb->rfree[w]);
 	if (old & mask)
 		return false;
 	if (old)
 		return true;	/* the word's first freer queues it */
 	old = atomic_long_fetch_or(BIT(w) | PHEAP_RS_QUEUED, &sb->rsummary);
+	/*
+	 * Released since the live bit was read: the owner freed the block
+	 * meanwhile, its last, so this free is a double free. The superblock
+	 * is not queued: its pages and descriptor are on their way back, a
+	 * grace period after the release (the caller's read section, sb.h,
+	 * keeps them until then).
+	 */
+	if (unlikely(old & PHEAP_RS_DEAD))
+		return false;
 	if (!(old & PHEAP_RS_QUEUED))
 		pheap_remote_queue(p, sb);
 	return true;

@@ -81,6 +81,7 @@ struct pheap_sb *pheap_sb_new(struct pheap *p, unsigned int cls, gfp_t gfp)
 	base = page_address(page);
 	sb->key = get_random_u64();
 	sb->nid = page_to_nid(page);
+	sb->order = order;
 
 	/* Thread the free list through the blocks, lowest address first. */
 	for (i = 0; i < ci->nblocks; i++)
@@ -97,27 +98,39 @@ struct pheap_sb *pheap_sb_new(struct pheap *p, unsigned int cls, gfp_t gfp)
 	return sb;
 }
 
+/* A grace period after its release: nobody can hold @sb any more. */
+static void pheap_sb_free_rcu(struct rcu_head *rcu)
+{
+	struct pheap_sb *sb = container_of(rcu, struct pheap_sb, rcu);
+
+	__free_pages(virt_to_page(sb->base), sb->order);
+	kfree(sb);
+}
+
 /**
  * pheap_sb_release() - give a superblock's pages back
  * @p: instance
  * @sb: superblock, no longer listed in any heap
  *
  * A superblock still on a remote list is only marked dead: the collector
- * that takes it off calls this again (remote.c).
+ * that takes it off calls this again (remote.c). Otherwise its pages stop
+ * being pheap's at once (untagged, no longer counted as held), and they
+ * and the descriptor go back an RCU grace period later: a CPU that looked
+ * the superblock up before (a double free racing this release, in its
+ * read section, sb.h) may still read and write them, and finds it dead.
  *
  * Context: any; never sleeps.
  */
 void pheap_sb_release(struct pheap *p, struct pheap_sb *sb)
 {
-	unsigned int order = p->ci[sb->cls].order;
 	struct page *page = virt_to_page(sb->base);
 
-	pheap_tag_pages(page, 1U << order, 0);
+	pheap_tag_pages(page, 1U << sb->order, 0);
 	if (atomic_long_fetch_or(PHEAP_RS_DEAD, &sb->rsummary) & PHEAP_RS_QUEUED)
 		return;
 	sb->magic = 0;
-	pheap_put_pages(p, page, order, sb->cls);
-	kfree(sb);
+	pheap_pages_given(p, page, sb->order, sb->cls);
+	call_rcu(&sb->rcu, pheap_sb_free_rcu);
 }
 
 /**

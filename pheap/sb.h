@@ -11,6 +11,8 @@
 #include <linux/list.h>
 #include <linux/llist.h>
 #include <linux/mm.h>
+#include <linux/preempt.h>
+#include <linux/rcupdate.h>
 #include <linux/reciprocal_div.h>
 
 #include "class.h"
@@ -77,6 +79,8 @@ struct pheap_sb {
 	 */
 	unsigned long *live;
 	int nid;			/* the memory node of its pages */
+	unsigned char order;		/* of its pages */
+	struct rcu_head rcu;		/* its release (sb.c) */
 
 	/* Remote frees: any CPU, atomic operations only (remote.c). */
 	atomic_long_t rsummary ____cacheline_aligned_in_smp;
@@ -105,6 +109,31 @@ static __always_inline bool pheap_direct_map_valid(const void *ptr)
 	return pfn_valid(__pa(x) >> PAGE_SHIFT);
 }
 
+/*
+ * A superblock found by pheap_sb_lookup() stays allocated, its descriptor
+ * and its pages, until the end of the read section it was found in,
+ * whatever a caller does meanwhile (a double free racing the release of
+ * its superblock): pheap_sb_release() frees both an RCU grace period
+ * later. On !PREEMPT_RT the section is preemption off, as the fast paths'
+ * lock already is; on PREEMPT_RT, where the section may take sleeping
+ * locks, rcu_read_lock().
+ */
+static __always_inline void pheap_sb_read_begin(void)
+{
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		rcu_read_lock();
+	else
+		preempt_disable();
+}
+
+static __always_inline void pheap_sb_read_end(void)
+{
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		rcu_read_unlock();
+	else
+		preempt_enable();
+}
+
 /**
  * pheap_sb_lookup() - the superblock a pointer belongs to, in O(1)
  * @ptr: any pointer
@@ -113,6 +142,9 @@ static __always_inline bool pheap_direct_map_valid(const void *ptr)
  *
  * Reads only the struct page of @ptr: a pointer pheap did not hand out is
  * recognised without touching the memory it points to.
+ *
+ * Context: a superblock read section (pheap_sb_read_begin()), unless the
+ * caller knows the superblock cannot be released meanwhile.
  *
  * Return: the superblock, or NULL (not pheap's, or a large allocation).
  */
