@@ -50,7 +50,9 @@ static void walk_heap(struct pheap *p, struct pheap_heap *h, struct walk *w)
 
 /*
  * The bound, from the heap's lists alone: the invariant over the idle
- * superblocks, and a_i <= max(u_i + K*S, u_i / (1 - f)) + actives.
+ * superblocks, and a_i <= max(u_i + K*S, u_i / (1 - f)) + actives, once
+ * a return that stopped at PHEAP_RETURN_MAX superblocks is finished by
+ * the heap's work item.
  * Return: NULL, or what failed.
  */
 static const char *bound_broken(struct pheap *p, struct pheap_heap *h)
@@ -58,6 +60,9 @@ static const char *bound_broken(struct pheap *p, struct pheap_heap *h)
 	unsigned long f = p->cfg.f_pct, by_f;
 	struct walk w;
 
+	/* a return left to the work item (PHEAP_RETURN_MAX) ends first */
+	if (READ_ONCE(h->returning))
+		flush_delayed_work(&h->work);
 	walk_heap(p, h, &w);
 	if (w.u != pheap_heap_u(h) || w.a != h->a ||
 	    w.idle_held != h->idle_held ||
@@ -344,6 +349,55 @@ static void threshold_round_robin_bounded(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pheap_destroy(p), 0UL);
 }
 
+#define BOUNDED_SBS	97
+
+/*
+ * Bounded work per call: BOUNDED_SBS full superblocks on one CPU (K = 1,
+ * f = 50 %), freed one superblock after another. The free that first
+ * breaks the threshold finds the slack at half the heap, and the
+ * hysteresis wants it down to half the limit: about a third of the
+ * superblocks to return at once. No single allocation or free may move
+ * more than 2 * PHEAP_RETURN_MAX superblocks to the global heap; the rest
+ * is the heap's work item's, and once it ran the slack is at most half
+ * the limit.
+ */
+static void threshold_return_bounded_per_call(struct kunit *test)
+{
+	struct pheap *p = kt_create(test, 50, 1);
+	unsigned int nb = p->ci[pheap_size_to_class(64)].nblocks;
+	unsigned int n = BOUNDED_SBS * nb, i, crossed_at = 0;
+	unsigned long before, moved, most = 0;
+	struct pheap_heap *h;
+	bool halved = false;
+	void **blk;
+
+	blk = kunit_kcalloc(test, n, sizeof(*blk), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, blk);
+	migrate_disable();
+	h = this_cpu_ptr(p->cpu_heaps);
+	for (i = 0; i < n; i++)
+		blk[i] = pheap_alloc_in(p, 64, GFP_KERNEL);
+	for (i = 0; i < n; i++) {
+		preempt_disable();	/* the work item's returns are not the free's */
+		before = h->ev[PHEAP_EV_TO_GLOBAL];
+		pheap_free_in(p, blk[i]);
+		moved = h->ev[PHEAP_EV_TO_GLOBAL] - before;
+		preempt_enable();
+		most = max(most, moved);
+		if (moved && !crossed_at) {
+			crossed_at = i;
+			pheap_flush(p);		/* runs the work item */
+			halved = h->idle_held - h->idle_used <=
+				 h->idle_limit / 2;
+		}
+	}
+	migrate_enable();
+	KUNIT_EXPECT_GT(test, crossed_at, n / 3);
+	KUNIT_EXPECT_LE(test, most, 2UL * PHEAP_RETURN_MAX);
+	KUNIT_EXPECT_TRUE(test, halved);
+	KUNIT_EXPECT_EQ(test, pheap_destroy(p), 0UL);
+}
+
 /* The global heap keeps a reserve of empties; the shrinker takes it too. */
 static void global_shrink_frees_reserve(struct kunit *test)
 {
@@ -378,6 +432,7 @@ static struct kunit_case pheap_threshold_cases[] = {
 	KUNIT_CASE(threshold_bound_after_refill),
 	KUNIT_CASE(threshold_boundary_moves_once),
 	KUNIT_CASE(threshold_round_robin_bounded),
+	KUNIT_CASE(threshold_return_bounded_per_call),
 	KUNIT_CASE(global_shrink_frees_reserve),
 	{}
 };

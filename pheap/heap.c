@@ -54,7 +54,11 @@
  * A free into an idle superblock, or a refill that retires the full
  * active one, that breaks it returns idle superblocks,
  * the one with the most free bytes first, until a' - u' is at most half
- * that limit. Hence:
+ * that limit: at most PHEAP_RETURN_MAX of them in one go, the rest by the
+ * heap's work item, so that no allocation or free, whatever the heap
+ * holds, moves more than 2 * PHEAP_RETURN_MAX superblocks (each runs the
+ * return at most twice: after its own block, after its batch of remote
+ * frees). Hence:
  *
  *  - an active superblock is never returned, so a heap at the threshold
  *    no longer returns the superblock its next allocation pops from (the
@@ -211,25 +215,43 @@ static struct pheap_sb *pheap_heap_emptiest(struct pheap *p,
 	return best;
 }
 
+/* Run @h's work item now: it finishes a return (or a collection). */
+static void pheap_heap_kick(struct pheap *p, struct pheap_heap *h)
+{
+	if (!READ_ONCE(p->dying))
+		queue_delayed_work_on(h->cpu, system_wq, &h->work, 0);
+}
+
 /*
  * Restore the threshold after frees into idle superblocks: return the
- * emptiest until the slack is at most half the limit (the hysteresis).
+ * emptiest until the slack is at most half the limit (the hysteresis),
+ * but never more than PHEAP_RETURN_MAX superblocks at a time: a return
+ * that needs more (a heap holding many superblocks whose slack the limit
+ * halves at once) leaves the rest to the heap's work item, which runs it
+ * again, a batch per lock hold, until it is done (@h->returning).
  */
 static void pheap_heap_keep_threshold(struct pheap *p, struct pheap_heap *h,
 				      struct list_head *release)
 {
+	unsigned int n = 0;
 	struct pheap_sb *sb;
 
-	if (likely(!pheap_heap_over(h, h->idle_limit)))
+	if (likely(!h->returning && !pheap_heap_over(h, h->idle_limit)))
 		return;
-	do {
+	while (pheap_heap_over(h, h->idle_limit / 2)) {
+		if (n++ == PHEAP_RETURN_MAX) {
+			h->returning = true;
+			pheap_heap_kick(p, h);
+			return;
+		}
 		sb = pheap_heap_emptiest(p, h);
 		if (WARN_ON_ONCE(!sb))
-			return;
+			break;
 		pheap_idle_del(p, h, sb);
 		pheap_ev_inc(h, PHEAP_EV_TO_GLOBAL);
 		pheap_heap_give(p, h, sb, release);
-	} while (pheap_heap_over(h, h->idle_limit / 2));
+	}
+	h->returning = false;
 }
 
 /*
@@ -252,12 +274,11 @@ static void pheap_activate(struct pheap *p, struct pheap_heap *h,
 
 /*
  * @nr blocks were freed into @sb, which @h owns: the heap's counts, and
- * for an idle superblock its fullness group and the threshold. The
- * caller counts them, as frees or as moved.
+ * for an idle superblock its fullness group. The caller counts them, as
+ * frees or as moved, and keeps the threshold.
  */
-static void pheap_heap_freed(struct pheap *p, struct pheap_heap *h,
-			     struct pheap_sb *sb, unsigned int nr,
-			     struct list_head *release)
+static void pheap_heap_settle(struct pheap *p, struct pheap_heap *h,
+			      struct pheap_sb *sb, unsigned int nr)
 {
 	const struct pheap_class_info *ci = &p->ci[sb->cls];
 	struct pheap_heap_class *hc = &h->cls[sb->cls];
@@ -271,7 +292,6 @@ static void pheap_heap_freed(struct pheap *p, struct pheap_heap *h,
 		sb->group = pheap_group(ci, sb->inuse);
 		list_add(&sb->node, &hc->groups[sb->group]);
 	}
-	pheap_heap_keep_threshold(p, h, release);
 }
 
 /*
@@ -296,7 +316,7 @@ static void pheap_heap_collect(struct pheap *p, struct pheap_heap *h,
 	for (n = 0; n < PHEAP_COLLECT_BATCH; n++) {
 		sb = pheap_remote_pop(p, &h->remote, &h->pending, release);
 		if (!sb)
-			return;
+			break;
 		if (READ_ONCE(sb->owner) != h) {
 			pheap_remote_queue(p, sb);
 			continue;
@@ -304,8 +324,9 @@ static void pheap_heap_collect(struct pheap *p, struct pheap_heap *h,
 		nr = pheap_remote_collect(p, sb);
 		h->ev[PHEAP_EV_REMOTE_RECV] += nr;
 		h->cls[sb->cls].moved -= nr;
-		pheap_heap_freed(p, h, sb, nr, release);
+		pheap_heap_settle(p, h, sb, nr);
 	}
+	pheap_heap_keep_threshold(p, h, release);
 }
 
 /* On every slow path: one batch of what waits, if anything does. */
@@ -336,7 +357,8 @@ void pheap_heap_free(struct pheap *p, struct pheap_heap *h,
 {
 	h->cls[sb->cls].frees++;
 	pheap_sb_put(sb, obj, idx);
-	pheap_heap_freed(p, h, sb, 1, release);
+	pheap_heap_settle(p, h, sb, 1);
+	pheap_heap_keep_threshold(p, h, release);
 	pheap_heap_collect_some(p, h, release);
 }
 
@@ -539,8 +561,8 @@ void *pheap_heap_refill(struct pheap *p, struct pheap_heap **hp,
 }
 
 /*
- * Collect everything waiting for @h, a batch per lock hold. Return: false
- * if this does not run on @h's CPU.
+ * Collect everything waiting for @h, and finish a threshold return, a
+ * batch per lock hold. Return: false if this does not run on @h's CPU.
  */
 static bool pheap_heap_drain_local(struct pheap *p, struct pheap_heap *h)
 {
@@ -556,7 +578,7 @@ static bool pheap_heap_drain_local(struct pheap *p, struct pheap_heap *h)
 			return false;
 		}
 		pheap_heap_collect(p, h, &release);
-		more = pheap_heap_remote_waiting(h);
+		more = pheap_heap_remote_waiting(h) || h->returning;
 		pheap_heap_unlock(p, h);
 		pheap_sb_release_list(p, &release);
 		cond_resched();
@@ -586,7 +608,8 @@ static void pheap_heap_drain(struct pheap *p, struct pheap_heap *h)
 /*
  * The collector of last resort, armed by the first remote free to an
  * empty list: whatever the owner has not collected itself within
- * PHEAP_COLLECT_DELAY. Runs on the owner's CPU; if that CPU is offline,
+ * PHEAP_COLLECT_DELAY. Armed at once by a threshold return that stopped
+ * at PHEAP_RETURN_MAX superblocks, to finish it. Runs on the owner's CPU; if that CPU is offline,
  * forwards the blocks to the superblocks' new owners.
  */
 static void pheap_heap_work(struct work_struct *work)

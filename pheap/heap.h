@@ -63,6 +63,12 @@
 #define PHEAP_COLLECT_BATCH	8
 #define PHEAP_COLLECT_DELAY	max(1, HZ / 100)
 
+/*
+ * Threshold return moves at most PHEAP_RETURN_MAX superblocks to the
+ * global heap each time it runs (heap.c): a call runs it at most twice.
+ */
+#define PHEAP_RETURN_MAX	4
+
 /**
  * struct pheap_heap_class - one size class of a CPU heap
  * @active:  the superblock allocations pop from; not listed in @groups
@@ -111,6 +117,8 @@ struct pheap_heap_class {
  * @idle_limit: max(K*S, f * @idle_held): Hoard's invariant, kept over the
  *	       idle superblocks, is idle_held - idle_used <= idle_limit
  * @pending:   superblocks taken off @remote and not yet collected
+ * @returning: a threshold return stopped at PHEAP_RETURN_MAX superblocks;
+ *	       the work item finishes it
  * @ev:	       event counters (enum pheap_event) of this CPU
  * @remote:    superblocks with blocks other CPUs freed; any CPU pushes
  *	       (llist_add), the owner takes them (llist_del_all); on its own
@@ -125,6 +133,7 @@ struct pheap_heap {
 	unsigned long a;
 	unsigned long idle_used, idle_held, idle_limit;
 	struct llist_node *pending;
+	bool returning;
 	unsigned long ev[PHEAP_EV_NR];
 
 	struct llist_head remote ____cacheline_aligned_in_smp;
