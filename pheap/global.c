@@ -451,6 +451,9 @@ unsigned long pheap_global_empty_pages(struct pheap *p)
  * pheap_global_release_all() - free every superblock of the global heap
  * @p: instance being destroyed, every CPU heap already evicted
  *
+ * The remote lists drained, a superblock with remote frees left was on a
+ * list cut short by a corrupt node (remote.c): they are collected here.
+ *
  * Context: process context, nothing else using @p.
  * Return: blocks that were still in use (leaks).
  */
@@ -469,6 +472,8 @@ unsigned long pheap_global_release_all(struct pheap *p)
 			for (g = 0; g < PHEAP_GROUPS; g++) {
 				list_for_each_entry_safe(sb, tmp, &gc->groups[g],
 							 node) {
+					/* dropped from a cut remote list */
+					pheap_remote_collect(p, sb);
 					leaked += sb->inuse;
 					list_del(&sb->node);
 					pheap_sb_release(p, sb);

@@ -147,6 +147,13 @@ struct pheap {
 	struct pheap_global global;
 	bool dying;				/* destroy: no work queued */
 
+	/*
+	 * Superblocks released while queued on a remote list, until their
+	 * collector takes them off it (sb.c): sb->node, under limbo_lock.
+	 */
+	raw_spinlock_t limbo_lock;
+	struct list_head limbo;
+
 	/* Whole-page allocations, for accounting and for destroy. */
 	raw_spinlock_t large_lock;
 	struct list_head large_pages;		/* page->lru, under large_lock */

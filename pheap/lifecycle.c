@@ -29,6 +29,7 @@
 #include "instance.h"
 #include "large.h"
 #include "lifecycle.h"
+#include "sb.h"
 
 static enum cpuhp_state pheap_cpuhp_state = CPUHP_INVALID;
 
@@ -191,6 +192,8 @@ struct pheap *pheap_create(const struct pheap_config *cfg)
 				      p->cfg.sb_order);
 	pheap_debug_init(p);
 	pheap_large_init(p);
+	raw_spin_lock_init(&p->limbo_lock);
+	INIT_LIST_HEAD(&p->limbo);
 
 	err = -ENOMEM;
 	p->node_pages = kcalloc(nr_node_ids, sizeof(*p->node_pages),
@@ -250,6 +253,7 @@ unsigned long pheap_destroy(struct pheap *p)
 	for_each_possible_cpu(cpu)
 		pheap_heap_evict(p, per_cpu_ptr(p->cpu_heaps, cpu));
 	leaked = pheap_global_release_all(p);
+	pheap_sb_release_limbo(p);
 	leaked += pheap_design_destroy(p);
 	leaked += pheap_large_release_all(p);
 	pheap_debug_key_put(p);

@@ -164,8 +164,10 @@ bool pheap_remote_free(struct pheap *p, struct pheap_sb *sb, unsigned int idx)
 /*
  * A node that is not a superblock of @p: memory outside pheap's blocks
  * was overwritten. Nothing after it can be trusted: the rest of the chain
- * is dropped, and its blocks stay counted as in use, which leaks them
- * (pheap_destroy() reports them) rather than follow a wild pointer.
+ * is dropped rather than follow a wild pointer. Its superblocks stay
+ * marked queued, so the blocks freed into them wait, counted as in use,
+ * until pheap_destroy(), which collects them (the superblocks it still
+ * holds) or releases them (those released meanwhile, in limbo: sb.c).
  */
 static void pheap_remote_corrupt(struct pheap *p, struct llist_node **pending,
 				 struct pheap_sb *sb)
@@ -184,7 +186,8 @@ static void pheap_remote_corrupt(struct pheap *p, struct llist_node **pending,
  * @release: a superblock released while it was queued (sb.c) is put
  *	     here, for the caller to free once it holds no pheap lock
  *
- * Each node is checked to be a superblock of @p before its link is read.
+ * Each node is checked to be a superblock of @p (pheap_sb_node_ok(): its
+ * address first, then its magic and instance) before its link is read.
  *
  * Context: the list's owner.
  * Return: a superblock, or NULL when both lists are empty (or the rest of
@@ -205,7 +208,7 @@ struct pheap_sb *pheap_remote_pop(struct pheap *p, struct llist_head *list,
 				return NULL;
 		}
 		sb = llist_entry(node, struct pheap_sb, rnode);
-		if (unlikely(sb->magic != PHEAP_SB_MAGIC || sb->pheap != p)) {
+		if (unlikely(!pheap_sb_node_ok(p, sb))) {
 			pheap_remote_corrupt(p, pending, sb);
 			return NULL;
 		}
@@ -213,6 +216,7 @@ struct pheap_sb *pheap_remote_pop(struct pheap *p, struct llist_head *list,
 		if (likely(!(atomic_long_read(&sb->rsummary) & PHEAP_RS_DEAD)))
 			return sb;
 		/* released while queued: now it may go */
+		pheap_sb_out_of_limbo(p, sb);
 		atomic_long_set(&sb->rsummary, PHEAP_RS_DEAD);
 		list_add(&sb->node, release);
 	}

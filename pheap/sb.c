@@ -112,8 +112,11 @@ static void pheap_sb_free_rcu(struct rcu_head *rcu)
  * @p: instance
  * @sb: superblock, no longer listed in any heap
  *
- * A superblock still on a remote list is only marked dead: the collector
- * that takes it off calls this again (remote.c). Otherwise its pages stop
+ * A superblock still on a remote list is only marked dead, and waits in
+ * the instance's limbo: the collector that takes it off the list takes
+ * it out of limbo (pheap_sb_out_of_limbo()) and calls this again
+ * (remote.c); destroy releases what a cut list left there
+ * (pheap_sb_release_limbo()). Otherwise its pages stop
  * being pheap's at once (untagged, no longer counted as held), and they
  * and the descriptor go back an RCU grace period later: a CPU that looked
  * the superblock up before (a double free racing this release, in its
@@ -124,13 +127,64 @@ static void pheap_sb_free_rcu(struct rcu_head *rcu)
 void pheap_sb_release(struct pheap *p, struct pheap_sb *sb)
 {
 	struct page *page = virt_to_page(sb->base);
+	unsigned long flags, old;
 
 	pheap_tag_pages(page, 1U << sb->order, 0);
-	if (atomic_long_fetch_or(PHEAP_RS_DEAD, &sb->rsummary) & PHEAP_RS_QUEUED)
+	/* dead and in limbo at once, for the collector that sees it dead */
+	raw_spin_lock_irqsave(&p->limbo_lock, flags);
+	old = atomic_long_fetch_or(PHEAP_RS_DEAD, &sb->rsummary);
+	if (old & PHEAP_RS_QUEUED)
+		list_add(&sb->node, &p->limbo);
+	raw_spin_unlock_irqrestore(&p->limbo_lock, flags);
+	if (old & PHEAP_RS_QUEUED)
 		return;
 	sb->magic = 0;
 	pheap_pages_given(p, page, sb->order, sb->cls);
 	call_rcu(&sb->rcu, pheap_sb_free_rcu);
+}
+
+/**
+ * pheap_sb_out_of_limbo() - a dead superblock is off its remote list
+ * @p: instance
+ * @sb: superblock its collector found dead (PHEAP_RS_DEAD)
+ *
+ * Context: any; takes the limbo lock.
+ */
+void pheap_sb_out_of_limbo(struct pheap *p, struct pheap_sb *sb)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&p->limbo_lock, flags);
+	list_del(&sb->node);
+	raw_spin_unlock_irqrestore(&p->limbo_lock, flags);
+}
+
+/**
+ * pheap_sb_release_limbo() - release the superblocks no list leads to
+ * @p: instance being destroyed, every remote list drained
+ *
+ * What is left in limbo was released while queued on a remote list that
+ * a corrupt node cut short (remote.c): no collector will see it again.
+ *
+ * Context: process context, nothing else using @p.
+ * Return: how many there were.
+ */
+unsigned long pheap_sb_release_limbo(struct pheap *p)
+{
+	struct pheap_sb *sb, *tmp;
+	unsigned long n = 0;
+	LIST_HEAD(list);
+
+	raw_spin_lock_irq(&p->limbo_lock);
+	list_splice_init(&p->limbo, &list);
+	raw_spin_unlock_irq(&p->limbo_lock);
+	list_for_each_entry_safe(sb, tmp, &list, node) {
+		list_del(&sb->node);
+		atomic_long_set(&sb->rsummary, 0);
+		pheap_sb_release(p, sb);
+		n++;
+	}
+	return n;
 }
 
 /**

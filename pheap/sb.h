@@ -92,6 +92,8 @@ struct pheap_sb {
 struct pheap_sb *pheap_sb_new(struct pheap *p, unsigned int cls, gfp_t gfp);
 void pheap_sb_release(struct pheap *p, struct pheap_sb *sb);
 void pheap_sb_release_list(struct pheap *p, struct list_head *list);
+void pheap_sb_out_of_limbo(struct pheap *p, struct pheap_sb *sb);
+unsigned long pheap_sb_release_limbo(struct pheap *p);
 
 /*
  * Is @ptr an address of the direct map with a struct page? What
@@ -107,6 +109,18 @@ static __always_inline bool pheap_direct_map_valid(const void *ptr)
 	if (unlikely(x < PAGE_OFFSET || x >= (unsigned long)high_memory))
 		return false;
 	return pfn_valid(__pa(x) >> PAGE_SHIFT);
+}
+
+/*
+ * Is @sb, read from a remote list's link, a superblock of @p? Its address
+ * is checked to be mapped and aligned before a byte of it is read.
+ */
+static inline bool pheap_sb_node_ok(const struct pheap *p,
+				    const struct pheap_sb *sb)
+{
+	return pheap_direct_map_valid(sb) &&
+	       IS_ALIGNED((unsigned long)sb, sizeof(long)) &&
+	       sb->magic == PHEAP_SB_MAGIC && sb->pheap == p;
 }
 
 /*
