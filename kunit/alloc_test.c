@@ -168,16 +168,18 @@ static void free_zeroes_with_init_on_free(struct kunit *test)
 }
 
 /*
- * A block handed out again holds no free-list link: under init_on_free it
- * is entirely zero, and under any setting its first word is no pointer
- * into a superblock.
+ * A block handed out again holds no free-list link: the free block's
+ * first word (its link) is not zero, and once it is handed out again it
+ * is; under init_on_free the whole block is zero.
  */
 static void alloc_hands_out_no_link(struct kunit *test)
 {
 	struct pheap *p = test->priv;
-	void *a, *b, *c, *link;
+	void *a, *b, *c;
 	unsigned long tag;
 	unsigned int cls;
+	bool small;
+	u64 link;
 	size_t size;
 
 	for (cls = 0; cls < PHEAP_NR_CLASSES; cls++) {
@@ -189,16 +191,19 @@ static void alloc_hands_out_no_link(struct kunit *test)
 			memset(a, 0xff, size);
 			memset(b, 0xff, size);
 		}
+		/* debug mode serves its largest size from whole pages */
+		small = b && pheap_sb_lookup(b, &tag);
 		pheap_free_in(p, a);
-		pheap_free_in(p, b);	/* its link points to a */
-		c = pheap_alloc_in(p, size, GFP_KERNEL);
+		pheap_free_in(p, b);	/* its link names a */
+		link = small ? *(u64 *)b : 1;
+		c = pheap_alloc_in(p, size, GFP_KERNEL);	/* b, or a */
 		migrate_enable();
 		KUNIT_ASSERT_NOT_NULL(test, a);
 		KUNIT_ASSERT_NOT_NULL(test, b);
 		KUNIT_ASSERT_NOT_NULL(test, c);
-		link = *(void **)c;
-		KUNIT_EXPECT_TRUE_MSG(test, !link || !pheap_sb_lookup(link, &tag),
-				      "class %zu: first word %p", size, link);
+		KUNIT_EXPECT_NE_MSG(test, link, 0ULL, "class %zu: no link", size);
+		KUNIT_EXPECT_EQ_MSG(test, *(u64 *)c, 0ULL,
+				    "class %zu: first word %llx", size, *(u64 *)c);
 		if (want_init_on_free())
 			KUNIT_EXPECT_TRUE_MSG(test, !memchr_inv(c, 0, size),
 					      "class %zu not zero", size);

@@ -474,7 +474,8 @@ unsigned long pheap_global_release_all(struct pheap *p)
 							 node) {
 					/* dropped from a cut remote list */
 					pheap_remote_collect(p, sb);
-					leaked += sb->inuse;
+					/* quarantined blocks are no leak */
+					leaked += sb->inuse - sb->lost;
 					list_del(&sb->node);
 					pheap_sb_release(p, sb);
 				}

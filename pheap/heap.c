@@ -784,8 +784,11 @@ noinline void pheap_free_slow(struct pheap *p, struct pheap_heap *h,
 /*
  * A block of a superblock this CPU's heap does not own: a remote free
  * (remote.c), after the local lock is dropped; the owner wipes it under
- * init_on_free when it collects it. The counters are bumped with
- * this_cpu_inc() and only here: they are never written under the lock.
+ * init_on_free when it collects it. Also the lock-free way to this CPU's
+ * own heap (PREEMPT_RT atomic context, or an interrupt of the heap's
+ * holder), which is a free of the class but not one sent to another
+ * heap. The counters are bumped with this_cpu_inc() and only here: they
+ * are never written under the lock.
  */
 void pheap_free_remote(struct pheap *p, struct pheap_sb *sb, void *obj,
 		       unsigned int idx, unsigned long caller)
@@ -797,7 +800,9 @@ void pheap_free_remote(struct pheap *p, struct pheap_sb *sb, void *obj,
 		return;
 	}
 	this_cpu_inc(p->cpu_heaps->cls[cls].remote_frees);
-	this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_REMOTE_SENT]);
+	/* racy: a task on PREEMPT_RT may move; a count, not a decision */
+	if (READ_ONCE(sb->owner) != raw_cpu_ptr(p->cpu_heaps))
+		this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_REMOTE_SENT]);
 }
 
 /**

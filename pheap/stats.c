@@ -204,7 +204,12 @@ void pheap_get_class_stats(struct pheap *p, unsigned int idx,
 	else
 		cs->sb_global += nr_sb;
 	cs->blocks_held = (cs->sb_cpu + cs->sb_global) * ci->nblocks;
-	cs->frag_bytes = cs->allocs * ci->size - cs->req_bytes;
+	/*
+	 * The allocations are derived and every figure is read racily: the
+	 * bytes asked for may run ahead of the allocations for a moment.
+	 */
+	cs->frag_bytes = cs->allocs * ci->size > cs->req_bytes ?
+			 cs->allocs * ci->size - cs->req_bytes : 0;
 }
 EXPORT_SYMBOL_GPL(pheap_get_class_stats);
 
