@@ -13,6 +13,7 @@
 #include "pheap/debug.h"
 #include "pheap/debugfs.h"
 #include "pheap/global.h"
+#include "pheap/heap.h"
 #include "pheap/instance.h"
 #include "pheap/lifecycle.h"
 
@@ -55,17 +56,25 @@ static struct pheap *pheap_def;
 static struct dentry *pheap_debugfs_root;
 static struct shrinker *pheap_shrinker;
 
+/*
+ * The global heap's empty superblocks, and the CPU heaps' slack: the
+ * latter comes back through the CPU heaps' work items (asynchronous), to
+ * the global heap, whose empties this and the next scans give back.
+ */
 static unsigned long pheap_shrink_count(struct shrinker *s,
 					struct shrink_control *sc)
 {
-	return pheap_global_empty_pages(pheap_def) ?: SHRINK_EMPTY;
+	return pheap_global_empty_pages(pheap_def) +
+	       pheap_heap_slack_pages(pheap_def) ?: SHRINK_EMPTY;
 }
 
 static unsigned long pheap_shrink_scan(struct shrinker *s,
 				       struct shrink_control *sc)
 {
-	unsigned long freed = pheap_global_shrink(pheap_def, sc->nr_to_scan);
+	unsigned long freed;
 
+	pheap_heap_trim_all(pheap_def);
+	freed = pheap_global_shrink(pheap_def, sc->nr_to_scan);
 	return freed ?: SHRINK_STOP;
 }
 

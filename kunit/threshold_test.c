@@ -13,6 +13,7 @@
  */
 #include <kunit/test.h>
 #include <linux/cpumask.h>
+#include <linux/delay.h>
 #include <linux/nodemask.h>
 #include <linux/prandom.h>
 
@@ -398,6 +399,101 @@ static void threshold_return_bounded_per_call(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pheap_destroy(p), 0UL);
 }
 
+static const size_t idle_sizes[] = { 64, 256, 1024 };
+
+struct idle_work {
+	struct pheap *p;
+	void **blk;
+	unsigned int n;		/* blocks a size */
+};
+
+/* Three superblocks' worth of each size, allocated, then all freed. */
+static int idle_alloc_free(void *arg)
+{
+	struct idle_work *w = arg;
+	unsigned int s, i;
+	void **b;
+
+	for (s = 0; s < ARRAY_SIZE(idle_sizes); s++) {
+		b = w->blk + s * w->n;
+		for (i = 0; i < w->n; i++) {
+			b[i] = pheap_alloc_in(w->p, idle_sizes[s], GFP_KERNEL);
+			if (!b[i])
+				return -ENOMEM;
+		}
+	}
+	for (i = 0; i < ARRAY_SIZE(idle_sizes) * w->n; i++)
+		pheap_free_in(w->p, w->blk[i]);
+	return 0;
+}
+
+/*
+ * Every block freed on one CPU: the heap keeps its slack (K*S) and its
+ * active superblocks. Return what the global heap may keep: its reserve
+ * of each class used, on that CPU's node.
+ */
+static unsigned long idle_setup(struct kunit *test, struct idle_work *w)
+{
+	unsigned long reserve = 0;
+	struct pheap_stats st;
+	unsigned int s, nb = 0;
+
+	for (s = 0; s < ARRAY_SIZE(idle_sizes); s++) {
+		const struct pheap_class_info *ci =
+			&w->p->ci[pheap_size_to_class(idle_sizes[s])];
+
+		nb = max(nb, 3 * ci->nblocks);
+		reserve += w->p->cfg.global_reserve * ci->sb_bytes;
+	}
+	w->n = nb;
+	w->blk = kunit_kcalloc(test, ARRAY_SIZE(idle_sizes) * nb,
+			       sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, w->blk);
+	KUNIT_ASSERT_EQ(test, kt_run_on_cpu(cpumask_first(cpu_online_mask),
+					    idle_alloc_free, w), 0);
+	pheap_flush(w->p);	/* the frees into returned superblocks */
+	pheap_get_stats(w->p, &st);
+	KUNIT_EXPECT_EQ(test, st.u, 0UL);
+	KUNIT_EXPECT_GT(test, st.a, reserve);	/* the slack, the actives */
+	return reserve;
+}
+
+/*
+ * An idle heap comes back down to the global heap's reserve by itself:
+ * its idle check notices a second of no activity (within two seconds),
+ * and the CPU heap gives up its empty superblocks.
+ */
+static void idle_heap_returns_to_reserve(struct kunit *test)
+{
+	struct idle_work w = { .p = kt_create(test, 0, 0) };
+	unsigned long reserve = idle_setup(test, &w);
+	struct pheap_stats st;
+	unsigned int ms;
+
+	for (ms = 0; ms < 5000; ms += 100) {
+		pheap_get_stats(w.p, &st);
+		if (st.a <= reserve)
+			break;
+		msleep(100);
+	}
+	KUNIT_EXPECT_LE_MSG(test, st.a, reserve, "after %u ms idle", ms);
+	KUNIT_EXPECT_EQ(test, pheap_destroy(w.p), 0UL);
+}
+
+/* The shrinker's way: every CPU heap gives up its empties at once. */
+static void trim_all_reaches_cpu_heaps(struct kunit *test)
+{
+	struct idle_work w = { .p = kt_create(test, 0, 0) };
+	unsigned long reserve = idle_setup(test, &w);
+	struct pheap_stats st;
+
+	pheap_heap_trim_all(w.p);
+	pheap_flush(w.p);
+	pheap_get_stats(w.p, &st);
+	KUNIT_EXPECT_LE(test, st.a, reserve);
+	KUNIT_EXPECT_EQ(test, pheap_destroy(w.p), 0UL);
+}
+
 /* The global heap keeps a reserve of empties; the shrinker takes it too. */
 static void global_shrink_frees_reserve(struct kunit *test)
 {
@@ -433,6 +529,8 @@ static struct kunit_case pheap_threshold_cases[] = {
 	KUNIT_CASE(threshold_boundary_moves_once),
 	KUNIT_CASE(threshold_round_robin_bounded),
 	KUNIT_CASE(threshold_return_bounded_per_call),
+	KUNIT_CASE(idle_heap_returns_to_reserve),
+	KUNIT_CASE(trim_all_reaches_cpu_heaps),
 	KUNIT_CASE(global_shrink_frees_reserve),
 	{}
 };

@@ -161,6 +161,18 @@ static void pheap_idle_del(struct pheap *p, struct pheap_heap *h,
 	pheap_heap_set_limit(p, h);
 }
 
+/*
+ * A CPU heap holds superblocks: the instance's idle check runs within a
+ * second, if it does not already (a test of its pending bit, then a
+ * timer armed from any context).
+ */
+static void pheap_heap_idle_arm(struct pheap *p)
+{
+	if (p->ops->global_heap && !READ_ONCE(p->dying) &&
+	    !delayed_work_pending(&p->idle_work))
+		queue_delayed_work(system_wq, &p->idle_work, HZ);
+}
+
 /* @h takes ownership of @sb (from the global heap, or new). */
 static void pheap_heap_own(struct pheap *p, struct pheap_heap *h,
 			   struct pheap_sb *sb)
@@ -168,6 +180,7 @@ static void pheap_heap_own(struct pheap *p, struct pheap_heap *h,
 	const struct pheap_class_info *ci = &p->ci[sb->cls];
 	struct pheap_heap_class *hc = &h->cls[sb->cls];
 
+	pheap_heap_idle_arm(p);
 	WRITE_ONCE(sb->owner, h);
 	hc->nr_sb++;
 	hc->inuse += sb->inuse;
@@ -561,8 +574,192 @@ void *pheap_heap_refill(struct pheap *p, struct pheap_heap **hp,
 }
 
 /*
- * Collect everything waiting for @h, and finish a threshold return, a
- * batch per lock hold. Return: false if this does not run on @h's CPU.
+ * Give up to PHEAP_RETURN_MAX of @h's empty superblocks, idle or active,
+ * to the global heap, which keeps its reserve and releases the rest.
+ * Clears @h->trim once none is left. Blocks in use keep theirs.
+ */
+static void pheap_heap_trim_some(struct pheap *p, struct pheap_heap *h,
+				 struct list_head *release)
+{
+	struct pheap_heap_class *hc;
+	unsigned int c, n = 0;
+	struct pheap_sb *sb;
+
+	for (c = 0; c < PHEAP_NR_CLASSES; c++) {
+		hc = &h->cls[c];
+		while ((sb = list_first_entry_or_null(&hc->groups[0],
+						      struct pheap_sb, node)) &&
+		       !sb->inuse) {
+			if (n++ == PHEAP_RETURN_MAX)
+				return;
+			pheap_idle_del(p, h, sb);
+			pheap_ev_inc(h, PHEAP_EV_TO_GLOBAL);
+			pheap_heap_give(p, h, sb, release);
+		}
+		sb = hc->active;
+		if (sb && !sb->inuse) {
+			if (n++ == PHEAP_RETURN_MAX)
+				return;
+			hc->active = NULL;
+			pheap_ev_inc(h, PHEAP_EV_TO_GLOBAL);
+			pheap_heap_give(p, h, sb, release);
+		}
+	}
+	WRITE_ONCE(h->trim, false);
+}
+
+/*
+ * What every allocation and every free on @h's CPU changes: the bytes
+ * asked for and the frees, summed. Read racily, from another CPU: it
+ * only has to tell a heap that worked from one that did not.
+ */
+static unsigned long pheap_heap_activity(const struct pheap_heap *h)
+{
+	unsigned long sum = 0;
+	unsigned int c;
+
+	for (c = 0; c < PHEAP_NR_CLASSES; c++)
+		/* racy on purpose: its CPU updates them as this sums */
+		sum += data_race(READ_ONCE(h->cls[c].req_bytes) +
+				 READ_ONCE(h->cls[c].frees));
+	return sum;
+}
+
+/*
+ * Has @h anything to give up: an empty idle superblock (its group 0 is
+ * the empty ones), or an empty active one? Racy, from another CPU; an
+ * active superblock read so stays allocated under rcu_read_lock() (sb.c
+ * frees descriptors a grace period after their release).
+ */
+static bool pheap_heap_trimmable(const struct pheap_heap *h)
+{
+	const struct pheap_sb *sb;
+	bool empty = false;
+	unsigned int c;
+
+	rcu_read_lock();
+	for (c = 0; c < PHEAP_NR_CLASSES && !empty; c++) {
+		/* racy on purpose: a hint, its CPU decides under its lock */
+		empty = data_race(!list_empty(&h->cls[c].groups[0]));
+		/* racy on purpose, as above */
+		sb = data_race(READ_ONCE(h->cls[c].active));
+		/* racy on purpose, as above */
+		empty |= sb && !data_race(READ_ONCE(sb->inuse));
+	}
+	rcu_read_unlock();
+	return empty;
+}
+
+/* Ask @h's CPU to give up its empty superblocks (its work item). */
+static void pheap_heap_ask_trim(struct pheap *p, struct pheap_heap *h)
+{
+	WRITE_ONCE(h->trim, true);
+	pheap_heap_kick(p, h);
+}
+
+/**
+ * pheap_heap_trim_all() - every CPU heap gives up its empty superblocks
+ * @p: instance
+ *
+ * Asynchronous: each online CPU's work item does it, a batch per lock
+ * hold; pheap_flush() waits for them. The shrinker's way to the CPU
+ * heaps.
+ *
+ * Context: any but NMI.
+ */
+void pheap_heap_trim_all(struct pheap *p)
+{
+	int cpu;
+
+	if (!p->ops->global_heap)
+		return;
+	for_each_online_cpu(cpu)
+		pheap_heap_ask_trim(p, per_cpu_ptr(p->cpu_heaps, cpu));
+}
+
+/**
+ * pheap_heap_slack_pages() - pages the CPU heaps hold beyond their use
+ * @p: instance
+ *
+ * Context: any; racy, a hint for the shrinker.
+ * Return: the free bytes of their idle superblocks, in pages.
+ */
+unsigned long pheap_heap_slack_pages(struct pheap *p)
+{
+	const struct pheap_heap *h;
+	unsigned long slack = 0;
+	int cpu;
+
+	if (!p->ops->global_heap)
+		return 0;
+	for_each_online_cpu(cpu) {
+		h = per_cpu_ptr(p->cpu_heaps, cpu);
+		/* racy on purpose: a hint for the shrinker */
+		slack += data_race(READ_ONCE(h->idle_held) -
+				   READ_ONCE(h->idle_used));
+	}
+	return slack >> PAGE_SHIFT;
+}
+
+/*
+ * The idle check, every second while a CPU heap holds superblocks: a
+ * heap whose activity stood still since the last check, a second ago,
+ * gives up its empty superblocks; so an idle instance comes down to the
+ * global heap's reserve. Nothing on the fast paths: the figures it reads
+ * are the ones they write anyway.
+ */
+static void pheap_heap_idle_work(struct work_struct *work)
+{
+	struct pheap *p = container_of(to_delayed_work(work), struct pheap,
+				       idle_work);
+	struct pheap_heap *h;
+	unsigned long act;
+	bool held = false;
+	int cpu;
+
+	cpus_read_lock();
+	for_each_online_cpu(cpu) {
+		h = per_cpu_ptr(p->cpu_heaps, cpu);
+		/* racy on purpose: its CPU updates it as this reads */
+		if (!data_race(READ_ONCE(h->a)))
+			continue;
+		held = true;
+		act = pheap_heap_activity(h);
+		if (act == h->idle_seen && pheap_heap_trimmable(h))
+			pheap_heap_ask_trim(p, h);
+		h->idle_seen = act;
+	}
+	cpus_read_unlock();
+	if (held && !READ_ONCE(p->dying))
+		queue_delayed_work(system_wq, &p->idle_work, HZ);
+}
+
+/**
+ * pheap_heap_idle_init() - set up an instance's idle check
+ * @p: instance being created
+ *
+ * Context: process context.
+ */
+void pheap_heap_idle_init(struct pheap *p)
+{
+	INIT_DEFERRABLE_WORK(&p->idle_work, pheap_heap_idle_work);
+}
+
+/**
+ * pheap_heap_idle_stop() - stop an instance's idle check for good
+ * @p: instance being destroyed, @p->dying set
+ *
+ * Context: process context, may sleep.
+ */
+void pheap_heap_idle_stop(struct pheap *p)
+{
+	cancel_delayed_work_sync(&p->idle_work);
+}
+
+/*
+ * Collect everything waiting for @h, finish a threshold return, and give
+ * up its empty superblocks if it was asked to (@h->trim), a batch per
+ * lock hold. Return: false if this does not run on @h's CPU.
  */
 static bool pheap_heap_drain_local(struct pheap *p, struct pheap_heap *h)
 {
@@ -578,7 +775,10 @@ static bool pheap_heap_drain_local(struct pheap *p, struct pheap_heap *h)
 			return false;
 		}
 		pheap_heap_collect(p, h, &release);
-		more = pheap_heap_remote_waiting(h) || h->returning;
+		if (READ_ONCE(h->trim))
+			pheap_heap_trim_some(p, h, &release);
+		more = pheap_heap_remote_waiting(h) || h->returning ||
+		       READ_ONCE(h->trim);
 		pheap_heap_unlock(p, h);
 		pheap_sb_release_list(p, &release);
 		cond_resched();

@@ -119,6 +119,10 @@ struct pheap_heap_class {
  * @pending:   superblocks taken off @remote and not yet collected
  * @returning: a threshold return stopped at PHEAP_RETURN_MAX superblocks;
  *	       the work item finishes it
+ * @trim:      the heap is to give up its empty superblocks (idle, or the
+ *	       shrinker): its work item does; set by any CPU
+ * @idle_seen: pheap_heap_activity() at the instance's last idle check;
+ *	       that check's alone
  * @ev:	       event counters (enum pheap_event) of this CPU
  * @remote:    superblocks with blocks other CPUs freed; any CPU pushes
  *	       (llist_add), the owner takes them (llist_del_all); on its own
@@ -134,6 +138,8 @@ struct pheap_heap {
 	unsigned long idle_used, idle_held, idle_limit;
 	struct llist_node *pending;
 	bool returning;
+	bool trim;
+	unsigned long idle_seen;
 	unsigned long ev[PHEAP_EV_NR];
 
 	struct llist_head remote ____cacheline_aligned_in_smp;
@@ -153,6 +159,10 @@ void pheap_heap_free(struct pheap *p, struct pheap_heap *h,
 void *pheap_heap_pop_bad(struct pheap *p, struct pheap_heap *h,
 			 unsigned int cls, size_t size);
 void pheap_heap_evict(struct pheap *p, struct pheap_heap *h);
+void pheap_heap_trim_all(struct pheap *p);
+unsigned long pheap_heap_slack_pages(struct pheap *p);
+void pheap_heap_idle_init(struct pheap *p);
+void pheap_heap_idle_stop(struct pheap *p);
 void pheap_heap_flush(struct pheap *p, struct pheap_heap *h);
 void *pheap_alloc_slow(struct pheap *p, struct pheap_heap *h,
 		       unsigned int cls, size_t size, gfp_t gfp);

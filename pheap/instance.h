@@ -146,6 +146,7 @@ struct pheap {
 	struct pheap_heap __percpu *cpu_heaps;
 	struct pheap_global global;
 	bool dying;				/* destroy: no work queued */
+	struct delayed_work idle_work;		/* heap.c: idle CPU heaps */
 
 	/*
 	 * Superblocks released while queued on a remote list, until their

@@ -194,6 +194,7 @@ struct pheap *pheap_create(const struct pheap_config *cfg)
 	pheap_large_init(p);
 	raw_spin_lock_init(&p->limbo_lock);
 	INIT_LIST_HEAD(&p->limbo);
+	pheap_heap_idle_init(p);
 
 	err = -ENOMEM;
 	p->node_pages = kcalloc(nr_node_ids, sizeof(*p->node_pages),
@@ -247,6 +248,7 @@ unsigned long pheap_destroy(struct pheap *p)
 		return 0;
 	cpuhp_state_remove_instance_nocalls(pheap_cpuhp_state, &p->cpuhp_node);
 	WRITE_ONCE(p->dying, true);
+	pheap_heap_idle_stop(p);	/* it kicks the CPU heaps' work */
 	for_each_possible_cpu(cpu)
 		cancel_delayed_work_sync(&per_cpu_ptr(p->cpu_heaps, cpu)->work);
 	cancel_delayed_work_sync(&p->global.work);

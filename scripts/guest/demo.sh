@@ -33,9 +33,11 @@ rmmod pheap_stress || exit 1
 grep -E '^(u_bytes|a_bytes|remote_frees_sent|remote_frees_recv) ' $D/stats
 echo "   (blocks freed by a CPU that does not own them wait on the owner's"
 echo "   list, still counted in u_bytes, until the owner next refills or"
-echo "   its collector runs, about 10 ms later; one second on:)"
-sleep 1
-grep -E '^(u_bytes|a_bytes|remote_frees_sent|remote_frees_recv) ' $D/stats
+echo "   its collector runs, about 10 ms later; and a CPU heap idle for a"
+echo "   second gives its empty superblocks to the global heap, which keeps"
+echo "   its reserve, global_reserve of each class used; three seconds on:)"
+sleep 3
+grep -E '^(u_bytes|a_bytes|remote_frees_sent|remote_frees_recv|sb_global) ' $D/stats
 echo "== rmmod pheap"
 rmmod pheap || exit 1
 dmesg | grep 'pheap: unloaded' | sed 's/^\[[^]]*\] //'
