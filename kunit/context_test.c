@@ -338,12 +338,44 @@ static void nmi_calls_refused(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pheap_destroy(p), 0UL);
 }
 
+/*
+ * A large allocation freed where its pages cannot go back at once
+ * (PREEMPT_RT, preemption off) waits for a work item; pheap writes
+ * nothing into its pages meanwhile: another holder of a reference to
+ * them (get_page()) still reads what was there.
+ */
+static void large_free_from_atomic_writes_nothing(struct kunit *test)
+{
+	struct pheap *p;
+	struct page *page;
+	size_t size = 3 * PAGE_SIZE;
+	void *q;
+
+	if (!IS_ENABLED(CONFIG_PREEMPT_RT))
+		kunit_skip(test, "only PREEMPT_RT defers a large free");
+	p = kt_create(test, 0, 0);
+	q = pheap_alloc_in(p, size, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	kt_fill(q, size);
+	page = virt_to_page(q);
+	get_page(page);			/* another holder */
+	preempt_disable();
+	pheap_free_in(p, q);		/* deferred */
+	preempt_enable();
+	flush_work(&p->large_work);	/* the pages go back: ours stays */
+	KUNIT_EXPECT_TRUE(test, kt_intact(q, size));
+	put_page(page);
+	KUNIT_EXPECT_EQ(test, kt_event(p, PHEAP_EV_BAD_FREE), 0UL);
+	KUNIT_EXPECT_EQ(test, pheap_destroy(p), 0UL);
+}
+
 static struct kunit_case pheap_context_cases[] = {
 	KUNIT_CASE_PARAM(alloc_free_in_hardirq, kt_design_params),
 	KUNIT_CASE_PARAM(alloc_free_in_softirq, kt_design_params),
 	KUNIT_CASE(hotplug_moves_heap_to_global),
 	KUNIT_CASE(interrupted_heap_served_elsewhere),
 	KUNIT_CASE_PARAM(nmi_calls_refused, kt_design_params),
+	KUNIT_CASE(large_free_from_atomic_writes_nothing),
 	{}
 };
 

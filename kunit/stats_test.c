@@ -150,9 +150,9 @@ static void stats_cpu_rows_sum_to_totals(struct kunit *test)
 	}
 	for (i = 0; i < PHEAP_NR_CLASSES; i++) {
 		pheap_get_class_stats(p, i, &ccs);
-		KUNIT_EXPECT_EQ_MSG(test, ccs.allocs, want[i], "class %zu",
+		KUNIT_EXPECT_EQ_MSG(test, ccs.allocs, want[i], "class %u",
 				    ccs.size);
-		KUNIT_EXPECT_EQ_MSG(test, ccs.frees, want[i], "class %zu",
+		KUNIT_EXPECT_EQ_MSG(test, ccs.frees, want[i], "class %u",
 				    ccs.size);
 	}
 	KUNIT_EXPECT_EQ(test, st.ev[PHEAP_EV_ALLOC] + st.ev[PHEAP_EV_LARGE_ALLOC],

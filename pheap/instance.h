@@ -159,7 +159,7 @@ struct pheap {
 	raw_spinlock_t large_lock;
 	struct list_head large_pages;		/* page->lru, under large_lock */
 	/* freed where pages cannot go back at once (PREEMPT_RT: large.c) */
-	struct llist_head large_deferred;
+	struct list_head large_deferred;	/* page->lru, under large_lock */
 	struct work_struct large_work;
 	unsigned long large_nr;			/* under large_lock */
 	unsigned long large_bytes;		/* under large_lock */

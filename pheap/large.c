@@ -15,11 +15,12 @@
  * pheap_large_free() never sleeps. p->large_lock only guards the list
  * and its counts; the page allocator is called outside it. On
  * PREEMPT_RT, where the page allocator takes sleeping locks, a free from
- * a context that may not sleep on one (pheap_rt_atomic()) puts the pages
- * on p->large_deferred, lock free, and p->large_work gives them back.
+ * a context that may not sleep on one (pheap_rt_atomic()) moves the head
+ * page to p->large_deferred (its lru, under the raw p->large_lock: no
+ * write into the pages, which another get_page() holder may still read),
+ * and p->large_work gives them back.
  */
 #include <linux/gfp.h>
-#include <linux/llist.h>
 #include <linux/mm.h>
 #include <linux/workqueue.h>
 
@@ -110,31 +111,21 @@ static void pheap_large_release(struct pheap *p, struct page *page,
 	pheap_put_pages(p, page, order, -1);
 }
 
-/* A large allocation freed where its pages could not go back: in itself. */
-struct pheap_large_deferred {
-	struct llist_node node;
-	unsigned int order;
-};
-
-static void pheap_large_defer(struct pheap *p, struct page *page,
-			      unsigned int order)
-{
-	struct pheap_large_deferred *d = page_address(page);
-
-	d->order = order;
-	if (llist_add(&d->node, &p->large_deferred))
-		schedule_work(&p->large_work);
-}
-
+/* Large allocations freed where their pages could not go back at once. */
 static void pheap_large_deferred_work(struct work_struct *work)
 {
 	struct pheap *p = container_of(work, struct pheap, large_work);
-	struct pheap_large_deferred *d, *tmp;
-	struct llist_node *list;
+	struct page *page, *tmp;
+	unsigned long flags;
+	LIST_HEAD(list);
 
-	list = llist_del_all(&p->large_deferred);
-	llist_for_each_entry_safe(d, tmp, list, node)
-		pheap_put_pages(p, virt_to_page(d), d->order, -1);
+	raw_spin_lock_irqsave(&p->large_lock, flags);
+	list_splice_init(&p->large_deferred, &list);
+	raw_spin_unlock_irqrestore(&p->large_lock, flags);
+	list_for_each_entry_safe(page, tmp, &list, lru) {
+		list_del(&page->lru);
+		pheap_put_pages(p, page, compound_order(page), -1);
+	}
 }
 
 /**
@@ -147,7 +138,7 @@ void pheap_large_init(struct pheap *p)
 {
 	raw_spin_lock_init(&p->large_lock);
 	INIT_LIST_HEAD(&p->large_pages);
-	init_llist_head(&p->large_deferred);
+	INIT_LIST_HEAD(&p->large_deferred);
 	INIT_WORK(&p->large_work, pheap_large_deferred_work);
 }
 
@@ -167,6 +158,7 @@ bool pheap_large_free(struct pheap *p, unsigned long tag, const void *ptr)
 {
 	unsigned int order = pheap_large_order(tag);
 	struct page *page = virt_to_page(ptr);
+	bool defer = pheap_rt_atomic();
 	unsigned long flags;
 	bool mine;
 
@@ -175,7 +167,10 @@ bool pheap_large_free(struct pheap *p, unsigned long tag, const void *ptr)
 	if (mine) {
 		/* untagged under the lock: a second free finds no tag */
 		pheap_tag_pages(page, 1, 0);
-		list_del(&page->lru);
+		if (unlikely(defer))
+			list_move(&page->lru, &p->large_deferred);
+		else
+			list_del(&page->lru);
 		p->large_nr--;
 		p->large_bytes -= PAGE_SIZE << order;
 	}
@@ -183,8 +178,8 @@ bool pheap_large_free(struct pheap *p, unsigned long tag, const void *ptr)
 	if (!mine)
 		return false;
 	this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_LARGE_FREE]);
-	if (unlikely(pheap_rt_atomic()))
-		pheap_large_defer(p, page, order);
+	if (unlikely(defer))
+		schedule_work(&p->large_work);
 	else
 		pheap_put_pages(p, page, order, -1);
 	return true;
