@@ -354,6 +354,48 @@ static void remote_list_cut_recovered_at_destroy(struct kunit *test)
 	kfree(fake);
 }
 
+/*
+ * Under init_on_free (KUnit boots with it) collecting a block wipes it:
+ * the global heap does that only in its work item, its class lock dropped
+ * around the wipe, never under the lock with interrupts off, where a
+ * shrink, a refill or a return would have. A block of a global
+ * superblock (handed out while this CPU's heap was held, as to an
+ * interrupt) freed remotely stays uncollected through a shrink, then
+ * pheap_flush() (the work item's way) collects and wipes it.
+ */
+static void global_wipes_outside_its_lock(struct kunit *test)
+{
+	struct pheap_stats st;
+	struct pheap_heap *h;
+	unsigned long tag;
+	struct pheap *p;
+	u8 *q;
+
+	if (!want_init_on_free())
+		kunit_skip(test, "needs init_on_free=1");
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		kunit_skip(test, "PREEMPT_RT: nothing interrupts a local lock's holder");
+	p = kt_create(test, 0, 0);
+	migrate_disable();
+	h = pheap_heap_trylock(p);
+	q = h ? pheap_alloc_in(p, 64, GFP_ATOMIC) : NULL;	/* global's */
+	if (h)
+		pheap_heap_unlock(p, h);
+	migrate_enable();
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_ASSERT_NULL(test, READ_ONCE(pheap_sb_lookup(q, &tag)->owner));
+	memset(q, 0x5a, 64);
+	pheap_free_in(p, q);			/* queued on the global heap */
+	cancel_delayed_work_sync(&p->global.work);
+	pheap_global_shrink(p, ULONG_MAX);	/* under the class locks */
+	pheap_get_stats(p, &st);
+	KUNIT_EXPECT_EQ(test, st.u, 64UL);	/* not collected there */
+	pheap_flush(p);
+	pheap_get_stats(p, &st);
+	KUNIT_EXPECT_EQ(test, st.u, 0UL);
+	KUNIT_EXPECT_EQ(test, pheap_destroy(p), 0UL);
+}
+
 static struct kunit_case pheap_remote_cases[] = {
 	KUNIT_CASE(remote_free_returns_to_owner),
 	KUNIT_CASE(remote_frees_to_idle_owner_collected),
@@ -361,6 +403,7 @@ static struct kunit_case pheap_remote_cases[] = {
 	KUNIT_CASE(refill_collects_before_new_pages),
 	KUNIT_CASE(remote_list_bad_node_contained),
 	KUNIT_CASE(remote_list_cut_recovered_at_destroy),
+	KUNIT_CASE(global_wipes_outside_its_lock),
 	{}
 };
 

@@ -53,9 +53,11 @@
 #include <linux/cpu.h>
 #include <linux/ctype.h>
 #include <linux/jiffies.h>
+#include <linux/mm.h>
 #include <linux/poison.h>
 #include <linux/ratelimit.h>
 #include <linux/sched.h>
+#include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/string.h>
 #include <linux/workqueue.h>
@@ -566,13 +568,20 @@ struct pheap_validate {
 	unsigned long blocks, bad;
 };
 
-/* Every live block of @sb; its owner's lock held. */
+/*
+ * Every live block of @sb: under its owner's lock, or beside it, in an
+ * RCU read section (the live bits read racily then: a block seen live
+ * that is freed meanwhile drops out by its record's seq).
+ */
 static void pheap_validate_sb(struct pheap_validate *v, struct pheap_sb *sb)
 {
 	size_t bytes = pheap_csize(sb->cls);
 	unsigned int idx;
 
-	for_each_set_bit(idx, sb->live, sb->nblocks) {
+	for (idx = 0; idx < sb->nblocks; idx++) {
+		/* racy on purpose when beside the owner: see above */
+		if (!data_race(test_bit(idx, sb->live)))
+			continue;
 		v->blocks++;
 		v->bad += pheap_validate_block(v->p, pheap_sb_block(v->p, sb, idx),
 					       bytes);
@@ -613,36 +622,87 @@ static long pheap_validate_cpu(void *arg)
 	return 0;
 }
 
+/*
+ * A global class: its superblocks noted under the class lock (a pointer
+ * each, at most @max), then checked without it, in an RCU read section
+ * that keeps a superblock released meanwhile allocated (sb.c): no scan
+ * of blocks under a raw lock with interrupts off.
+ */
+static void pheap_validate_gclass(struct pheap_validate *v,
+				  struct pheap_global_class *gc,
+				  struct pheap_sb **sbs, unsigned long max)
+{
+	unsigned long flags, n = 0, i;
+	struct pheap_sb *sb;
+	unsigned int g;
+
+	raw_spin_lock_irqsave(&gc->lock, flags);
+	for (g = 0; g < PHEAP_GROUPS; g++)
+		list_for_each_entry(sb, &gc->groups[g], node)
+			if (n < max)
+				sbs[n++] = sb;
+	raw_spin_unlock_irqrestore(&gc->lock, flags);
+	rcu_read_lock();
+	for (i = 0; i < n; i++)
+		pheap_validate_sb(v, sbs[i]);
+	rcu_read_unlock();
+}
+
 static void pheap_validate_global(struct pheap_validate *v)
 {
 	struct pheap_global_class *gc;
-	unsigned long flags;
+	unsigned long max;
+	struct pheap_sb **sbs;
 	unsigned int c;
 	int nid;
 
 	for_each_node(nid) {
 		for (c = 0; c < PHEAP_NR_CLASSES; c++) {
 			gc = pheap_gclass(v->p, nid, c);
-			raw_spin_lock_irqsave(&gc->lock, flags);
-			pheap_validate_groups(v, gc->groups);
-			raw_spin_unlock_irqrestore(&gc->lock, flags);
+			/* room for the ones added before the lock is taken */
+			max = data_race(READ_ONCE(gc->nr_sb)) + 64;
+			sbs = kvmalloc_array(max, sizeof(*sbs), GFP_KERNEL);
+			if (!sbs)
+				continue;
+			pheap_validate_gclass(v, gc, sbs, max);
+			kvfree(sbs);
+			cond_resched();
 		}
 	}
 }
 
+/*
+ * The large allocations: each noted under the large lock with a
+ * reference on its pages, then checked without the lock, and the
+ * reference dropped (the pages go back then if they were freed
+ * meanwhile).
+ */
 static void pheap_validate_large(struct pheap_validate *v)
 {
 	struct pheap *p = v->p;
-	unsigned long flags;
-	struct page *page;
+	unsigned long flags, max, n = 0, i;
+	struct page *page, **pages;
 
+	max = data_race(READ_ONCE(p->large_nr)) + 64;
+	pages = kvmalloc_array(max, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return;
 	raw_spin_lock_irqsave(&p->large_lock, flags);
 	list_for_each_entry(page, &p->large_pages, lru) {
-		v->blocks++;
-		v->bad += pheap_validate_block(p, page_address(page),
-					       PAGE_SIZE << pheap_large_order(page_private(page)));
+		if (n == max)
+			break;
+		get_page(page);
+		pages[n++] = page;
 	}
 	raw_spin_unlock_irqrestore(&p->large_lock, flags);
+	for (i = 0; i < n; i++) {
+		v->blocks++;
+		v->bad += pheap_validate_block(p, page_address(pages[i]),
+					       PAGE_SIZE << compound_order(pages[i]));
+		put_page(pages[i]);
+		cond_resched();
+	}
+	kvfree(pages);
 }
 
 /**
@@ -653,7 +713,9 @@ static void pheap_validate_large(struct pheap_validate *v)
  * Each overwritten red zone is reported, counted in corruptions and
  * repaired, so it is reported once. Runs on each online CPU in turn for
  * its heap (under its local lock), then the global heap and the large
- * allocations under their locks; callers may go on meanwhile.
+ * allocations, which it notes under their raw locks and checks without
+ * them; callers may go on meanwhile. At most 64 superblocks of a class,
+ * or large allocations, added while it allocates its notes are missed.
  *
  * Context: process context, may sleep.
  * Return: the red zones found overwritten; 0 if @p has no red zones.

@@ -90,8 +90,21 @@ static void pheap_global_collect_sb(struct pheap *p,
 }
 
 /*
+ * Does collecting a block wipe it (init_on_free; debug mode poisons
+ * instead)? Then the global heap collects only where it can drop its
+ * lock around the wipe, its work item (pheap_global_drain_node()): a
+ * wipe is up to a superblock's bytes, too long for a raw lock with
+ * interrupts off.
+ */
+static bool pheap_global_wipes(struct pheap *p)
+{
+	return want_init_on_free() && !pheap_debug_on(p);
+}
+
+/*
  * Collect at most one batch of the class's remote frees. Class lock held.
- * Superblocks released while queued go on @release.
+ * Superblocks released while queued go on @release. Nothing when the
+ * collection would wipe: the work item collects then.
  * Return: true when more wait.
  */
 static bool pheap_global_collect(struct pheap *p,
@@ -101,6 +114,8 @@ static bool pheap_global_collect(struct pheap *p,
 	struct pheap_sb *sb;
 	unsigned int n;
 
+	if (pheap_global_wipes(p))
+		return gc->pending || !llist_empty(&gc->remote);
 	for (n = 0; n < PHEAP_COLLECT_BATCH; n++) {
 		sb = pheap_remote_pop(p, &gc->remote, &gc->pending, release);
 		if (!sb)	/* more only if a corrupt list was cut short */
@@ -293,6 +308,37 @@ void *pheap_global_alloc(struct pheap *p, unsigned int cls, size_t size,
 }
 
 /* Collect every free waiting for one node's class, a batch at a time. */
+/*
+ * One superblock's remote frees, wiped, the class lock dropped around the
+ * wipe: unlisted meanwhile, the superblock is this collector's alone (no
+ * refill or allocation finds it; remote frees into it go on, atomically).
+ * Class lock held on entry and on return, *@flags its saved state.
+ * Return: true when more wait.
+ */
+static bool pheap_global_collect_wiping(struct pheap *p,
+					struct pheap_global_class *gc,
+					struct list_head *release,
+					unsigned long *flags)
+{
+	struct pheap_sb *sb;
+	unsigned int n;
+
+	sb = pheap_remote_pop(p, &gc->remote, &gc->pending, release);
+	if (!sb)
+		return !llist_empty(&gc->remote);
+	if (READ_ONCE(sb->owner)) {
+		pheap_remote_queue(p, sb);
+	} else {
+		pheap_global_unlist(gc, sb);
+		raw_spin_unlock_irqrestore(&gc->lock, *flags);
+		n = pheap_remote_collect(p, sb);
+		raw_spin_lock_irqsave(&gc->lock, *flags);
+		gc->inuse -= n;
+		pheap_global_list(p, gc, sb);
+	}
+	return gc->pending || !llist_empty(&gc->remote);
+}
+
 static void pheap_global_drain_node(struct pheap *p,
 				    struct pheap_global_class *gc)
 {
@@ -302,7 +348,11 @@ static void pheap_global_drain_node(struct pheap *p,
 
 	do {
 		raw_spin_lock_irqsave(&gc->lock, flags);
-		more = pheap_global_collect(p, gc, &release);
+		if (pheap_global_wipes(p))
+			more = pheap_global_collect_wiping(p, gc, &release,
+							   &flags);
+		else
+			more = pheap_global_collect(p, gc, &release);
 		pheap_global_trim(gc, p->cfg.global_reserve, &release);
 		raw_spin_unlock_irqrestore(&gc->lock, flags);
 		pheap_sb_release_list(p, &release);
