@@ -683,6 +683,7 @@ static void pheap_validate_large(struct pheap_validate *v)
 	unsigned long flags, max, n = 0, i;
 	struct page *page, **pages;
 
+	/* room for the ones added before the lock is taken */
 	max = data_race(READ_ONCE(p->large_nr)) + 64;
 	pages = kvmalloc_array(max, sizeof(*pages), GFP_KERNEL);
 	if (!pages)
