@@ -256,16 +256,18 @@ static __always_inline bool pheap_sb_head_ok(const struct pheap_sb *sb,
 					     u64 *next)
 {
 	*next = pheap_sb_link(sb, obj, idx);
-	return *next <= sb->nblocks && !test_bit(idx, sb->live);
+	return *next <= sb->nblocks &&
+	       !(sb->live[BIT_WORD(idx)] & BIT_MASK(idx));
 }
 
 /* Block @idx of @sb, at @obj, whose link names @next, handed out. */
 static __always_inline void pheap_sb_take(struct pheap_sb *sb, void *obj,
 					  unsigned int idx, unsigned int next)
 {
+	/* first: the live word pheap_sb_head_ok() read is reused */
+	sb->live[BIT_WORD(idx)] |= BIT_MASK(idx);
 	sb->free = next;
 	*(void **)obj = NULL;	/* the link is no caller's business */
-	__set_bit(idx, sb->live);
 	sb->inuse++;
 }
 
