@@ -238,10 +238,12 @@ static void pheap_heap_kick(struct pheap *p, struct pheap_heap *h)
 /*
  * Restore the threshold after frees into idle superblocks: return the
  * emptiest until the slack is at most half the limit (the hysteresis),
- * but never more than PHEAP_RETURN_MAX superblocks at a time: a return
- * that needs more (a heap holding many superblocks whose slack the limit
- * halves at once) leaves the rest to the heap's work item, which runs it
- * again, a batch per lock hold, until it is done (@h->returning).
+ * but never more than PHEAP_RETURN_MAX superblocks at a time. Stopped
+ * there with the slack under the limit, the return is over: the heap
+ * absorbs less in frees before its next return, that is all. Stopped
+ * above it (a heap holding many superblocks whose limit shrinks as they
+ * go), it leaves the rest to the heap's work item, which runs it again,
+ * a batch per lock hold, down to the half (@h->returning).
  */
 static void pheap_heap_keep_threshold(struct pheap *p, struct pheap_heap *h,
 				      struct list_head *release)
@@ -251,12 +253,7 @@ static void pheap_heap_keep_threshold(struct pheap *p, struct pheap_heap *h,
 
 	if (likely(!h->returning && !pheap_heap_over(h, h->idle_limit)))
 		return;
-	while (pheap_heap_over(h, h->idle_limit / 2)) {
-		if (n++ == PHEAP_RETURN_MAX) {
-			h->returning = true;
-			pheap_heap_kick(p, h);
-			return;
-		}
+	while (pheap_heap_over(h, h->idle_limit / 2) && n++ < PHEAP_RETURN_MAX) {
 		sb = pheap_heap_emptiest(p, h);
 		if (WARN_ON_ONCE(!sb))
 			break;
@@ -264,7 +261,10 @@ static void pheap_heap_keep_threshold(struct pheap *p, struct pheap_heap *h,
 		pheap_ev_inc(h, PHEAP_EV_TO_GLOBAL);
 		pheap_heap_give(p, h, sb, release);
 	}
-	h->returning = false;
+	/* the invariant still broken: the work item goes on to the half */
+	h->returning = pheap_heap_over(h, h->idle_limit);
+	if (h->returning)
+		pheap_heap_kick(p, h);
 }
 
 /*
