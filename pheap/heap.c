@@ -54,11 +54,12 @@
  * A free into an idle superblock, or a refill that retires the full
  * active one, that breaks it returns idle superblocks,
  * the one with the most free bytes first, until a' - u' is at most half
- * that limit: at most PHEAP_RETURN_MAX of them in one go, the rest by the
- * heap's work item, so that no allocation or free, whatever the heap
- * holds, moves more than 2 * PHEAP_RETURN_MAX superblocks (each runs the
- * return at most twice: after its own block, after its batch of remote
- * frees). Hence:
+ * that limit: at most PHEAP_RETURN_MAX of them in one go, so that no
+ * allocation or free, whatever the heap holds, moves more than
+ * 2 * PHEAP_RETURN_MAX superblocks (each runs the return at most twice:
+ * after its own block, after its batch of remote frees). What the
+ * invariant still needs then is the heap's work item's
+ * (pheap_heap_keep_threshold()). Hence:
  *
  *  - an active superblock is never returned, so a heap at the threshold
  *    no longer returns the superblock its next allocation pops from (the

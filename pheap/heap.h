@@ -117,8 +117,8 @@ struct pheap_heap_class {
  * @idle_limit: max(K*S, f * @idle_held): Hoard's invariant, kept over the
  *	       idle superblocks, is idle_held - idle_used <= idle_limit
  * @pending:   superblocks taken off @remote and not yet collected
- * @returning: a threshold return stopped at PHEAP_RETURN_MAX superblocks;
- *	       the work item finishes it
+ * @returning: a threshold return stopped at PHEAP_RETURN_MAX superblocks
+ *	       with the invariant broken; the work item finishes it
  * @trim:      the heap is to give up its empty superblocks (idle, or the
  *	       shrinker): its work item does; set by any CPU
  * @idle_seen: pheap_heap_activity() at the instance's last idle check;
