@@ -364,14 +364,18 @@ static void threshold_round_robin_bounded(struct kunit *test)
  */
 static void threshold_return_bounded_per_call(struct kunit *test)
 {
-	struct pheap *p = kt_create(test, 50, 1);
-	unsigned int nb = p->ci[pheap_size_to_class(64)].nblocks;
-	unsigned int n = BOUNDED_SBS * nb, i, crossed_at = 0;
 	unsigned long before, moved, most = 0;
+	unsigned int nb, n, i, crossed_at = 0;
 	struct pheap_heap *h;
 	bool held = false;
+	struct pheap *p;
 	void **blk;
 
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		kunit_skip(test, "PREEMPT_RT: a free with preemption off goes the remote way");
+	p = kt_create(test, 50, 1);
+	nb = p->ci[pheap_size_to_class(64)].nblocks;
+	n = BOUNDED_SBS * nb;
 	blk = kunit_kcalloc(test, n, sizeof(*blk), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, blk);
 	migrate_disable();

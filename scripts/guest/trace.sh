@@ -72,12 +72,21 @@ trace_match() {
 	     END { exit bad || n != 6 }' "$1" "$2" "$3" "$4"
 }
 
+# Wait out the CPU heaps' idle trimming after an earlier workload (within
+# two seconds of its end, heap.c): it moves superblocks and pages while
+# the events are not on yet, which the counters would count and the
+# trace would not.
+trace_settle() {
+	sleep 3
+}
+
 # trace_tracefs OPS: through tracefs, every pheap event on, a stress of
 # OPS per CPU; the trace text lands in /tmp/trace.txt and the counters in
 # /tmp/trace.{before,during,after}. Fails if an event was lost. The
 # stress module stays loaded until the text is read, so its call sites
 # print as symbols.
 trace_tracefs() {
+	trace_settle &&
 	echo 0 >$T/tracing_on && echo >$T/trace &&
 		echo 0 >$T/options/record-cmd &&
 		echo 8192 >$T/buffer_size_kb &&
@@ -94,6 +103,7 @@ trace_tracefs() {
 # trace-cmd record around the stress, the counters read by the command it
 # runs (tracing still on) and after it, then its report.
 trace_cmd_run() {
+	trace_settle &&
 	trace_counters >/tmp/trace.before &&
 		trace-cmd record -q -O norecord-cmd -b 8192 -e 'pheap:*' \
 			-o /tmp/trace.dat \
