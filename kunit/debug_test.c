@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit suite pheap_debug: debug mode (debug.c) finds what it is for and
- * nothing else: a write past the end (Z, on free and by the validate
- * walk), a write after free (P), a double free (reported with the
- * callers, U), an overwritten record (F); legitimate use across CPUs
- * counts nothing. The API semantics with debug on (alignment, usable
- * size, zeroing) are the pheap_alloc cases, run again by the
- * pheap_alloc_debug suite.
+ * nothing else: a write past the end or before the start (Z, on free
+ * and by the validate walk), a write after free (P), a double free
+ * (reported with the callers, U), an overwritten record (F); legitimate
+ * use across CPUs counts nothing. The API semantics with debug on
+ * (alignment, usable size, zeroing) are the pheap_alloc cases, run again
+ * by the pheap_alloc_debug suite.
  */
 #include <kunit/test.h>
 #include <linux/cpumask.h>
@@ -103,6 +103,45 @@ static void debug_validate_finds_overflows(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pheap_destroy(p), 0UL);
 }
 
+/*
+ * Z: a write just before the object (an underflow) lands in its left red
+ * zone, for every size below a page, page-backed ones (2048) included:
+ * found by the validate walk while the block is allocated, and on free.
+ * Page-sized objects start at their page and have no left zone.
+ */
+static void debug_write_before_start_caught(struct kunit *test)
+{
+	struct pheap *p = kt_create_debug(test, PHEAP_DEBUG_Z);
+	unsigned long blocks, before, found, tested = 0;
+	unsigned int i;
+	u8 *q, old;
+
+	for (i = 0; i < ARRAY_SIZE(dbg_sizes); i++) {
+		if (dbg_sizes[i] > PAGE_SIZE / 2 + PAGE_SIZE / 4)
+			continue;
+		q = pheap_alloc_in(p, dbg_sizes[i], GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, q);
+		KUNIT_ASSERT_LT(test, pheap_usable_size_in(p, q), PAGE_SIZE);
+		/* inside the left zone: no object of the heap, refused */
+		KUNIT_EXPECT_EQ(test, pheap_usable_size_in(p, q - 8), 0UL);
+		pheap_free_in(p, q - 8);
+		tested++;
+		before = kt_event(p, PHEAP_EV_CORRUPT);
+		old = q[-1];
+		q[-1] = ~old;
+		KUNIT_EXPECT_EQ_MSG(test, pheap_debug_validate(p, &blocks), 1UL,
+				    "size %zu", dbg_sizes[i]);
+		q[-1] = ~old;
+		pheap_free_in(p, q);
+		found = kt_event(p, PHEAP_EV_CORRUPT) - before;
+		KUNIT_EXPECT_EQ_MSG(test, found, 2UL, "size %zu", dbg_sizes[i]);
+		if (found < 2)		/* not repaired: not pheap's byte */
+			q[-1] = old;
+	}
+	KUNIT_EXPECT_EQ(test, kt_event(p, PHEAP_EV_BAD_FREE), tested);
+	KUNIT_EXPECT_EQ(test, pheap_destroy(p), 0UL);
+}
+
 /* P: a write into a freed block is reported when it is handed out again. */
 static void debug_write_after_free_reported(struct kunit *test)
 {
@@ -192,7 +231,7 @@ static void debug_bad_record_refused(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, q);
 	/* everything after the object: red zone and record */
-	memset(q + 64, 0, pheap_csize(inner) - 64);
+	memset(q + 64, 0, pheap_csize(inner) - p->debug_left[inner] - 64);
 	pheap_free_in(p, q);
 	KUNIT_EXPECT_EQ(test, kt_event(p, PHEAP_EV_CORRUPT), 1UL);
 	KUNIT_EXPECT_EQ(test, kt_handed_out_twice(p, 64, 256), 0);
@@ -257,6 +296,7 @@ static struct kunit_case pheap_debug_cases[] = {
 	KUNIT_CASE(debug_create_rejects_unknown_flags),
 	KUNIT_CASE(debug_red_zone_checked_on_free),
 	KUNIT_CASE(debug_validate_finds_overflows),
+	KUNIT_CASE(debug_write_before_start_caught),
 	KUNIT_CASE(debug_write_after_free_reported),
 	KUNIT_CASE(debug_every_byte_written_after_free_caught),
 	KUNIT_CASE(debug_double_free_refused),

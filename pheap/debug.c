@@ -9,9 +9,9 @@
  *   F  sanity checks: each block's debug record (below) is checked on
  *	every allocation and free; a free whose record is corrupt is
  *	refused and reported, the block left alone
- *   Z  red zones: the bytes after the block's usable size are filled with
- *	PHEAP_RED_ZONE, checked on free and by the debugfs validate file
- *	(pheap_debug_validate())
+ *   Z  red zones: the bytes before the object and after its usable size
+ *	are filled with PHEAP_RED_ZONE, checked on free and by the debugfs
+ *	validate file (pheap_debug_validate())
  *   P  poisoning: a freed block is filled with POISON_FREE, checked when
  *	the block is next handed out; a write after free is reported
  *   U  caller tracking: the allocation's and the last free's caller
@@ -21,19 +21,31 @@
  *
  * Layout. Off, a block is its class's size and nothing more. On, a
  * request is served from a larger class, the inner class, so that the
- * block holds the object (the usable size kmalloc would give: the class
- * of the request), then the red zone (at least PHEAP_RED_MIN bytes), then
- * the block's record (struct pheap_dmeta) in its last 64 bytes:
+ * block holds a left red zone, the object (the usable size kmalloc would
+ * give: the class of the request), a right red zone (each at least
+ * PHEAP_RED_MIN bytes), then the block's record (struct pheap_dmeta) in
+ * its last 64 bytes:
  *
- *	| object: usable size | red zone | record |
- *	^ block start, the pointer the caller gets
+ *	| left zone | object: usable size | right zone | record |
+ *	^ block     ^ the pointer the caller gets
  *
- * The inner class is a multiple of the usable size's natural alignment,
- * so power-of-two sizes stay naturally aligned, and pheap_usable_size()
- * returns the usable size: kmalloc's rules hold with debug on. Requests
- * whose usable size no class can hold so (4096 bytes) and large ones take
- * a compound page of twice the order, the record at its end. Statistics
- * count the inner classes.
+ * The left zone and the inner class are multiples of the usable size's
+ * natural alignment, so power-of-two sizes stay naturally aligned, and
+ * pheap_usable_size() returns the usable size: kmalloc's rules hold with
+ * debug on. The left zone's size belongs to the inner class
+ * (p->debug_left[], chosen at creation), so a free finds the block from
+ * pheap's own metadata, never from the block. While the block is free its
+ * first 8 bytes, in the left zone, hold the free-list link, so poisoning
+ * covers every byte of the object.
+ *
+ * Requests whose usable size no class can hold so (2048 and 4096 bytes)
+ * and large ones take a compound page, the record at its end. One of a
+ * usable size below a page is inset (pheap_alloc_large_inset(), marked in
+ * its tag): the object starts a quarter of the way in, in the head page,
+ * which keeps it aligned as its size. Page-sized and larger objects start
+ * at the page, with no left zone: one that kept their alignment would
+ * double their pages again, and SLUB red-zones no page-sized kmalloc at
+ * all. Statistics count the inner classes.
  *
  * A record's seq is odd while the block is free (or being set up) and
  * even while it is allocated; the validate walk, which runs beside the
@@ -74,8 +86,6 @@
 #define PHEAP_RED_ZONE		0xcc	/* SLUB_RED_ACTIVE */
 #define PHEAP_RED_MIN		8
 #define PHEAP_DMETA_MAGIC	0x70686467	/* "phdg" */
-/* The first 8 bytes of a free block hold its free-list link. */
-#define PHEAP_POISON_FROM	8
 
 DEFINE_STATIC_KEY_FALSE(pheap_debug_key);
 
@@ -93,7 +103,7 @@ struct pheap_track {
  *	    allocated; 0 for a block never allocated
  * @magic:  PHEAP_DMETA_MAGIC once the block was allocated
  * @size:   bytes requested
- * @usable: the object's size: the red zone starts here
+ * @usable: the object's size: the right red zone starts after it
  * @alloc:  the last allocation
  * @free:   the last free
  */
@@ -108,6 +118,16 @@ struct pheap_dmeta {
 
 #define PHEAP_DMETA_BYTES	64
 static_assert(sizeof(struct pheap_dmeta) <= PHEAP_DMETA_BYTES);
+
+/*
+ * Where a debug block's parts are: from pheap's own metadata (the inner
+ * class, or the large allocation's tag), never from the block.
+ */
+struct pheap_dblock {
+	void *start;		/* the block, or the large allocation */
+	size_t bytes;		/* its size: the record is in its last bytes */
+	unsigned int left;	/* left red zone: the object starts after it */
+};
 
 static const char pheap_debug_letters[] = "FZPU";
 
@@ -171,30 +191,54 @@ static unsigned int pheap_natural_align(unsigned int usable)
 	return is_power_of_2(usable) ? usable : 8;
 }
 
+/* The smallest left red zone that keeps an object of @usable aligned. */
+static unsigned int pheap_left_need(unsigned int usable)
+{
+	return ALIGN(PHEAP_RED_MIN, pheap_natural_align(usable));
+}
+
+/*
+ * Can blocks of class @i, whose left zone is @left (0: not chosen yet),
+ * hold an object of @usable bytes aligned, both red zones and a record?
+ */
+static bool pheap_debug_fits(unsigned int i, unsigned int left,
+			     unsigned int usable)
+{
+	unsigned int align = pheap_natural_align(usable);
+
+	if (!left)
+		left = pheap_left_need(usable);
+	return !(left % align) && !(pheap_csize(i) % align) &&
+	       left + usable + PHEAP_RED_MIN + PHEAP_DMETA_BYTES <=
+	       pheap_csize(i);
+}
+
 /**
  * pheap_debug_init() - the inner class of every class, for debug mode
  * @p: instance being created
  *
- * For each class (as a usable size), the smallest class that holds it, a
- * red zone and a record, and is a multiple of its natural alignment; or
- * PHEAP_NR_CLASSES for none (the request takes pages).
+ * For each class (as a usable size), smallest first, the smallest class
+ * that holds it, both red zones and a record, keeping it aligned, with
+ * the left zone the first class mapped there chose; or PHEAP_NR_CLASSES
+ * for none (the request takes pages).
  *
  * Context: pheap_create().
  */
 void pheap_debug_init(struct pheap *p)
 {
-	unsigned int c, i, usable, need;
+	unsigned int c, i, usable;
 
+	memset(p->debug_left, 0, sizeof(p->debug_left));
 	for (c = 0; c < PHEAP_NR_CLASSES; c++) {
 		usable = pheap_csize(c);
-		need = usable + PHEAP_RED_MIN + PHEAP_DMETA_BYTES;
 		p->debug_cls[c] = PHEAP_NR_CLASSES;
 		for (i = c; i < PHEAP_NR_CLASSES; i++) {
-			if (pheap_csize(i) >= need &&
-			    !(pheap_csize(i) % pheap_natural_align(usable))) {
-				p->debug_cls[c] = i;
-				break;
-			}
+			if (!pheap_debug_fits(i, p->debug_left[i], usable))
+				continue;
+			if (!p->debug_left[i])
+				p->debug_left[i] = pheap_left_need(usable);
+			p->debug_cls[c] = i;
+			break;
 		}
 	}
 }
@@ -223,28 +267,48 @@ void pheap_debug_key_put(struct pheap *p)
 		static_branch_dec(&pheap_debug_key);
 }
 
-static struct pheap_dmeta *pheap_dmeta(void *block, size_t bytes)
+/* Block @start of inner class @inner. */
+static void pheap_dblock_small(const struct pheap *p, struct pheap_dblock *b,
+			       void *start, unsigned int inner)
 {
-	return block + bytes - PHEAP_DMETA_BYTES;
+	b->start = start;
+	b->bytes = pheap_csize(inner);
+	b->left = p->debug_left[inner];
 }
 
-/* The record of the large allocation @obj, of page order @order. */
-static struct pheap_dmeta *pheap_dmeta_large(void *obj, unsigned int order)
+/* The large allocation at @start of order @order, inset or not. */
+static void pheap_dblock_pages(struct pheap_dblock *b, void *start,
+			       unsigned int order, bool inset)
 {
-	return pheap_dmeta(obj, PAGE_SIZE << order);
+	b->start = start;
+	b->bytes = PAGE_SIZE << order;
+	b->left = inset ? b->bytes / 4 : 0;
 }
 
-/* Bytes of the red zone of a block whose record is @m. */
-static size_t pheap_rz_bytes(const void *obj, const struct pheap_dmeta *m)
+static void *pheap_dobj(const struct pheap_dblock *b)
 {
-	return (const void *)m - obj - m->usable;
+	return b->start + b->left;
 }
 
-/* Is the record of a block @bytes long sound? */
-static bool pheap_dmeta_ok(const struct pheap_dmeta *m, size_t bytes)
+static struct pheap_dmeta *pheap_dmeta(const struct pheap_dblock *b)
+{
+	return b->start + b->bytes - PHEAP_DMETA_BYTES;
+}
+
+/* Bytes of the right red zone of block @b, whose record is @m. */
+static size_t pheap_rz_bytes(const struct pheap_dblock *b,
+			     const struct pheap_dmeta *m)
+{
+	return (void *)m - pheap_dobj(b) - m->usable;
+}
+
+/* Is the record @m of block @b sound? */
+static bool pheap_dmeta_ok(const struct pheap_dmeta *m,
+			   const struct pheap_dblock *b)
 {
 	return m->magic == PHEAP_DMETA_MAGIC && m->size <= m->usable &&
-	       m->usable + PHEAP_RED_MIN + PHEAP_DMETA_BYTES <= bytes;
+	       b->left + m->usable + PHEAP_RED_MIN + PHEAP_DMETA_BYTES <=
+	       b->bytes;
 }
 
 static void pheap_track_set(struct pheap_track *t, unsigned long caller)
@@ -313,63 +377,120 @@ static bool pheap_bytes_are(const void *s, int c, size_t len)
 }
 
 /*
- * Check the red zone of a block, report and repair it if overwritten.
- * Return: true if it was intact.
+ * Repair block @b's left zone. Its first word is set back by a compare
+ * and exchange from what the check read there (@first), so that a free
+ * which wrote its free-list link there meanwhile (the validate walk runs
+ * beside frees) keeps it; the rest no free writes.
  */
-static bool pheap_rz_check(struct pheap *p, void *obj, struct pheap_dmeta *m,
-			   unsigned long caller)
+static void pheap_left_repair(const struct pheap_dblock *b,
+			      unsigned long first)
 {
-	size_t len = pheap_rz_bytes(obj, m);
+	memset(b->start + sizeof(first), PHEAP_RED_ZONE,
+	       b->left - sizeof(first));
+	cmpxchg((unsigned long *)b->start, first, REPEAT_BYTE(PHEAP_RED_ZONE));
+}
 
-	if (pheap_bytes_are(obj + m->usable, PHEAP_RED_ZONE, len))
+/*
+ * Check both red zones of block @b, report and repair them if
+ * overwritten. Return: true if they were intact.
+ */
+static bool pheap_rz_check(struct pheap *p, const struct pheap_dblock *b,
+			   struct pheap_dmeta *m, unsigned long caller)
+{
+	unsigned long first = b->left ? READ_ONCE(*(unsigned long *)b->start) : 0;
+	void *obj = pheap_dobj(b);
+	size_t right = pheap_rz_bytes(b, m);
+	bool left_ok, right_ok;
+
+	left_ok = pheap_bytes_are(b->start, PHEAP_RED_ZONE, b->left);
+	right_ok = pheap_bytes_are(obj + m->usable, PHEAP_RED_ZONE, right);
+	if (left_ok && right_ok)
 		return true;
-	pheap_debug_report(p, obj, m, "red zone overwritten (a write past the end)",
+	pheap_debug_report(p, obj, m, right_ok ?
+			   "left red zone overwritten (a write before the start)" :
+			   "red zone overwritten (a write past the end)",
 			   caller, PHEAP_EV_CORRUPT);
-	memset(obj + m->usable, PHEAP_RED_ZONE, len);
+	if (!right_ok)
+		memset(obj + m->usable, PHEAP_RED_ZONE, right);
+	if (!left_ok)
+		pheap_left_repair(b, first);
 	return false;
 }
 
-/* A block of @bytes was just handed out for @size bytes: set it up. */
-static void *pheap_debug_setup(struct pheap *p, void *obj, size_t bytes,
+/* Block @b was just handed out for @size bytes: set it up. */
+static void *pheap_debug_setup(struct pheap *p, const struct pheap_dblock *b,
 			       size_t size, size_t usable, gfp_t gfp,
 			       unsigned long caller)
 {
-	struct pheap_dmeta *m = pheap_dmeta(obj, bytes);
+	struct pheap_dmeta *m = pheap_dmeta(b);
+	void *obj = pheap_dobj(b);
 	u32 seq = m->seq;
 
 	m->magic = PHEAP_DMETA_MAGIC;
 	m->size = size;
 	m->usable = usable;
 	pheap_track_set(&m->alloc, caller);
+	memset(b->start, PHEAP_RED_ZONE, b->left);
 	if (want_init_on_alloc(gfp) || want_init_on_free())
 		memset(obj, 0, usable);
-	memset(obj + usable, PHEAP_RED_ZONE, pheap_rz_bytes(obj, m));
-	/* even, allocated: the walk reads the zone and record after this */
+	memset(obj + usable, PHEAP_RED_ZONE, pheap_rz_bytes(b, m));
+	/* even, allocated: the walk reads the zones and record after this */
 	smp_store_release(&m->seq, (seq | 1) + 1);
 	return obj;
 }
 
 /*
  * Before a small block is set up again: its record must be sound or
- * never written (F), and what its last free poisoned untouched (P).
+ * never written (F), and the object its last free poisoned untouched (P).
  */
-static void pheap_debug_check_reused(struct pheap *p, void *obj,
-				     size_t bytes, unsigned long caller)
+static void pheap_debug_check_reused(struct pheap *p,
+				     const struct pheap_dblock *b,
+				     unsigned long caller)
 {
-	struct pheap_dmeta *m = pheap_dmeta(obj, bytes);
+	struct pheap_dmeta *m = pheap_dmeta(b);
+	void *obj = pheap_dobj(b);
 
 	if (!m->seq)
 		return;			/* never allocated: fresh pages */
-	if (!pheap_dmeta_ok(m, bytes)) {
+	if (!pheap_dmeta_ok(m, b)) {
 		if (p->cfg.debug & PHEAP_DEBUG_F)
 			pheap_report_bad_record(p, obj, caller);
 		return;
 	}
-	if (p->cfg.debug & PHEAP_DEBUG_P && m->usable > PHEAP_POISON_FROM &&
-	    !pheap_bytes_are(obj + PHEAP_POISON_FROM, POISON_FREE,
-			     m->usable - PHEAP_POISON_FROM))
+	if (p->cfg.debug & PHEAP_DEBUG_P &&
+	    !pheap_bytes_are(obj, POISON_FREE, m->usable))
 		pheap_debug_report(p, obj, m, "write after free", caller,
 				   PHEAP_EV_CORRUPT);
+}
+
+/*
+ * A request no class can hold with its zones: a compound page, the
+ * record at its end. An object below a page is inset a quarter of the
+ * way in, its left zone: such a usable size is a power of two (2048 or
+ * 4096, or a page multiple), the allocation is more than twice it, so at
+ * least four times it, and a quarter of it is a multiple of the object's
+ * alignment, holds it, and stays in the head page.
+ */
+static void *pheap_debug_alloc_pages(struct pheap *p, size_t size,
+				     size_t usable, gfp_t gfp,
+				     unsigned long caller)
+{
+	size_t extra = PHEAP_RED_MIN + PHEAP_DMETA_BYTES;
+	bool inset = usable < PAGE_SIZE;
+	struct pheap_dblock b;
+	void *start;
+
+	if (inset)
+		start = pheap_alloc_large_inset(p, 2 * usable + extra, gfp);
+	else
+		start = pheap_alloc_large_path(p, usable + extra, gfp);
+	if (!start)
+		return NULL;
+	pheap_dblock_pages(&b, start, get_order(inset ? 2 * usable + extra :
+						usable + extra), inset);
+	/* the pages are listed already: odd until set up, for the walk */
+	WRITE_ONCE(pheap_dmeta(&b)->seq, 1);
+	return pheap_debug_setup(p, &b, size, usable, gfp, caller);
 }
 
 /**
@@ -385,9 +506,10 @@ static void pheap_debug_check_reused(struct pheap *p, void *obj,
 void *pheap_debug_alloc(struct pheap *p, size_t size, gfp_t gfp,
 			unsigned long caller)
 {
-	unsigned int cls, inner, order;
+	unsigned int cls, inner;
+	struct pheap_dblock b;
 	size_t usable;
-	void *obj;
+	void *start;
 
 	if (size <= PHEAP_MAX_SMALL) {
 		cls = pheap_size_to_class(size);
@@ -400,39 +522,31 @@ void *pheap_debug_alloc(struct pheap *p, size_t size, gfp_t gfp,
 		/* no order serves it: refused, warned about and counted there */
 		return pheap_alloc_large_path(p, size, gfp);
 	}
-	if (inner < PHEAP_NR_CLASSES) {
-		obj = pheap_alloc_block(p, inner, size, gfp & ~__GFP_ZERO);
-		if (!obj)
-			return NULL;
-		pheap_debug_check_reused(p, obj, pheap_csize(inner), caller);
-		return pheap_debug_setup(p, obj, pheap_csize(inner), size,
-					 usable, gfp, caller);
-	}
-	order = get_order(usable + PHEAP_RED_MIN + PHEAP_DMETA_BYTES);
-	obj = pheap_alloc_large_path(p, usable + PHEAP_RED_MIN +
-				     PHEAP_DMETA_BYTES, gfp);
-	if (!obj)
+	if (inner == PHEAP_NR_CLASSES)
+		return pheap_debug_alloc_pages(p, size, usable, gfp, caller);
+	start = pheap_alloc_block(p, inner, size, gfp & ~__GFP_ZERO);
+	if (!start)
 		return NULL;
-	/* the pages are listed already: odd until set up, for the walk */
-	WRITE_ONCE(pheap_dmeta_large(obj, order)->seq, 1);
-	return pheap_debug_setup(p, obj, PAGE_SIZE << order, size, usable, gfp,
-				 caller);
+	pheap_dblock_small(p, &b, start, inner);
+	pheap_debug_check_reused(p, &b, caller);
+	return pheap_debug_setup(p, &b, size, usable, gfp, caller);
 }
 
 /*
- * Claim a block for this free, before anything is touched: its record
+ * Claim block @b for this free, before anything is touched: its record
  * must be sound (a corrupt one is refused under F) and say allocated, and
  * this free must turn it to free (seq even to odd, atomically), so that
  * of two frees of one block exactly one goes on and the other touches
  * nothing. Return: true if the free may go on.
  */
-static bool pheap_debug_claim(struct pheap *p, void *obj,
-			      struct pheap_dmeta *m, size_t bytes, bool live,
-			      unsigned long caller)
+static bool pheap_debug_claim(struct pheap *p, const struct pheap_dblock *b,
+			      bool live, unsigned long caller)
 {
+	struct pheap_dmeta *m = pheap_dmeta(b);
+	void *obj = pheap_dobj(b);
 	u32 seq = READ_ONCE(m->seq);
 
-	if (!pheap_dmeta_ok(m, bytes)) {
+	if (!pheap_dmeta_ok(m, b)) {
 		if (!live) {
 			pheap_report_bad_free(p, obj, "double free", caller);
 			return false;
@@ -448,98 +562,152 @@ static bool pheap_debug_claim(struct pheap *p, void *obj,
 	return true;
 }
 
-/* A claimed block: check its red zone, note the free, poison or wipe it. */
-static void pheap_debug_release(struct pheap *p, void *obj,
-				struct pheap_dmeta *m, size_t bytes,
+/* A claimed block: check its red zones, note the free, poison or wipe it. */
+static void pheap_debug_release(struct pheap *p, const struct pheap_dblock *b,
 				unsigned long caller)
 {
-	size_t usable = pheap_dmeta_ok(m, bytes) ? m->usable : 0;
+	struct pheap_dmeta *m = pheap_dmeta(b);
+	size_t usable = pheap_dmeta_ok(m, b) ? m->usable : 0;
 
 	if (!usable)
 		return;			/* a corrupt record: touch nothing */
 	if (p->cfg.debug & PHEAP_DEBUG_Z)
-		pheap_rz_check(p, obj, m, caller);
+		pheap_rz_check(p, b, m, caller);
 	pheap_track_set(&m->free, caller);
 	if (p->cfg.debug & PHEAP_DEBUG_P)
-		memset(obj, POISON_FREE, usable);
+		memset(pheap_dobj(b), POISON_FREE, usable);
 	else if (want_init_on_free())
-		memset(obj, 0, usable);
+		memset(pheap_dobj(b), 0, usable);
+}
+
+/*
+ * The block of @sb whose object @ptr is, from the left zone of its inner
+ * class: its index, -1 for none.
+ */
+static int pheap_debug_block_index(const struct pheap *p,
+				   const struct pheap_sb *sb, const void *ptr)
+{
+	unsigned int inner = READ_ONCE(sb->cls);
+
+	if (inner >= PHEAP_NR_CLASSES || !p->debug_left[inner])
+		return -1;
+	return pheap_sb_block_index(p, sb, ptr - p->debug_left[inner]);
 }
 
 /**
  * pheap_debug_free_small() - free a small block in debug mode
  * @p: instance with debug flags
- * @sb: the block's superblock
- * @obj: the block (a block start of @sb, checked)
- * @idx: its index
+ * @sb: the superblock @ptr is in (pheap_sb_lookup())
+ * @ptr: the pointer freed
  * @caller: return address of the caller of the public function
  *
- * Context: as pheap_free_in().
+ * A pointer that is not an object of @sb is reported and left alone.
+ *
+ * Context: as pheap_free_in(), in a superblock read section.
  */
-void pheap_debug_free_small(struct pheap *p, struct pheap_sb *sb, void *obj,
-			    unsigned int idx, unsigned long caller)
+void pheap_debug_free_small(struct pheap *p, struct pheap_sb *sb,
+			    const void *ptr, unsigned long caller)
 {
-	size_t bytes = pheap_csize(sb->cls);
-	struct pheap_dmeta *m = pheap_dmeta(obj, bytes);
+	int idx = pheap_debug_block_index(p, sb, ptr);
+	struct pheap_dblock b;
 	bool live;
 
+	if (idx < 0) {
+		pheap_report_bad_free(p, ptr, "not a block of this heap",
+				      caller);
+		return;
+	}
+	pheap_dblock_small(p, &b, pheap_sb_block(p, sb, idx), sb->cls);
 	/*
 	 * The owner's bitmap, read without its lock: a block not live is
 	 * surely free; the claim orders racing frees of a live one.
 	 */
 	live = data_race(test_bit(idx, sb->live)) &&
 	       !pheap_sb_remote_freed(sb, idx);
-	if (!pheap_debug_claim(p, obj, m, bytes, live, caller))
+	if (!pheap_debug_claim(p, &b, live, caller))
 		return;
-	pheap_debug_release(p, obj, m, bytes, caller);
-	pheap_free_block(p, sb, obj, idx, caller);
+	pheap_debug_release(p, &b, caller);
+	pheap_free_block(p, sb, b.start, idx, caller);
+}
+
+/* The large allocation whose object @ptr is, from its tag @tag. */
+static bool pheap_debug_large_block(struct pheap_dblock *b, const void *ptr,
+				    unsigned long tag)
+{
+	pheap_dblock_pages(b, NULL, pheap_large_order(tag),
+			   pheap_large_inset(tag));
+	b->start = (void *)ptr - b->left;
+	return PAGE_ALIGNED(b->start);
 }
 
 /**
  * pheap_debug_free_large() - free a large allocation in debug mode
- * @p: instance with debug flags
- * @tag: its tag
- * @obj: the allocation
+ * @p: instance with debug flags, the owner @tag records
+ * @tag: the tag of the page @ptr is in
+ * @ptr: the pointer freed
  * @caller: return address of the caller of the public function
+ *
+ * A pointer that is not the allocation's object is reported and left
+ * alone.
  *
  * Context: as pheap_free_in().
  */
-void pheap_debug_free_large(struct pheap *p, unsigned long tag, void *obj,
-			    unsigned long caller)
+void pheap_debug_free_large(struct pheap *p, unsigned long tag,
+			    const void *ptr, unsigned long caller)
 {
-	unsigned int order = pheap_large_order(tag);
-	struct pheap_dmeta *m = pheap_dmeta_large(obj, order);
+	struct pheap_dblock b;
 
-	if (!pheap_debug_claim(p, obj, m, PAGE_SIZE << order, true, caller))
+	if (!pheap_debug_large_block(&b, ptr, tag)) {
+		pheap_report_bad_free(p, ptr, "not allocated by pheap, or already freed",
+				      caller);
 		return;
-	pheap_debug_release(p, obj, m, PAGE_SIZE << order, caller);
-	if (!pheap_large_free(p, tag, obj))
-		pheap_report_bad_free(p, obj, "double free", caller);
+	}
+	if (!pheap_debug_claim(p, &b, true, caller))
+		return;
+	pheap_debug_release(p, &b, caller);
+	if (!pheap_large_free(p, tag, b.start))
+		pheap_report_bad_free(p, ptr, "double free", caller);
 }
 
 /**
- * pheap_debug_usable_size() - the usable size of a block in debug mode
- * @obj: a block start or a large allocation of a debug instance
- * @bytes: the block's size, or the large allocation's
+ * pheap_debug_usable_size() - the usable size of an object in debug mode
+ * @p: instance with debug flags
+ * @ptr: the pointer
  *
- * Context: any.
- * Return: the usable size (kmalloc's), or 0 if the record is unsound.
+ * Context: any, in a superblock read section.
+ * Return: the usable size (kmalloc's), or 0 if @ptr is no object of @p
+ * or its record is unsound.
  */
-size_t pheap_debug_usable_size(void *obj, size_t bytes)
+size_t pheap_debug_usable_size(struct pheap *p, const void *ptr)
 {
-	const struct pheap_dmeta *m = pheap_dmeta(obj, bytes);
+	struct pheap_dblock b;
+	struct pheap_dmeta *m;
+	struct pheap_sb *sb;
+	unsigned long tag;
+	int idx;
 
-	return pheap_dmeta_ok(m, bytes) ? m->usable : 0;
+	sb = pheap_sb_lookup(ptr, &tag);
+	if (sb) {
+		idx = pheap_debug_block_index(p, sb, ptr);
+		if (idx < 0)
+			return 0;
+		pheap_dblock_small(p, &b, pheap_sb_block(p, sb, idx), sb->cls);
+	} else if (!tag || pheap_large_owner(tag) != p ||
+		   !pheap_debug_large_block(&b, ptr, tag)) {
+		return 0;
+	}
+	m = pheap_dmeta(&b);
+	return pheap_dmeta_ok(m, &b) ? m->usable : 0;
 }
 
 /*
- * Validate walk: a block's red zone, if it is allocated now and stays so
- * during the check. Return: 1 if it was overwritten (and is repaired).
+ * Validate walk: a block's red zones, if it is allocated now and stays so
+ * during the check. Return: 1 if one was overwritten (and is repaired).
  */
-static unsigned int pheap_validate_block(struct pheap *p, void *obj,
-					 size_t bytes)
+static unsigned int pheap_validate_block(struct pheap *p,
+					 const struct pheap_dblock *b)
 {
-	struct pheap_dmeta *m = pheap_dmeta(obj, bytes);
+	struct pheap_dmeta *m = pheap_dmeta(b);
 	bool ok;
 	u32 seq;
 
@@ -548,19 +716,21 @@ static unsigned int pheap_validate_block(struct pheap *p, void *obj,
 	if (!seq || seq & 1)
 		return 0;
 	/*
-	 * The walk holds the lock a new allocation of the block needs, so the
-	 * block can at most be freed meanwhile: the free changes seq (the
-	 * result is then dropped) and writes the object, not the zone, but
-	 * for its own check's repair of it, with the same bytes.
+	 * The block can be freed meanwhile: the free changes seq (the result
+	 * is then dropped), writes the object, the zones only for its own
+	 * check's repair of them, with the same bytes, and then its link
+	 * into the left zone's first word, which a repair here leaves alone
+	 * (pheap_left_repair()).
 	 */
-	ok = data_race(!pheap_dmeta_ok(m, bytes) ||
-		       pheap_bytes_are(obj + m->usable, PHEAP_RED_ZONE,
-				       pheap_rz_bytes(obj, m)));
-	/* the zone read before seq again */
+	ok = data_race(!pheap_dmeta_ok(m, b) ||
+		       (pheap_bytes_are(b->start, PHEAP_RED_ZONE, b->left) &&
+			pheap_bytes_are(pheap_dobj(b) + m->usable,
+					PHEAP_RED_ZONE, pheap_rz_bytes(b, m))));
+	/* the zones read before seq again */
 	smp_rmb();
 	if (ok || READ_ONCE(m->seq) != seq)
 		return 0;
-	return !pheap_rz_check(p, obj, m, 0);
+	return !pheap_rz_check(p, b, m, 0);
 }
 
 struct pheap_validate {
@@ -575,7 +745,7 @@ struct pheap_validate {
  */
 static void pheap_validate_sb(struct pheap_validate *v, struct pheap_sb *sb)
 {
-	size_t bytes = pheap_csize(sb->cls);
+	struct pheap_dblock b;
 	unsigned int idx;
 
 	for (idx = 0; idx < sb->nblocks; idx++) {
@@ -583,8 +753,9 @@ static void pheap_validate_sb(struct pheap_validate *v, struct pheap_sb *sb)
 		if (!data_race(test_bit(idx, sb->live)))
 			continue;
 		v->blocks++;
-		v->bad += pheap_validate_block(v->p, pheap_sb_block(v->p, sb, idx),
-					       bytes);
+		pheap_dblock_small(v->p, &b, pheap_sb_block(v->p, sb, idx),
+				   sb->cls);
+		v->bad += pheap_validate_block(v->p, &b);
 	}
 }
 
@@ -671,6 +842,12 @@ static void pheap_validate_global(struct pheap_validate *v)
 	}
 }
 
+/* A large allocation the walk noted: its head page and its tag then. */
+struct pheap_noted_large {
+	struct page *page;
+	unsigned long tag;
+};
+
 /*
  * The large allocations: each noted under the large lock with a
  * reference on its pages, then checked without the lock, and the
@@ -681,33 +858,38 @@ static void pheap_validate_large(struct pheap_validate *v)
 {
 	struct pheap *p = v->p;
 	unsigned long flags, max, n = 0, i;
-	struct page *page, **pages;
+	struct pheap_noted_large *noted;
+	struct pheap_dblock b;
+	struct page *page;
 
 	/* room for the ones added before the lock is taken */
 	max = data_race(READ_ONCE(p->large_nr)) + 64;
-	pages = kvmalloc_array(max, sizeof(*pages), GFP_KERNEL);
-	if (!pages)
+	noted = kvmalloc_array(max, sizeof(*noted), GFP_KERNEL);
+	if (!noted)
 		return;
 	raw_spin_lock_irqsave(&p->large_lock, flags);
 	list_for_each_entry(page, &p->large_pages, lru) {
 		if (n == max)
 			break;
 		get_page(page);
-		pages[n++] = page;
+		noted[n].page = page;
+		noted[n++].tag = page_private(page);
 	}
 	raw_spin_unlock_irqrestore(&p->large_lock, flags);
 	for (i = 0; i < n; i++) {
 		v->blocks++;
-		v->bad += pheap_validate_block(p, page_address(pages[i]),
-					       PAGE_SIZE << compound_order(pages[i]));
-		put_page(pages[i]);
+		pheap_dblock_pages(&b, page_address(noted[i].page),
+				   pheap_large_order(noted[i].tag),
+				   pheap_large_inset(noted[i].tag));
+		v->bad += pheap_validate_block(p, &b);
+		put_page(noted[i].page);
 		cond_resched();
 	}
-	kvfree(pages);
+	kvfree(noted);
 }
 
 /**
- * pheap_debug_validate() - check the red zone of every allocated block
+ * pheap_debug_validate() - check the red zones of every allocated block
  * @p: instance
  * @blocks: set to the allocated blocks checked
  *

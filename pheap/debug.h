@@ -17,10 +17,10 @@ void pheap_debug_key_put(struct pheap *p);
 const char *pheap_debug_flags_string(unsigned int flags, char *buf);
 void *pheap_debug_alloc(struct pheap *p, size_t size, gfp_t gfp,
 			unsigned long caller);
-void pheap_debug_free_small(struct pheap *p, struct pheap_sb *sb, void *obj,
-			    unsigned int idx, unsigned long caller);
-void pheap_debug_free_large(struct pheap *p, unsigned long tag, void *obj,
-			    unsigned long caller);
-size_t pheap_debug_usable_size(void *obj, size_t bytes);
+void pheap_debug_free_small(struct pheap *p, struct pheap_sb *sb,
+			    const void *ptr, unsigned long caller);
+void pheap_debug_free_large(struct pheap *p, unsigned long tag,
+			    const void *ptr, unsigned long caller);
+size_t pheap_debug_usable_size(struct pheap *p, const void *ptr);
 
 #endif /* _PHEAP_DEBUG_H */

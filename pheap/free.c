@@ -64,11 +64,11 @@
 static void pheap_free_unknown(struct pheap *p, const void *ptr,
 			       unsigned long tag, unsigned long caller)
 {
-	if (!tag || pheap_large_owner(tag) != p || !PAGE_ALIGNED(ptr))
+	if (tag && pheap_large_owner(tag) == p && pheap_debug_on(p))
+		pheap_debug_free_large(p, tag, ptr, caller);
+	else if (!tag || pheap_large_owner(tag) != p || !PAGE_ALIGNED(ptr))
 		pheap_report_bad_free(p, ptr, "not allocated by pheap, or already freed",
 				      caller);
-	else if (pheap_debug_on(p))
-		pheap_debug_free_large(p, tag, (void *)ptr, caller);
 	else if (!pheap_large_free(p, tag, ptr))
 		pheap_report_bad_free(p, ptr, "double free", caller);
 }
@@ -116,12 +116,14 @@ static __always_inline void pheap_free_looked_up(struct pheap *p,
 		pheap_free_unknown(p, ptr, tag, caller);
 		return;
 	}
+	if (pheap_debug_on(p)) {
+		pheap_debug_free_small(p, sb, ptr, caller);
+		return;
+	}
 	idx = pheap_sb_block_index(p, sb, ptr);
 	if (unlikely(idx < 0))
 		pheap_report_bad_free(p, ptr, "not a block of this heap",
 				      caller);
-	else if (pheap_debug_on(p))
-		pheap_debug_free_small(p, sb, (void *)ptr, idx, caller);
 	else
 		pheap_free_small(p, sb, (void *)ptr, idx, caller);
 }
@@ -191,14 +193,14 @@ size_t pheap_usable_size_in(struct pheap *p, const void *ptr)
 		return 0;
 	pheap_sb_read_begin();
 	sb = pheap_sb_lookup(ptr, &tag);
-	if (sb)
+	if (pheap_debug_on(p))
+		size = pheap_debug_usable_size(p, ptr);
+	else if (sb)
 		size = pheap_sb_block_ok(p, sb, ptr) ? pheap_csize(sb->cls) : 0;
 	else if (tag && pheap_large_owner(tag) == p && PAGE_ALIGNED(ptr))
 		size = PAGE_SIZE << pheap_large_order(tag);
 	else
 		size = 0;
-	if (size && pheap_debug_on(p))
-		size = pheap_debug_usable_size((void *)ptr, size);
 	pheap_sb_read_end();
 	return size;
 }

@@ -143,6 +143,8 @@ struct pheap {
 	struct pheap_class_info ci[PHEAP_NR_CLASSES];
 	/* debug mode: the class that serves each class's requests */
 	unsigned char debug_cls[PHEAP_NR_CLASSES];
+	/* debug mode: each inner class's left red zone, bytes (0: unused) */
+	unsigned short debug_left[PHEAP_NR_CLASSES];
 	struct pheap_heap __percpu *cpu_heaps;
 	struct pheap_global global;
 	bool dying;				/* destroy: no work queued */

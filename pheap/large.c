@@ -5,9 +5,12 @@
  * Each is one compound page (__GFP_COMP) of the order that fits, as
  * kmalloc's large allocations are, so get_page() on any of its pages is
  * safe and the memory goes back only when the last reference does. The
- * head page carries the tag page->private = instance | order << 1 | 1,
- * with the check word in page->index (pheap_sb_lookup()), so free and
- * pheap_usable_size() need no size from the caller. Outstanding
+ * head page carries the tag page->private = instance | inset << 5 |
+ * order << 1 | 1, with the check word in page->index (pheap_sb_lookup()),
+ * so free and pheap_usable_size() need no size from the caller. Inset
+ * marks an allocation whose object starts a quarter of the way in (debug
+ * mode's left red zone, debug.c), so that its free is checked against
+ * pheap's own record of where the object is. Outstanding
  * allocations are listed on the instance (head page->lru) so that
  * pheap_destroy() can give back what callers leaked.
  *
@@ -32,9 +35,13 @@
 #include "page.h"
 #include "sb.h"
 
-static unsigned long pheap_large_tag(struct pheap *p, unsigned int order)
+#define PHEAP_LARGE_INSET	BIT(5)
+static_assert(PHEAP_MAX_PAGE_ORDER < 16);
+
+static unsigned long pheap_large_tag(struct pheap *p, unsigned int order,
+				     unsigned long inset)
 {
-	return (unsigned long)p | order << 1 | PHEAP_TAG_LARGE;
+	return (unsigned long)p | inset | order << 1 | PHEAP_TAG_LARGE;
 }
 
 /**
@@ -46,7 +53,19 @@ static unsigned long pheap_large_tag(struct pheap *p, unsigned int order)
  */
 unsigned int pheap_large_order(unsigned long tag)
 {
-	return (tag >> 1) & 31;
+	return (tag >> 1) & 15;
+}
+
+/**
+ * pheap_large_inset() - was the allocation made by pheap_alloc_large_inset()?
+ * @tag: from pheap_sb_lookup()
+ *
+ * Context: any.
+ * Return: true if its object starts a quarter of the way in.
+ */
+bool pheap_large_inset(unsigned long tag)
+{
+	return tag & PHEAP_LARGE_INSET;
 }
 
 /**
@@ -69,11 +88,14 @@ struct pheap *pheap_large_owner(unsigned long tag)
  * @gfp: allocation flags; __GFP_ZERO and init_on_alloc are honoured by the
  *	 page allocator itself
  *
+ * @inset: PHEAP_LARGE_INSET or 0, recorded in the tag
+ *
  * Context: as alloc_pages() with @gfp.
  * Return: the memory, or NULL (also for sizes no order can serve, which
  * warn unless __GFP_NOWARN, as kmalloc does).
  */
-void *pheap_large_alloc(struct pheap *p, size_t size, gfp_t gfp)
+static void *pheap_large_alloc(struct pheap *p, size_t size, gfp_t gfp,
+			       unsigned long inset)
 {
 	unsigned long flags;
 	unsigned int order;
@@ -92,7 +114,7 @@ void *pheap_large_alloc(struct pheap *p, size_t size, gfp_t gfp)
 			       -1);
 	if (!page)
 		return NULL;
-	pheap_tag_pages(page, 1, pheap_large_tag(p, order));
+	pheap_tag_pages(page, 1, pheap_large_tag(p, order, inset));
 
 	raw_spin_lock_irqsave(&p->large_lock, flags);
 	list_add(&page->lru, &p->large_pages);
@@ -221,7 +243,29 @@ unsigned long pheap_large_release_all(struct pheap *p)
  */
 void *pheap_alloc_large_path(struct pheap *p, size_t size, gfp_t gfp)
 {
-	void *obj = pheap_large_alloc(p, size, gfp);
+	void *obj = pheap_large_alloc(p, size, gfp, 0);
+
+	if (unlikely(!obj))
+		this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_ALLOC_FAIL]);
+	return obj;
+}
+
+/**
+ * pheap_alloc_large_inset() - pheap_alloc_large_path(), for an object the
+ *			       caller places a quarter of the way in
+ * @p: instance
+ * @size: bytes, the whole allocation
+ * @gfp: allocation flags
+ *
+ * The tag says so (pheap_large_inset()): debug mode's page-backed blocks
+ * smaller than a page, whose left red zone keeps them in the head page.
+ *
+ * Context: as pheap_alloc_in().
+ * Return: the allocation (not the object), or NULL.
+ */
+void *pheap_alloc_large_inset(struct pheap *p, size_t size, gfp_t gfp)
+{
+	void *obj = pheap_large_alloc(p, size, gfp, PHEAP_LARGE_INSET);
 
 	if (unlikely(!obj))
 		this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_ALLOC_FAIL]);

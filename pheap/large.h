@@ -10,12 +10,13 @@
 struct pheap;
 
 /* large.c */
-void *pheap_large_alloc(struct pheap *p, size_t size, gfp_t gfp);
 bool pheap_large_free(struct pheap *p, unsigned long tag, const void *ptr);
 unsigned int pheap_large_order(unsigned long tag);
+bool pheap_large_inset(unsigned long tag);
 struct pheap *pheap_large_owner(unsigned long tag);
 unsigned long pheap_large_release_all(struct pheap *p);
 void pheap_large_init(struct pheap *p);
 void *pheap_alloc_large_path(struct pheap *p, size_t size, gfp_t gfp);
+void *pheap_alloc_large_inset(struct pheap *p, size_t size, gfp_t gfp);
 
 #endif /* _PHEAP_LARGE_H */
