@@ -36,6 +36,7 @@
 #include "class.h"
 #include "debug.h"
 #include "design.h"
+#include "entry.h"
 #include "heap.h"
 #include "instance.h"
 #include "large.h"
@@ -174,6 +175,22 @@ void *pheap_alloc_in(struct pheap *p, size_t size, gfp_t gfp)
 	return pheap_alloc_caller(p, size, gfp, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(pheap_alloc_in);
+
+/**
+ * pheap_alloc_for() - pheap_alloc_in() on behalf of a caller
+ * @p: instance
+ * @size: bytes
+ * @gfp: allocation flags
+ * @caller: the return address that tracing and debug reports name
+ *
+ * Context: as pheap_alloc_in().
+ * Return: as pheap_alloc_in().
+ */
+void *pheap_alloc_for(struct pheap *p, size_t size, gfp_t gfp,
+		      unsigned long caller)
+{
+	return pheap_alloc_caller(p, size, gfp, caller);
+}
 
 /**
  * pheap_alloc() - allocate memory, like kmalloc()

@@ -50,6 +50,7 @@
 #include "class.h"
 #include "debug.h"
 #include "design.h"
+#include "entry.h"
 #include "heap.h"
 #include "instance.h"
 #include "large.h"
@@ -161,6 +162,19 @@ void pheap_free_in(struct pheap *p, const void *ptr)
 	pheap_free_caller(p, ptr, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(pheap_free_in);
+
+/**
+ * pheap_free_for() - pheap_free_in() on behalf of a caller
+ * @p: the instance that allocated @ptr
+ * @ptr: the memory
+ * @caller: the return address that tracing and reports name
+ *
+ * Context: as pheap_free_in().
+ */
+void pheap_free_for(struct pheap *p, const void *ptr, unsigned long caller)
+{
+	pheap_free_caller(p, ptr, caller);
+}
 
 /**
  * pheap_free() - free memory from pheap_alloc(), like kfree()

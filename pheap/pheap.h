@@ -94,6 +94,15 @@ void *pheap_alloc(size_t size, gfp_t gfp);
 void pheap_free(const void *ptr);
 size_t pheap_usable_size(const void *ptr);
 
+/* The kmalloc family (family.c): kmalloc_array(), kcalloc(), krealloc() */
+void *pheap_alloc_array_in(struct pheap *p, size_t n, size_t size, gfp_t gfp);
+void *pheap_calloc_in(struct pheap *p, size_t n, size_t size, gfp_t gfp);
+void *pheap_realloc_in(struct pheap *p, const void *ptr, size_t new_size,
+		       gfp_t gfp);
+void *pheap_alloc_array(size_t n, size_t size, gfp_t gfp);
+void *pheap_calloc(size_t n, size_t size, gfp_t gfp);
+void *pheap_realloc(const void *ptr, size_t new_size, gfp_t gfp);
+
 /*
  * Statistics. Event counters are per CPU and summed on read; figures read
  * while other CPUs allocate are a racy but consistent-enough snapshot.
