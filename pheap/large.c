@@ -87,7 +87,6 @@ struct pheap *pheap_large_owner(unsigned long tag)
  * @size: bytes, above PHEAP_MAX_SMALL
  * @gfp: allocation flags; __GFP_ZERO and init_on_alloc are honoured by the
  *	 page allocator itself
- *
  * @inset: PHEAP_LARGE_INSET or 0, recorded in the tag
  *
  * Context: as alloc_pages() with @gfp.
