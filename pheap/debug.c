@@ -672,21 +672,21 @@ void pheap_debug_free_large(struct pheap *p, unsigned long tag,
 /**
  * pheap_debug_usable_size() - the usable size of an object in debug mode
  * @p: instance with debug flags
+ * @sb: the superblock @ptr is in, or NULL (pheap_sb_lookup())
+ * @tag: the tag of @ptr's page (pheap_sb_lookup())
  * @ptr: the pointer
  *
  * Context: any, in a superblock read section.
  * Return: the usable size (kmalloc's), or 0 if @ptr is no object of @p
  * or its record is unsound.
  */
-size_t pheap_debug_usable_size(struct pheap *p, const void *ptr)
+size_t pheap_debug_usable_size(struct pheap *p, const struct pheap_sb *sb,
+			       unsigned long tag, const void *ptr)
 {
 	struct pheap_dblock b;
 	struct pheap_dmeta *m;
-	struct pheap_sb *sb;
-	unsigned long tag;
 	int idx;
 
-	sb = pheap_sb_lookup(ptr, &tag);
 	if (sb) {
 		idx = pheap_debug_block_index(p, sb, ptr);
 		if (idx < 0)

@@ -21,6 +21,7 @@ void pheap_debug_free_small(struct pheap *p, struct pheap_sb *sb,
 			    const void *ptr, unsigned long caller);
 void pheap_debug_free_large(struct pheap *p, unsigned long tag,
 			    const void *ptr, unsigned long caller);
-size_t pheap_debug_usable_size(struct pheap *p, const void *ptr);
+size_t pheap_debug_usable_size(struct pheap *p, const struct pheap_sb *sb,
+			       unsigned long tag, const void *ptr);
 
 #endif /* _PHEAP_DEBUG_H */

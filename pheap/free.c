@@ -208,7 +208,7 @@ size_t pheap_usable_size_in(struct pheap *p, const void *ptr)
 	pheap_sb_read_begin();
 	sb = pheap_sb_lookup(ptr, &tag);
 	if (pheap_debug_on(p))
-		size = pheap_debug_usable_size(p, ptr);
+		size = pheap_debug_usable_size(p, sb, tag, ptr);
 	else if (sb)
 		size = pheap_sb_block_ok(p, sb, ptr) ? pheap_csize(sb->cls) : 0;
 	else if (tag && pheap_large_owner(tag) == p && PAGE_ALIGNED(ptr))
