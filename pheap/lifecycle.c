@@ -277,9 +277,7 @@ EXPORT_SYMBOL_GPL(pheap_destroy);
 /**
  * pheap_core_init() - register pheap's CPU hotplug state
  *
- * Called once, before the first pheap_create().
- *
- * Context: process context.
+ * Context: process context; once, before the first pheap_create().
  * Return: 0 or a negative errno.
  */
 int pheap_core_init(void)
@@ -297,10 +295,9 @@ int pheap_core_init(void)
 /**
  * pheap_core_exit() - undo pheap_core_init()
  *
- * Waits for the superblocks released a grace period ago or less, whose
- * pages and descriptors go back from an RCU callback of pheap's (sb.c).
- *
- * Context: process context, every instance destroyed.
+ * Context: process context, every instance destroyed. Waits for the
+ * superblocks released a grace period ago or less, whose pages and
+ * descriptors go back from an RCU callback of pheap's (sb.c).
  */
 void pheap_core_exit(void)
 {
