@@ -382,16 +382,16 @@ static void cpus_show_parses(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pheap_destroy(p), 0UL);
 }
 
-/* "reset" accepts exactly "1", with or without a newline. */
+/* "reset" and "trim" accept exactly "1", with or without a newline. */
 static void reset_request_only_one(struct kunit *test)
 {
-	KUNIT_EXPECT_TRUE(test, pheap_reset_request_ok("1", 1));
-	KUNIT_EXPECT_TRUE(test, pheap_reset_request_ok("1\n", 2));
-	KUNIT_EXPECT_FALSE(test, pheap_reset_request_ok("0", 1));
-	KUNIT_EXPECT_FALSE(test, pheap_reset_request_ok("11", 2));
-	KUNIT_EXPECT_FALSE(test, pheap_reset_request_ok("1 ", 2));
-	KUNIT_EXPECT_FALSE(test, pheap_reset_request_ok("y", 1));
-	KUNIT_EXPECT_FALSE(test, pheap_reset_request_ok("", 0));
+	KUNIT_EXPECT_TRUE(test, pheap_command_ok("1", 1));
+	KUNIT_EXPECT_TRUE(test, pheap_command_ok("1\n", 2));
+	KUNIT_EXPECT_FALSE(test, pheap_command_ok("0", 1));
+	KUNIT_EXPECT_FALSE(test, pheap_command_ok("11", 2));
+	KUNIT_EXPECT_FALSE(test, pheap_command_ok("1 ", 2));
+	KUNIT_EXPECT_FALSE(test, pheap_command_ok("y", 1));
+	KUNIT_EXPECT_FALSE(test, pheap_command_ok("", 0));
 }
 
 static struct kunit_case pheap_stats_cases[] = {

@@ -497,6 +497,32 @@ static void trim_all_reaches_cpu_heaps(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pheap_destroy(w.p), 0UL);
 }
 
+/*
+ * pheap_trim(): every empty superblock back at once, reserve included,
+ * waited for; a superblock with a block in use stays.
+ */
+static void trim_gives_back_every_empty(struct kunit *test)
+{
+	struct idle_work w = { .p = kt_create(test, 0, 0) };
+	unsigned int cls = pheap_size_to_class(64);
+	struct pheap_stats st;
+	void *blk;
+
+	idle_setup(test, &w);
+	blk = pheap_alloc_in(w.p, 64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, blk);
+	KUNIT_EXPECT_GT(test, pheap_trim(w.p), 0UL);
+	pheap_get_stats(w.p, &st);
+	KUNIT_EXPECT_EQ(test, st.a, w.p->ci[cls].sb_bytes);
+	KUNIT_EXPECT_EQ(test, st.sb_cpu + st.sb_global, 1UL);
+	pheap_free_in(w.p, blk);
+	pheap_trim(w.p);
+	pheap_get_stats(w.p, &st);
+	KUNIT_EXPECT_EQ(test, st.a, 0UL);
+	KUNIT_EXPECT_EQ(test, st.sb_cpu + st.sb_global, 0UL);
+	KUNIT_EXPECT_EQ(test, pheap_destroy(w.p), 0UL);
+}
+
 /* The global heap keeps a reserve of empties; the shrinker takes it too. */
 static void global_shrink_frees_reserve(struct kunit *test)
 {
@@ -534,6 +560,7 @@ static struct kunit_case pheap_threshold_cases[] = {
 	KUNIT_CASE(threshold_return_bounded_per_call),
 	KUNIT_CASE(idle_heap_returns_to_reserve),
 	KUNIT_CASE(trim_all_reaches_cpu_heaps),
+	KUNIT_CASE(trim_gives_back_every_empty),
 	KUNIT_CASE(global_shrink_frees_reserve),
 	{}
 };

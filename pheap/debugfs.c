@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pheap debugfs files: /sys/kernel/debug/pheap/{stats,classes,slabinfo,cpus,
- * reset,fail_every,fail_percent,validate}.
+ * reset,trim,fail_every,fail_percent,validate}.
  *
  *   stats    one "name value" line per instance-wide figure
  *   classes  one row per size class, with a header line
@@ -10,6 +10,8 @@
  *   cpus     one row per possible CPU, then one SLUB-style line per event
  *	      counter: "<counter> <sum> C0=n C1=m" (non-zero CPUs only)
  *   reset    write "1" to clear the event counters; anything else: -EINVAL
+ *   trim     write "1" to give back every empty superblock now, waited
+ *	      for (pheap_trim()); anything else: -EINVAL
  *   fail_every, fail_percent  injected page-request failures (fault.c):
  *	      read the setting, write a number to change it; a number out
  *	      of range or anything else: -EINVAL
@@ -215,31 +217,38 @@ int pheap_cpus_show(struct seq_file *m, void *v)
 DEFINE_SHOW_ATTRIBUTE(pheap_cpus);
 
 /**
- * pheap_reset_request_ok() - is a write to "reset" the one it accepts?
+ * pheap_command_ok() - is a write to "reset" or "trim" the one they accept?
  * @buf: the bytes written
  * @len: their count
  *
  * Context: any.
  * Return: true for "1", with or without a trailing newline.
  */
-bool pheap_reset_request_ok(const char *buf, size_t len)
+bool pheap_command_ok(const char *buf, size_t len)
 {
 	return (len == 1 || (len == 2 && buf[1] == '\n')) && buf[0] == '1';
 }
 
-static ssize_t pheap_reset_write(struct file *file, const char __user *buf,
-				 size_t len, loff_t *ppos)
+/* A write of "1" to a command file: 0, or the error to return. */
+static int pheap_command_get(const char __user *buf, size_t len)
 {
-	struct pheap *p = file_inode(file)->i_private;
 	char kbuf[2];
 
 	if (len < 1 || len > sizeof(kbuf))
 		return -EINVAL;
 	if (copy_from_user(kbuf, buf, len))
 		return -EFAULT;
-	if (!pheap_reset_request_ok(kbuf, len))
-		return -EINVAL;
-	pheap_reset_events(p);
+	return pheap_command_ok(kbuf, len) ? 0 : -EINVAL;
+}
+
+static ssize_t pheap_reset_write(struct file *file, const char __user *buf,
+				 size_t len, loff_t *ppos)
+{
+	int err = pheap_command_get(buf, len);
+
+	if (err)
+		return err;
+	pheap_reset_events(file_inode(file)->i_private);
 	return len;
 }
 
@@ -247,6 +256,24 @@ static const struct file_operations pheap_reset_fops = {
 	.owner = THIS_MODULE,
 	.open = simple_open,
 	.write = pheap_reset_write,
+	.llseek = noop_llseek,
+};
+
+static ssize_t pheap_trim_write(struct file *file, const char __user *buf,
+				size_t len, loff_t *ppos)
+{
+	int err = pheap_command_get(buf, len);
+
+	if (err)
+		return err;
+	pheap_trim(file_inode(file)->i_private);
+	return len;
+}
+
+static const struct file_operations pheap_trim_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = pheap_trim_write,
 	.llseek = noop_llseek,
 };
 
@@ -322,6 +349,7 @@ void pheap_debugfs_create(struct pheap *p, struct dentry *dir)
 	debugfs_create_file("slabinfo", 0444, dir, p, &pheap_slabinfo_fops);
 	debugfs_create_file("cpus", 0444, dir, p, &pheap_cpus_fops);
 	debugfs_create_file("reset", 0200, dir, p, &pheap_reset_fops);
+	debugfs_create_file("trim", 0200, dir, p, &pheap_trim_fops);
 	debugfs_create_file_unsafe("fail_every", 0600, dir, p,
 				   &pheap_fail_every_fops);
 	debugfs_create_file_unsafe("fail_percent", 0600, dir, p,

@@ -14,7 +14,7 @@ int pheap_stats_show(struct seq_file *m, void *v);
 int pheap_classes_show(struct seq_file *m, void *v);
 int pheap_slabinfo_show(struct seq_file *m, void *v);
 int pheap_cpus_show(struct seq_file *m, void *v);
-bool pheap_reset_request_ok(const char *buf, size_t len);
+bool pheap_command_ok(const char *buf, size_t len);
 void pheap_debugfs_create(struct pheap *p, struct dentry *dir);
 
 #endif /* _PHEAP_DEBUGFS_H */

@@ -98,6 +98,30 @@ void pheap_flush(struct pheap *p)
 }
 EXPORT_SYMBOL_GPL(pheap_flush);
 
+/**
+ * pheap_trim() - give back every empty superblock now
+ * @p: instance
+ *
+ * What the idle check does a second or more after a heap stands still
+ * (its timer is deferrable, so on an idle CPU it may be much later), and
+ * the shrinker under memory pressure, done now and waited for: each
+ * online CPU heap's work item collects its remote frees and gives its
+ * empty superblocks to the global heap; the global heap then gives back
+ * its empty ones, reserve included. Superblocks with a block in use
+ * stay. The CPU heaps give theirs up in hoard only; the designs with
+ * heaps of their own keep what those hold.
+ *
+ * Context: process context, may sleep; not under cpus_read_lock().
+ * Return: pages given back by the global heap.
+ */
+unsigned long pheap_trim(struct pheap *p)
+{
+	pheap_heap_trim_all(p);
+	pheap_flush(p);
+	return pheap_global_shrink(p, ULONG_MAX);
+}
+EXPORT_SYMBOL_GPL(pheap_trim);
+
 static int pheap_cpu_dead(unsigned int cpu, struct hlist_node *node)
 {
 	struct pheap *p = hlist_entry_safe(node, struct pheap, cpuhp_node);

@@ -86,6 +86,7 @@ void *pheap_alloc_in(struct pheap *p, size_t size, gfp_t gfp);
 void pheap_free_in(struct pheap *p, const void *ptr);
 size_t pheap_usable_size_in(struct pheap *p, const void *ptr);
 void pheap_flush(struct pheap *p);
+unsigned long pheap_trim(struct pheap *p);
 int pheap_debug_parse(const char *s, unsigned int *flags);
 unsigned long pheap_debug_validate(struct pheap *p, unsigned long *blocks);
 

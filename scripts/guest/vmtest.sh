@@ -36,6 +36,7 @@ load_phase() {
 		t "debugfs $f readable" test -r $D/$f
 	done
 	t "debugfs reset present" test -e $D/reset
+	t "debugfs trim present" test -e $D/trim
 }
 
 # Bad callers first: each wrong free refused and reported with its
@@ -96,6 +97,12 @@ stress_phase() {
 	t "reset: 'yes' fails with EINVAL" reset_rejects yes
 	t "reset: bad input changed nothing" sh -c "! grep -qx 'allocs 0' $D/stats"
 	t "reset: '1' clears the event counters" sh -c "echo 1 >$D/reset && grep -qx 'allocs 0' $D/stats"
+
+	trim_rejects() { ! (echo "$1" >$D/trim) 2>/tmp/err && grep -q 'Invalid argument' /tmp/err; }
+	t "trim: 'now' fails with EINVAL" trim_rejects now
+	t "trim: '1' gives every empty superblock back (a_bytes 0, none held)" \
+		sh -c "echo 1 >$D/trim && grep -qx 'a_bytes 0' $D/stats &&
+			grep -qx 'sb_cpu 0' $D/stats && grep -qx 'sb_global 0' $D/stats"
 
 	t "rmmod pheap_stress" rmmod pheap_stress
 }
