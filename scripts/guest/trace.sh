@@ -72,12 +72,16 @@ trace_match() {
 	     END { exit bad || n != 6 }' "$1" "$2" "$3" "$4"
 }
 
-# Wait out the CPU heaps' idle trimming after an earlier workload (within
-# two seconds of its end, heap.c): it moves superblocks and pages while
-# the events are not on yet, which the counters would count and the
-# trace would not.
+# Nothing may move while the events are off, between the first counter
+# read and the events' start. After a workload the CPU heaps hold empty
+# superblocks, which their idle check gives back a second or more later,
+# when its deferrable timer fires: on an idle vCPU that may be many
+# seconds (a sleep of 3 s once was not enough: trace-cmd, slow to start
+# under TCG, missed 68 returns_to_global). So every empty superblock goes
+# back now, waited for (trim), and then nothing is held that could move.
 trace_settle() {
-	sleep 3
+	echo 1 >/sys/kernel/debug/pheap/trim &&
+		grep -qx 'a_bytes 0' /sys/kernel/debug/pheap/stats
 }
 
 # trace_tracefs OPS: through tracefs, every pheap event on, a stress of
@@ -101,11 +105,12 @@ trace_tracefs() {
 }
 
 # trace-cmd record around the stress, the counters read by the command it
-# runs (tracing still on) and after it, then its report.
+# runs (tracing still on) and after it, then its report. TRACE_CMD_OPT
+# (traceloop.sh) may turn record-cmd back on.
 trace_cmd_run() {
 	trace_settle &&
 	trace_counters >/tmp/trace.before &&
-		trace-cmd record -q -O norecord-cmd -b 8192 -e 'pheap:*' \
+		trace-cmd record -q -O "${TRACE_CMD_OPT:-norecord-cmd}" -b 8192 -e 'pheap:*' \
 			-o /tmp/trace.dat \
 			sh -c ". /trace.sh && insmod /mod/pheap_stress.ko ops=$1 &&
 				trace_counters >/tmp/trace.during &&
