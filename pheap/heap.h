@@ -396,12 +396,60 @@ static __always_inline void *pheap_alloc_small(struct pheap *p,
 	return obj;
 }
 
+/**
+ * pheap_free_locked() - free a block with this CPU's heap locked
+ * @p: instance
+ * @h: this CPU's heap, locked
+ * @sb: the block's superblock
+ * @obj: the block
+ * @idx: its index in @sb
+ * @caller: return address of the caller of the public function
+ *
+ * Context: @h's CPU under its local lock, in a superblock read section.
+ * Return: true if @h is still locked; false if this dropped the lock (a
+ * block of another heap, a double free, the slow path).
+ */
+static __always_inline bool pheap_free_locked(struct pheap *p,
+					      struct pheap_heap *h,
+					      struct pheap_sb *sb, void *obj,
+					      unsigned int idx,
+					      unsigned long caller)
+{
+	unsigned int cls = sb->cls;
+
+	/*
+	 * Only this CPU, under this lock, gives its heap's superblocks away,
+	 * so a superblock seen as this heap's stays so until the unlock. One
+	 * seen as another's is pushed to a heap that owns it or owned it, and
+	 * an owner that no longer does forwards it (remote.c).
+	 */
+	if (unlikely(READ_ONCE(sb->owner) != h)) {
+		pheap_heap_unlock(p, h);
+		pheap_free_remote(p, sb, obj, idx, caller);
+		return false;
+	}
+	if (unlikely(!test_bit(idx, sb->live) ||
+		     pheap_sb_remote_freed(sb, idx))) {
+		pheap_heap_unlock(p, h);
+		pheap_report_bad_free(p, obj, "double free", caller);
+		return false;
+	}
+	/* only now is the block known to be the caller's to wipe */
+	if (unlikely(want_init_on_free()) && !pheap_debug_on(p))
+		memset(obj, 0, pheap_csize(cls));
+	if (likely(pheap_cpu_free(p, h, cls, sb, obj, idx))) {
+		h->cls[cls].frees++;
+		return true;
+	}
+	pheap_free_slow(p, h, sb, obj, idx);
+	return false;
+}
+
 static __always_inline void pheap_free_small(struct pheap *p,
 					     struct pheap_sb *sb, void *obj,
 					     unsigned int idx,
 					     unsigned long caller)
 {
-	unsigned int cls = sb->cls;
 	struct pheap_heap *h;
 
 	/*
@@ -417,32 +465,8 @@ static __always_inline void pheap_free_small(struct pheap *p,
 		pheap_free_remote(p, sb, obj, idx, caller);
 		return;
 	}
-	/*
-	 * Only this CPU, under this lock, gives its heap's superblocks away,
-	 * so a superblock seen as this heap's stays so until the unlock. One
-	 * seen as another's is pushed to a heap that owns it or owned it, and
-	 * an owner that no longer does forwards it (remote.c).
-	 */
-	if (unlikely(READ_ONCE(sb->owner) != h)) {
+	if (likely(pheap_free_locked(p, h, sb, obj, idx, caller)))
 		pheap_heap_unlock(p, h);
-		pheap_free_remote(p, sb, obj, idx, caller);
-		return;
-	}
-	if (unlikely(!test_bit(idx, sb->live) ||
-		     pheap_sb_remote_freed(sb, idx))) {
-		pheap_heap_unlock(p, h);
-		pheap_report_bad_free(p, obj, "double free", caller);
-		return;
-	}
-	/* only now is the block known to be the caller's to wipe */
-	if (unlikely(want_init_on_free()) && !pheap_debug_on(p))
-		memset(obj, 0, pheap_csize(cls));
-	if (likely(pheap_cpu_free(p, h, cls, sb, obj, idx))) {
-		h->cls[cls].frees++;
-		pheap_heap_unlock(p, h);
-		return;
-	}
-	pheap_free_slow(p, h, sb, obj, idx);
 }
 
 #endif /* _PHEAP_HEAP_H */
