@@ -257,6 +257,57 @@ static __always_inline void bench_free(const struct bench_alloc *ba, void *p)
 	}
 }
 
+/*
+ * n objects of one size freed at once: pheap's and a single cache's bulk
+ * free; kmalloc's objects through kfree_bulk().
+ */
+static __always_inline void bench_free_bulk(const struct bench_alloc *ba,
+					    unsigned int n, void **a)
+{
+	switch (ba->kind) {
+	case BENCH_PHEAP:
+		pheap_free_bulk_in(ba->ph, n, a);
+		break;
+	case BENCH_KCACHE:
+		if (likely(ba->kc)) {
+			kmem_cache_free_bulk(ba->kc, n, a);
+			break;
+		}
+		fallthrough;
+	default:
+		kfree_bulk(n, a);
+	}
+}
+
+/*
+ * n objects of one size allocated at once, all or none: pheap's and a
+ * single cache's bulk allocation; kmalloc, which has none, n calls.
+ */
+static __always_inline bool bench_alloc_bulk(const struct bench_alloc *ba,
+					     size_t size, unsigned int n,
+					     void **a)
+{
+	unsigned int i;
+
+	switch (ba->kind) {
+	case BENCH_PHEAP:
+		return pheap_alloc_bulk_in(ba->ph, size, GFP_KERNEL, n, a) == n;
+	case BENCH_KCACHE:
+		if (likely(ba->kc))
+			return kmem_cache_alloc_bulk(ba->kc, GFP_KERNEL, n, a) == n;
+		fallthrough;
+	default:
+		for (i = 0; i < n; i++) {
+			a[i] = bench_alloc(ba, size);
+			if (unlikely(!a[i])) {
+				bench_free_bulk(ba, i, a);
+				return false;
+			}
+		}
+		return true;
+	}
+}
+
 /* ---- small helpers ------------------------------------------------- */
 
 static inline u64 bench_rand(u64 *s)

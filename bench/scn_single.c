@@ -14,6 +14,15 @@
  *			the bulk, so refills and moves describe the pairs.
  *   batch		n = 10, 100, 1000 allocations of 64 bytes, then their
  *			frees, LIFO or in a fixed shuffled order.
+ *   bulk		batch's LIFO loop through the bulk calls: n = 10,
+ *			100, 1000 objects of 64 bytes in one call, each
+ *			written, then freed in one call. pheap:
+ *			pheap_alloc_bulk_in() and pheap_free_bulk_in();
+ *			kcache: kmem_cache_alloc_bulk() and
+ *			kmem_cache_free_bulk(); kmalloc, which has no bulk
+ *			allocation, n kmalloc() calls and kfree_bulk().
+ *			Against batch's n-lifo rows of the same boot, what a
+ *			bulk call saves over n single ones.
  *
  * Every object is written once after allocation (bench_touch()). Each
  * worker's objects live in its own w->buf; nothing is shared.
@@ -192,10 +201,49 @@ static void scn_batch(void)
 	}
 }
 
+/* One bulk allocation of n objects, each written, one bulk free; repeat. */
+static void bulk_call_body(struct bench_worker *w)
+{
+	const struct bench_alloc ba = w->ctx->ba;
+	u32 n = w->ctx->bc->param, j;
+	u64 it, iters = div_u64(w->ctx->bc->ops, n);
+	void **a = w->buf;
+
+	for (it = 0; it < iters; it++) {
+		if (unlikely(!bench_alloc_bulk(&ba, BENCH_OBJ, n, a))) {
+			w->fails++;
+			break;
+		}
+		for (j = 0; j < n; j++)
+			bench_touch(a[j], BENCH_OBJ);
+		bench_free_bulk(&ba, n, a);
+		w->ops += n;
+		cond_resched();
+	}
+}
+
+static void scn_bulk(void)
+{
+	static const unsigned int sizes[] = { 10, 100, 1000 };
+	struct bench_case bc = {
+		.scn = "bulk", .nthreads = 1, .size = BENCH_OBJ,
+		.ops = bench_opt.ops, .body = bulk_call_body,
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		bc.param = sizes[i];
+		bc.wbuf = sizes[i];
+		snprintf(bc.name, sizeof(bc.name), "n%u", sizes[i]);
+		bench_case_run(&bc);
+	}
+}
+
 /* Run in this order by "all"; harness.c has the list of tables. */
 const struct bench_scn bench_scns_single[] = {
 	{ "pair", scn_pair, 1 },
 	{ "pair-after-bulk", scn_pair_after_bulk, 1 },
 	{ "batch", scn_batch, 1 },
+	{ "bulk", scn_bulk, 1 },
 	{ }
 };

@@ -313,6 +313,66 @@ static void interrupted_heap_served_elsewhere(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pheap_destroy(p), 0UL);
 }
 
+/*
+ * The bulk calls as an interrupt of the heap's holder makes them: every
+ * block from the global heap, every free the lock-free way, all back
+ * once the lock is dropped.
+ */
+static void interrupted_bulk_served_elsewhere(struct kunit *test)
+{
+	unsigned long interrupted, bad;
+	void *blk[HELD_BLOCKS];
+	struct pheap_heap *h;
+	struct pheap_stats st;
+	struct pheap *p;
+	int n;
+
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		kunit_skip(test, "PREEMPT_RT: nothing interrupts a local lock's holder");
+	p = kt_create(test, 0, 0);
+	interrupted = kt_event(p, PHEAP_EV_ALLOC_INTERRUPTED);
+	bad = kt_event(p, PHEAP_EV_BAD_FREE);
+	h = pheap_heap_trylock(p);
+	KUNIT_ASSERT_NOT_NULL(test, h);
+	n = pheap_alloc_bulk_in(p, 96, GFP_ATOMIC, HELD_BLOCKS, blk);
+	if (n)
+		pheap_free_bulk_in(p, HELD_BLOCKS, blk);
+	pheap_heap_unlock(p, h);
+	KUNIT_EXPECT_EQ(test, n, HELD_BLOCKS);
+	KUNIT_EXPECT_EQ(test, kt_event(p, PHEAP_EV_ALLOC_INTERRUPTED) - interrupted,
+			(unsigned long)HELD_BLOCKS);
+	pheap_flush(p);
+	pheap_get_stats(p, &st);
+	KUNIT_EXPECT_EQ(test, st.u, 0UL);
+	KUNIT_EXPECT_EQ(test, st.ev[PHEAP_EV_BAD_FREE] - bad, 0UL);
+	KUNIT_EXPECT_EQ(test, pheap_destroy(p), 0UL);
+}
+
+/* From NMI the bulk calls are refused as the single ones: 0, reported. */
+static void nmi_bulk_refused(struct kunit *test)
+{
+	struct pheap *p = kt_create(test, 0, 0);
+	struct pheap_stats st;
+	unsigned long flags;
+	void *q[2], *r[2];
+	int n;
+
+	KUNIT_ASSERT_EQ(test, pheap_alloc_bulk_in(p, 64, GFP_KERNEL, 2, q), 2);
+	local_irq_save(flags);
+	__preempt_count_add(NMI_OFFSET + HARDIRQ_OFFSET);
+	n = pheap_alloc_bulk_in(p, 64, GFP_ATOMIC, 2, r);
+	pheap_free_bulk_in(p, 2, q);
+	__preempt_count_sub(NMI_OFFSET + HARDIRQ_OFFSET);
+	local_irq_restore(flags);
+	KUNIT_EXPECT_EQ(test, n, 0);
+	pheap_get_stats(p, &st);
+	KUNIT_EXPECT_EQ(test, st.ev[PHEAP_EV_ALLOC_FAIL], 1UL);
+	KUNIT_EXPECT_EQ(test, st.ev[PHEAP_EV_BAD_FREE], 2UL);
+	KUNIT_EXPECT_EQ(test, st.u, 128UL);	/* q is still allocated */
+	pheap_free_bulk_in(p, 2, q);
+	KUNIT_EXPECT_EQ(test, pheap_destroy(p), 0UL);
+}
+
 static void nmi_calls_refused(struct kunit *test)
 {
 	struct pheap *p = kt_create(test, 0, 0);
@@ -375,6 +435,8 @@ static struct kunit_case pheap_context_cases[] = {
 	KUNIT_CASE(hotplug_moves_heap_to_global),
 	KUNIT_CASE(interrupted_heap_served_elsewhere),
 	KUNIT_CASE_PARAM(nmi_calls_refused, kt_design_params),
+	KUNIT_CASE(interrupted_bulk_served_elsewhere),
+	KUNIT_CASE_PARAM(nmi_bulk_refused, kt_design_params),
 	KUNIT_CASE(large_free_from_atomic_writes_nothing),
 	{}
 };

@@ -4,7 +4,10 @@
  * (pheap/family.c) keeps the kernel's semantics: kmalloc_array()'s and
  * kcalloc()'s overflow checks, kcalloc()'s zeroing, krealloc()'s every
  * case (NULL, size 0, in place, moved, failure leaving the block, the
- * grown part zeroed with __GFP_ZERO, a foreign pointer reported).
+ * grown part zeroed with __GFP_ZERO, a foreign pointer reported), and
+ * kmem_cache_alloc_bulk()'s all-or-nothing contract (pheap_alloc_bulk(),
+ * pheap_free_bulk(): distinct blocks, zeroed on request, nothing left
+ * behind by a bulk that failed half way, a bad pointer among good ones).
  */
 #include <kunit/test.h>
 #include <linux/slab.h>
@@ -144,6 +147,94 @@ static void family_realloc_foreign_pointer_reported(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pheap_destroy(p), 0UL);
 }
 
+/* The bulk sizes: the smallest class, a mid one, a large allocation. */
+static const size_t bulk_sizes[] = { 8, 192, 3 * PAGE_SIZE };
+
+/*
+ * A bulk of distinct blocks, each zeroed with __GFP_ZERO and then marked
+ * as its own; the bulk free takes them all back, and NULL and
+ * ZERO_SIZE_PTR among them are skipped.
+ */
+static void family_bulk_distinct_and_back(struct kunit *test)
+{
+	struct pheap *p = kt_create(test, 0, 0);
+	unsigned int n = 300, i, j, s;
+	struct pheap_stats st;
+	void **v;
+
+	v = kunit_kcalloc(test, n + 2, sizeof(*v), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	for (s = 0; s < ARRAY_SIZE(bulk_sizes); s++) {
+		size_t size = bulk_sizes[s];
+
+		KUNIT_ASSERT_EQ(test, pheap_alloc_bulk_in(p, size,
+							  GFP_KERNEL | __GFP_ZERO,
+							  n, v), (int)n);
+		for (i = 0; i < n; i++) {
+			KUNIT_ASSERT_GE(test, pheap_usable_size_in(p, v[i]), size);
+			KUNIT_EXPECT_TRUE(test, !memchr_inv(v[i], 0, size));
+			memset(v[i], 0, size);
+			*(unsigned int *)v[i] = i;
+		}
+		for (i = 0; i < n; i++)
+			for (j = 0; j < size / sizeof(unsigned int); j++)
+				KUNIT_ASSERT_EQ(test, ((unsigned int *)v[i])[j],
+						j ? 0 : i);
+		v[n] = NULL;
+		v[n + 1] = ZERO_SIZE_PTR;
+		pheap_free_bulk_in(p, n + 2, v);
+		pheap_flush(p);
+		pheap_get_stats(p, &st);
+		KUNIT_EXPECT_EQ_MSG(test, st.u, 0UL, "size %zu", size);
+	}
+	KUNIT_EXPECT_EQ(test, kt_event(p, PHEAP_EV_BAD_FREE), 0UL);
+	KUNIT_EXPECT_EQ(test, pheap_destroy(p), 0UL);
+}
+
+/* A bulk whose third page request fails: 0, and nothing left allocated. */
+static void family_bulk_all_or_nothing(struct kunit *test)
+{
+	struct pheap *p = kt_create(test, 0, 0);
+	unsigned int n = 3 * p->ci[pheap_size_to_class(64)].nblocks;
+	struct pheap_stats st;
+	void **v;
+
+	v = kunit_kcalloc(test, n, sizeof(*v), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	KUNIT_ASSERT_EQ(test, pheap_fault_set(p, 3, 0), 0);
+	KUNIT_EXPECT_EQ(test, pheap_alloc_bulk_in(p, 64, GFP_KERNEL | __GFP_NOWARN,
+						  n, v), 0);
+	KUNIT_ASSERT_EQ(test, pheap_fault_set(p, 0, 0), 0);
+	pheap_flush(p);
+	pheap_get_stats(p, &st);
+	KUNIT_EXPECT_EQ(test, st.u, 0UL);
+	KUNIT_EXPECT_GE(test, kt_event(p, PHEAP_EV_ALLOC_FAIL), 1UL);
+	KUNIT_EXPECT_EQ(test, kt_event(p, PHEAP_EV_BAD_FREE), 0UL);
+	KUNIT_EXPECT_EQ(test, pheap_alloc_bulk_in(p, 64, GFP_KERNEL,
+						  (size_t)INT_MAX + 1, v), 0);
+	KUNIT_EXPECT_EQ(test, pheap_destroy(p), 0UL);
+}
+
+/* A pointer pheap did not hand out among good ones: reported, refused. */
+static void family_bulk_free_bad_pointer(struct kunit *test)
+{
+	struct pheap *p = kt_create(test, 0, 0);
+	void *k = kunit_kmalloc(test, 64, GFP_KERNEL);
+	struct pheap_stats st;
+	void *v[5];
+
+	KUNIT_ASSERT_NOT_NULL(test, k);
+	KUNIT_ASSERT_EQ(test, pheap_alloc_bulk_in(p, 64, GFP_KERNEL, 4, v), 4);
+	v[4] = v[3];
+	v[3] = k;
+	pheap_free_bulk_in(p, 5, v);
+	KUNIT_EXPECT_EQ(test, kt_event(p, PHEAP_EV_BAD_FREE), 1UL);
+	pheap_flush(p);
+	pheap_get_stats(p, &st);
+	KUNIT_EXPECT_EQ(test, st.u, 0UL);
+	KUNIT_EXPECT_EQ(test, pheap_destroy(p), 0UL);
+}
+
 static struct kunit_case pheap_family_cases[] = {
 	KUNIT_CASE_PARAM(family_array_overflow_is_null, kt_design_params),
 	KUNIT_CASE_PARAM(family_calloc_zeroes, kt_design_params),
@@ -151,6 +242,9 @@ static struct kunit_case pheap_family_cases[] = {
 	KUNIT_CASE_PARAM(family_realloc_failure_keeps_block, kt_design_params),
 	KUNIT_CASE_PARAM(family_realloc_zeroes_grown_part, kt_design_params),
 	KUNIT_CASE_PARAM(family_realloc_foreign_pointer_reported, kt_design_params),
+	KUNIT_CASE_PARAM(family_bulk_distinct_and_back, kt_design_params),
+	KUNIT_CASE_PARAM(family_bulk_all_or_nothing, kt_design_params),
+	KUNIT_CASE_PARAM(family_bulk_free_bad_pointer, kt_design_params),
 	{}
 };
 

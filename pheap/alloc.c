@@ -208,3 +208,91 @@ void *pheap_alloc(size_t size, gfp_t gfp)
 				  _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(pheap_alloc);
+
+/* Can a bulk allocation of @size take hoard's many-per-lock way? */
+static bool pheap_alloc_bulk_direct(struct pheap *p, size_t size, gfp_t gfp)
+{
+	return size && size <= PHEAP_MAX_SMALL && !pheap_design_on(p) &&
+	       !pheap_debug_on(p) && !in_nmi() && !pheap_rt_atomic() &&
+	       !(gfp & (__GFP_DMA | __GFP_DMA32));
+}
+
+/* The blocks of a bulk allocation: as many of @nr as could be had. */
+static size_t pheap_alloc_bulk_serve(struct pheap *p, size_t size, gfp_t gfp,
+				     size_t nr, void **out,
+				     unsigned long caller)
+{
+	unsigned int cls;
+	size_t i, n;
+
+	if (!pheap_alloc_bulk_direct(p, size, gfp)) {
+		for (i = 0; i < nr; i++) {
+			out[i] = pheap_alloc_caller(p, size, gfp, caller);
+			if (!out[i])
+				break;
+		}
+		return i;
+	}
+	might_alloc(gfp);
+	cls = pheap_size_to_class(size);
+	n = pheap_heap_alloc_bulk(p, cls, size, gfp, nr, out);
+	for (i = 0; i < n; i++) {
+		if (unlikely(want_init_on_alloc(gfp)))
+			memset(out[i], 0, pheap_csize(cls));
+		if (trace_pheap_alloc_enabled())
+			pheap_alloc_trace(p, out[i], size, gfp, caller);
+	}
+	if (n < nr && trace_pheap_alloc_enabled())
+		pheap_alloc_trace(p, NULL, size, gfp, caller);
+	return n;
+}
+
+/**
+ * pheap_alloc_bulk_in() - allocate many blocks of one size at once
+ * @p: instance
+ * @size: bytes of each
+ * @gfp: allocation flags, as for kmalloc()
+ * @nr: how many
+ * @out: where the pointers go, @nr of them
+ *
+ * kmem_cache_alloc_bulk()'s contract: all or nothing. Hoard takes up to
+ * PHEAP_BULK_BATCH blocks per hold of the CPU heap's lock, which costs
+ * less per block than @nr pheap_alloc_in() calls; the other designs,
+ * debug mode and sizes above the largest class make single calls.
+ *
+ * Context: as pheap_alloc_in() with the same @gfp.
+ * Return: @nr, or 0 with nothing allocated (also for @nr above INT_MAX).
+ */
+int pheap_alloc_bulk_in(struct pheap *p, size_t size, gfp_t gfp, size_t nr,
+			void **out)
+{
+	size_t n;
+
+	if (unlikely(nr > INT_MAX))
+		return 0;
+	n = pheap_alloc_bulk_serve(p, size, gfp, nr, out, _RET_IP_);
+	if (likely(n == nr))
+		return nr;
+	pheap_free_bulk_in(p, n, out);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(pheap_alloc_bulk_in);
+
+/**
+ * pheap_alloc_bulk() - allocate many blocks of one size at once
+ * @size: bytes of each
+ * @gfp: allocation flags
+ * @nr: how many
+ * @out: where the pointers go
+ *
+ * See pheap_alloc_bulk_in(); this uses the module's default instance.
+ *
+ * Context: as kmalloc() with the same @gfp.
+ * Return: @nr, or 0 with nothing allocated.
+ */
+int pheap_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **out)
+{
+	return pheap_alloc_bulk_in(READ_ONCE(pheap_default_instance), size,
+				   gfp, nr, out);
+}
+EXPORT_SYMBOL_GPL(pheap_alloc_bulk);

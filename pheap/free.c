@@ -188,6 +188,97 @@ void pheap_free(const void *ptr)
 }
 EXPORT_SYMBOL_GPL(pheap_free);
 
+/*
+ * Free up to PHEAP_BULK_BATCH of @ptrs in one superblock read section,
+ * holding this CPU's heap across the frees of its own blocks. Return:
+ * how many were taken.
+ */
+static size_t pheap_free_bulk_batch(struct pheap *p, size_t nr,
+				    void **ptrs, unsigned long caller)
+{
+	struct pheap_heap *h = NULL;
+	struct pheap_sb *sb;
+	unsigned long tag;
+	size_t i;
+	int idx;
+
+	nr = min_t(size_t, nr, PHEAP_BULK_BATCH);
+	pheap_sb_read_begin();
+	for (i = 0; i < nr; i++) {
+		if (unlikely(ZERO_OR_NULL_PTR(ptrs[i])))
+			continue;
+		trace_pheap_free(p, caller, ptrs[i]);
+		sb = pheap_sb_lookup(ptrs[i], &tag);
+		idx = sb ? pheap_sb_block_index(p, sb, ptrs[i]) : -1;
+		if (unlikely(idx < 0)) {
+			if (h)
+				pheap_heap_unlock(p, h);
+			h = NULL;
+			if (sb)
+				pheap_report_bad_free(p, ptrs[i], "not a block of this heap",
+						      caller);
+			else
+				pheap_free_unknown(p, ptrs[i], tag, caller);
+			continue;
+		}
+		if (!h)
+			h = pheap_heap_trylock(p);
+		if (unlikely(!h))
+			pheap_free_remote(p, sb, ptrs[i], idx, caller);
+		else if (!pheap_free_locked(p, h, sb, ptrs[i], idx, caller))
+			h = NULL;
+	}
+	if (h)
+		pheap_heap_unlock(p, h);
+	pheap_sb_read_end();
+	return nr;
+}
+
+/**
+ * pheap_free_bulk_in() - free many blocks at once
+ * @p: the instance that allocated them
+ * @nr: how many
+ * @ptrs: the blocks, of any sizes; NULL and ZERO_SIZE_PTR are skipped
+ *
+ * kmem_cache_free_bulk()'s counterpart. Hoard frees the blocks of this
+ * CPU's heap up to PHEAP_BULK_BATCH per hold of its lock; every other
+ * block, and every block of the other designs or of debug mode, as
+ * pheap_free_in() would. A bad pointer is reported and refused as there,
+ * and the others are still freed.
+ *
+ * Context: as pheap_free_in().
+ */
+void pheap_free_bulk_in(struct pheap *p, size_t nr, void **ptrs)
+{
+	unsigned long caller = _RET_IP_;
+	size_t i = 0;
+
+	if (pheap_design_on(p) || pheap_debug_on(p) || in_nmi() ||
+	    pheap_rt_atomic()) {
+		for (i = 0; i < nr; i++)
+			pheap_free_caller(p, ptrs[i], caller);
+		return;
+	}
+	while (i < nr)
+		i += pheap_free_bulk_batch(p, nr - i, ptrs + i, caller);
+}
+EXPORT_SYMBOL_GPL(pheap_free_bulk_in);
+
+/**
+ * pheap_free_bulk() - free many blocks from pheap_alloc() at once
+ * @nr: how many
+ * @ptrs: the blocks
+ *
+ * See pheap_free_bulk_in(); this uses the module's default instance.
+ *
+ * Context: as pheap_free().
+ */
+void pheap_free_bulk(size_t nr, void **ptrs)
+{
+	pheap_free_bulk_in(READ_ONCE(pheap_default_instance), nr, ptrs);
+}
+EXPORT_SYMBOL_GPL(pheap_free_bulk);
+
 /**
  * pheap_usable_size_in() - bytes usable at a pointer, like ksize()
  * @p: the instance that allocated it

@@ -971,6 +971,58 @@ void *pheap_alloc_block(struct pheap *p, unsigned int cls, size_t size,
 	return pheap_alloc_small(p, cls, size, gfp);
 }
 
+/**
+ * pheap_heap_alloc_bulk() - blocks of a class, many per lock hold
+ * @p: instance
+ * @cls: size class
+ * @size: bytes requested for each, for the statistics
+ * @gfp: allocation flags (__GFP_ZERO and init_on_alloc are the caller's)
+ * @nr: blocks wanted
+ * @out: where they go
+ *
+ * Pops up to PHEAP_BULK_BATCH blocks from this CPU's heap per hold of its
+ * lock; a refill drops the lock, as a single allocation's does. A context
+ * that interrupted the heap's holder takes each from the global heap.
+ *
+ * Context: as pheap_alloc_in().
+ * Return: blocks put in @out; fewer than @nr only if one failed (counted).
+ */
+size_t pheap_heap_alloc_bulk(struct pheap *p, unsigned int cls, size_t size,
+			     gfp_t gfp, size_t nr, void **out)
+{
+	struct pheap_heap *h = NULL;
+	unsigned int held = 0;
+	size_t i = 0;
+	void *obj;
+
+	while (i < nr) {
+		if (!h) {
+			h = pheap_heap_trylock(p);
+			held = 0;
+		}
+		if (unlikely(!h)) {
+			obj = pheap_alloc_interrupted(p, cls, size, gfp);
+		} else {
+			obj = pheap_cpu_pop(p, h, cls, size);
+			if (unlikely(!obj)) {
+				obj = pheap_alloc_slow(p, h, cls, size, gfp);
+				h = NULL;
+			} else if (++held == PHEAP_BULK_BATCH) {
+				pheap_heap_unlock(p, h);
+				h = NULL;
+			}
+		}
+		if (unlikely(!obj)) {
+			this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_ALLOC_FAIL]);
+			break;
+		}
+		out[i++] = obj;
+	}
+	if (h)
+		pheap_heap_unlock(p, h);
+	return i;
+}
+
 /* Free under the heap's lock, then drop it and give back what is freed. */
 noinline void pheap_free_slow(struct pheap *p, struct pheap_heap *h,
 			      struct pheap_sb *sb, void *obj, unsigned int idx)

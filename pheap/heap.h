@@ -69,6 +69,13 @@
  */
 #define PHEAP_RETURN_MAX	4
 
+/*
+ * A bulk allocation or free (pheap_alloc_bulk(), pheap_free_bulk())
+ * handles at most PHEAP_BULK_BATCH blocks per hold of the CPU heap's
+ * lock: between two holds, preemption is on again.
+ */
+#define PHEAP_BULK_BATCH	32
+
 /**
  * struct pheap_heap_class - one size class of a CPU heap
  * @active:  the superblock allocations pop from; not listed in @groups
@@ -174,6 +181,8 @@ void pheap_free_remote(struct pheap *p, struct pheap_sb *sb, void *obj,
 		       unsigned int idx, unsigned long caller);
 void *pheap_alloc_block(struct pheap *p, unsigned int cls, size_t size,
 			gfp_t gfp);
+size_t pheap_heap_alloc_bulk(struct pheap *p, unsigned int cls, size_t size,
+			     gfp_t gfp, size_t nr, void **out);
 void pheap_free_block(struct pheap *p, struct pheap_sb *sb, void *obj,
 		      unsigned int idx, unsigned long caller);
 

@@ -104,6 +104,13 @@ void *pheap_alloc_array(size_t n, size_t size, gfp_t gfp);
 void *pheap_calloc(size_t n, size_t size, gfp_t gfp);
 void *pheap_realloc(const void *ptr, size_t new_size, gfp_t gfp);
 
+/* kmem_cache_alloc_bulk(), kmem_cache_free_bulk() (alloc.c, free.c) */
+int pheap_alloc_bulk_in(struct pheap *p, size_t size, gfp_t gfp, size_t nr,
+			void **out);
+void pheap_free_bulk_in(struct pheap *p, size_t nr, void **ptrs);
+int pheap_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **out);
+void pheap_free_bulk(size_t nr, void **ptrs);
+
 /*
  * Statistics. Event counters are per CPU and summed on read; figures read
  * while other CPUs allocate are a racy but consistent-enough snapshot.

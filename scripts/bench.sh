@@ -57,9 +57,10 @@
 # Scenarios (--scenarios takes any of them; the header of each
 # bench/scn_*.c says what its scenarios do): pair, pair-after-bulk (the
 # pair loop on a CPU that has just freed a bulk of 64-byte objects),
-# batch, threadtest, larson, remote-free, prodcons, blowup, active-false,
-# passive-false, mixed; and in designs mode also prodcons-rounds and
-# kheap-walk (--scenarios may name prodcons-rounds in either mode).
+# batch, bulk (batch through the bulk calls), threadtest, larson,
+# remote-free, prodcons, blowup, active-false, passive-false, mixed; and
+# in designs mode also prodcons-rounds and kheap-walk (--scenarios may
+# name prodcons-rounds in either mode).
 #
 # <out> is results/ (results/quick/ with --quick, results/designs/ with
 # --designs). --quick is the make check stage: fewer operations and
@@ -72,7 +73,7 @@
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-ALL_SCENARIOS="pair pair-after-bulk batch threadtest larson remote-free prodcons blowup active-false passive-false mixed"
+ALL_SCENARIOS="pair pair-after-bulk batch bulk threadtest larson remote-free prodcons blowup active-false passive-false mixed"
 DESIGN_SCENARIOS="prodcons-rounds kheap-walk"
 ALL_DESIGNS="kheap serial class-lock private ownership hoard"
 
