@@ -213,10 +213,12 @@ static int idle_free(void *arg)
 /*
  * CPU A allocates many superblocks' worth and then does nothing; CPU B
  * frees every block. Without any help from A, within a bounded time (the
- * collector runs PHEAP_COLLECT_DELAY after the first free; the test
- * allows a second): A has collected them all, and has given back every
- * emptied superblock beyond its K*S of slack and its active one, and the
- * global heap every one beyond its reserve.
+ * collector runs PHEAP_COLLECT_DELAY after the first free, and the
+ * threshold return goes on in the same work item, PHEAP_RETURN_MAX
+ * superblocks a lock hold; the test allows a second): A has collected
+ * them all, and has given back every emptied superblock beyond its K*S
+ * of slack and its active one, and the global heap every one beyond its
+ * reserve.
  */
 static void remote_frees_to_idle_owner_collected(struct kunit *test)
 {
@@ -241,20 +243,22 @@ static void remote_frees_to_idle_owner_collected(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, a.u, w.n * 256UL);
 	KUNIT_EXPECT_EQ(test, kt_run_on_cpu(cpu_b, idle_free, &w), 0);
 
+	limit = w.p->k_bytes + ci->sb_bytes +
+		w.p->cfg.global_reserve * ci->sb_bytes;
+	/* the threshold return may go on in A's work item after collecting */
 	for (waited = 0; waited < 1000; waited += 10) {
 		pheap_get_cpu_stats(w.p, cpu_a, &a);
-		if (a.ev[PHEAP_EV_REMOTE_RECV] == w.n)
+		pheap_get_stats(w.p, &st);
+		if (a.ev[PHEAP_EV_REMOTE_RECV] == w.n &&
+		    a.a <= w.p->k_bytes + ci->sb_bytes && st.a <= limit)
 			break;
 		usleep_range(10000, 11000);
 	}
-	kunit_info(test, "collected after about %d ms", waited);
+	kunit_info(test, "collected and returned after about %d ms", waited);
 	KUNIT_EXPECT_EQ(test, a.ev[PHEAP_EV_REMOTE_RECV], (unsigned long)w.n);
 	KUNIT_EXPECT_EQ(test, a.u, 0UL);
 	KUNIT_EXPECT_LE(test, a.a, w.p->k_bytes + ci->sb_bytes);
 	KUNIT_EXPECT_GT(test, a.ev[PHEAP_EV_TO_GLOBAL], 0UL);
-	pheap_get_stats(w.p, &st);
-	limit = w.p->k_bytes + ci->sb_bytes +
-		w.p->cfg.global_reserve * ci->sb_bytes;
 	KUNIT_EXPECT_LE(test, st.a, limit);
 	KUNIT_EXPECT_GT(test, st.ev[PHEAP_EV_PAGES_OUT], 0UL);
 	KUNIT_EXPECT_EQ(test, pheap_destroy(w.p), 0UL);
