@@ -2,7 +2,10 @@
 /*
  * KUnit: pheap on a NUMA machine. Pages come from the allocating CPU's
  * node, and the global heap hands a CPU heap a superblock of its own node
- * before one of another node.
+ * before one of another node. pheap_alloc_node() places blocks on the
+ * node asked for (hoard, ownership), or counts those it could not
+ * (every design), and under __GFP_THISNODE returns none of another
+ * node; a node that is not online is refused.
  *
  * Needs two memory nodes with online CPUs: scripts/kunit.sh boots QEMU
  * with two; a kernel without CONFIG_NUMA (the KCSAN one) sees one, and
@@ -148,6 +151,95 @@ static void numa_global_hands_out_the_home_node_first(struct kunit *test)
 	pheap_sb_release_list(p, &release);
 }
 
+struct kt_numa_node {
+	struct pheap *p;
+	int node;
+	gfp_t gfp;
+	void *blk[48];
+	unsigned int misplaced, failed;
+};
+
+/* Small blocks of two classes and large ones, on the node asked for. */
+static int kt_numa_alloc_node_here(void *arg)
+{
+	struct kt_numa_node *a = arg;
+	unsigned int i;
+	size_t size;
+
+	a->misplaced = 0;
+	a->failed = 0;
+	for (i = 0; i < ARRAY_SIZE(a->blk); i++) {
+		size = i % 3 == 2 ? 3 * PAGE_SIZE : i & 1 ? 64 : 1024;
+		a->blk[i] = pheap_alloc_node_in(a->p, size, a->gfp, a->node);
+		if (!a->blk[i])
+			a->failed++;
+		else if (page_to_nid(virt_to_page(a->blk[i])) != a->node)
+			a->misplaced++;
+	}
+	return 0;
+}
+
+/*
+ * A CPU of one node asks for blocks of the other. Hoard and ownership
+ * place every one there; every design counts those it did not place,
+ * and under __GFP_THISNODE returns none of another node. All come back.
+ */
+static void numa_alloc_node_places_or_counts(struct kunit *test)
+{
+	const char *design = kt_design(test) ?: "hoard";
+	bool placed = !strcmp(design, "hoard") || !strcmp(design, "ownership");
+	struct kt_numa_node a = { .gfp = GFP_KERNEL };
+	struct pheap_stats st;
+	struct kt_numa n;
+	unsigned long other;
+
+	if (!kt_numa_pick(&n))
+		kunit_skip(test, KT_NUMA_SKIP_WHY "; %u here",
+			   num_node_state(N_MEMORY));
+	a.p = kt_create(test, 0, 0);
+	a.node = n.nid[1];
+	KUNIT_ASSERT_EQ(test, kt_run_on_cpu(n.cpu[0], kt_numa_alloc_node_here,
+					    &a), 0);
+	other = kt_event(a.p, PHEAP_EV_ALLOC_OTHER_NODE);
+	KUNIT_EXPECT_EQ(test, a.failed, 0U);
+	KUNIT_EXPECT_EQ(test, other, (unsigned long)a.misplaced);
+	if (placed)
+		KUNIT_EXPECT_EQ(test, a.misplaced, 0U);
+	kt_free_all(a.p, a.blk, ARRAY_SIZE(a.blk));
+
+	a.gfp = GFP_KERNEL | __GFP_THISNODE | __GFP_NOWARN;
+	KUNIT_ASSERT_EQ(test, kt_run_on_cpu(n.cpu[0], kt_numa_alloc_node_here,
+					    &a), 0);
+	KUNIT_EXPECT_EQ(test, a.misplaced, 0U);
+	KUNIT_EXPECT_EQ(test, kt_event(a.p, PHEAP_EV_ALLOC_OTHER_NODE), other);
+	if (placed)
+		KUNIT_EXPECT_EQ(test, a.failed, 0U);
+	kt_free_all(a.p, a.blk, ARRAY_SIZE(a.blk));
+
+	pheap_flush(a.p);
+	pheap_get_stats(a.p, &st);
+	KUNIT_EXPECT_EQ(test, st.u, 0UL);
+	KUNIT_EXPECT_EQ(test, st.ev[PHEAP_EV_BAD_FREE], 0UL);
+	KUNIT_EXPECT_EQ(test, pheap_destroy(a.p), 0UL);
+}
+
+/* A node that is not online: NULL, counted; NUMA_NO_NODE: any node. */
+static void numa_alloc_node_bad_node_refused(struct kunit *test)
+{
+	struct pheap *p = test->priv;
+	unsigned long fails = kt_event(p, PHEAP_EV_ALLOC_FAIL);
+	void *q;
+
+	KUNIT_EXPECT_NULL(test, pheap_alloc_node_in(p, 64, GFP_KERNEL,
+						    nr_node_ids));
+	KUNIT_EXPECT_NULL(test, pheap_alloc_node_in(p, 64, GFP_KERNEL, -2));
+	KUNIT_EXPECT_EQ(test, kt_event(p, PHEAP_EV_ALLOC_FAIL), fails + 2);
+	q = pheap_alloc_node_in(p, 64, GFP_KERNEL, NUMA_NO_NODE);
+	KUNIT_EXPECT_NOT_NULL(test, q);
+	pheap_free_in(p, q);
+	KUNIT_EXPECT_EQ(test, kt_event(p, PHEAP_EV_ALLOC_OTHER_NODE), 0UL);
+}
+
 static int pheap_numa_test_init(struct kunit *test)
 {
 	test->priv = kt_create(test, 0, 0);
@@ -162,6 +254,8 @@ static void pheap_numa_test_exit(struct kunit *test)
 static struct kunit_case pheap_numa_cases[] = {
 	KUNIT_CASE(numa_pages_from_the_allocating_cpus_node),
 	KUNIT_CASE(numa_global_hands_out_the_home_node_first),
+	KUNIT_CASE_PARAM(numa_alloc_node_places_or_counts, kt_design_params),
+	KUNIT_CASE(numa_alloc_node_bad_node_refused),
 	{}
 };
 

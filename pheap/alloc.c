@@ -37,6 +37,7 @@
 #include "debug.h"
 #include "design.h"
 #include "entry.h"
+#include "global.h"
 #include "heap.h"
 #include "instance.h"
 #include "large.h"
@@ -209,12 +210,20 @@ void *pheap_alloc(size_t size, gfp_t gfp)
 }
 EXPORT_SYMBOL_GPL(pheap_alloc);
 
+/*
+ * Hoard or ownership outside debug mode, in a context and with flags
+ * their paths serve: the family's calls may take those paths' parts.
+ */
+static bool pheap_alloc_plain(struct pheap *p, gfp_t gfp)
+{
+	return !pheap_design_on(p) && !pheap_debug_on(p) && !in_nmi() &&
+	       !pheap_rt_atomic() && !(gfp & (__GFP_DMA | __GFP_DMA32));
+}
+
 /* Can a bulk allocation of @size take hoard's many-per-lock way? */
 static bool pheap_alloc_bulk_direct(struct pheap *p, size_t size, gfp_t gfp)
 {
-	return size && size <= PHEAP_MAX_SMALL && !pheap_design_on(p) &&
-	       !pheap_debug_on(p) && !in_nmi() && !pheap_rt_atomic() &&
-	       !(gfp & (__GFP_DMA | __GFP_DMA32));
+	return size && size <= PHEAP_MAX_SMALL && pheap_alloc_plain(p, gfp);
 }
 
 /* The blocks of a bulk allocation: as many of @nr as could be had. */
@@ -296,3 +305,126 @@ int pheap_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **out)
 				   gfp, nr, out);
 }
 EXPORT_SYMBOL_GPL(pheap_alloc_bulk);
+
+/* A node no allocation can be asked for: refused, as a bad argument. */
+static void *pheap_alloc_bad_node(struct pheap *p, int node)
+{
+	this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_ALLOC_FAIL]);
+	pr_err_ratelimited("%s: allocation on node %d refused: not an online node\n",
+			   p->cfg.name, node);
+	return NULL;
+}
+
+/* Hoard, ownership: a block from @node's global class, or large pages. */
+static void *pheap_alloc_on_node(struct pheap *p, size_t size, gfp_t gfp,
+				 int node)
+{
+	unsigned int cls;
+	void *obj;
+
+	might_alloc(gfp);
+	if (size > PHEAP_MAX_SMALL)
+		return pheap_alloc_large_node(p, size, gfp, node);
+	cls = pheap_size_to_class(size);
+	obj = pheap_global_alloc_node(p, cls, size, gfp, node);
+	if (unlikely(!obj)) {
+		this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_ALLOC_FAIL]);
+		return NULL;
+	}
+	if (unlikely(want_init_on_alloc(gfp)))
+		memset(obj, 0, pheap_csize(cls));
+	return obj;
+}
+
+static bool pheap_on_node(const void *obj, int node)
+{
+	return page_to_nid(virt_to_page(obj)) == node;
+}
+
+/*
+ * Another node than this CPU's, in hoard and ownership: that node's
+ * global class (under __GFP_THISNODE only that node's pages). This
+ * CPU's node, and the other designs and debug mode on any node: their
+ * plain path. A block of another node is counted, or under
+ * __GFP_THISNODE given back: then hoard and ownership try the node's
+ * global class, the others fail.
+ */
+static void *pheap_alloc_node_serve(struct pheap *p, size_t size, gfp_t gfp,
+				    int node, unsigned long caller)
+{
+	bool plain = size && pheap_alloc_plain(p, gfp);
+	void *obj;
+
+	if (plain && node != numa_mem_id())
+		obj = pheap_alloc_on_node(p, size, gfp, node);
+	else
+		obj = pheap_alloc_serve(p, size, gfp, caller);
+	if (ZERO_OR_NULL_PTR(obj) || pheap_on_node(obj, node))
+		return obj;
+	if (!(gfp & __GFP_THISNODE)) {
+		this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_ALLOC_OTHER_NODE]);
+		return obj;
+	}
+	if (trace_pheap_alloc_enabled())
+		pheap_alloc_trace(p, obj, size, gfp, caller);
+	pheap_free_for(p, obj, caller);
+	if (plain)
+		return pheap_alloc_on_node(p, size, gfp, node);
+	this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_ALLOC_FAIL]);
+	return NULL;
+}
+
+/**
+ * pheap_alloc_node_in() - allocate memory on a NUMA node, like
+ *			   kmalloc_node()
+ * @p: instance
+ * @size: bytes
+ * @gfp: allocation flags, as for kmalloc_node(); with __GFP_THISNODE a
+ *	 block of @node or NULL
+ * @node: the memory node, or NUMA_NO_NODE for any (pheap_alloc_in())
+ *
+ * Hoard and ownership serve another node than the calling CPU's from
+ * that node's class of the global heap (a block the global heap keeps,
+ * whose free takes the remote way), new pages from that node; the page
+ * allocator may fall back to another node unless __GFP_THISNODE is
+ * given. The calling CPU's own node takes the usual path, as do the
+ * other designs and debug mode on any node. A block of another node
+ * than @node is counted in allocs_other_node. A node that is not online
+ * is refused: NULL, reported and counted.
+ *
+ * Context: as pheap_alloc_in().
+ * Return: the memory; ZERO_SIZE_PTR for @size 0; NULL on failure.
+ */
+void *pheap_alloc_node_in(struct pheap *p, size_t size, gfp_t gfp, int node)
+{
+	void *obj;
+
+	if (node == NUMA_NO_NODE)
+		return pheap_alloc_caller(p, size, gfp, _RET_IP_);
+	if (unlikely(node < 0 || node >= nr_node_ids || !node_online(node)))
+		obj = pheap_alloc_bad_node(p, node);
+	else
+		obj = pheap_alloc_node_serve(p, size, gfp, node, _RET_IP_);
+	if (trace_pheap_alloc_enabled())
+		pheap_alloc_trace(p, obj, size, gfp, _RET_IP_);
+	return obj;
+}
+EXPORT_SYMBOL_GPL(pheap_alloc_node_in);
+
+/**
+ * pheap_alloc_node() - allocate memory on a NUMA node, like kmalloc_node()
+ * @size: bytes
+ * @gfp: allocation flags
+ * @node: the memory node, or NUMA_NO_NODE for any
+ *
+ * See pheap_alloc_node_in(); this uses the module's default instance.
+ *
+ * Context: as kmalloc_node() with the same @gfp.
+ * Return: the memory, ZERO_SIZE_PTR for @size 0, or NULL.
+ */
+void *pheap_alloc_node(size_t size, gfp_t gfp, int node)
+{
+	return pheap_alloc_node_in(READ_ONCE(pheap_default_instance), size,
+				   gfp, node);
+}
+EXPORT_SYMBOL_GPL(pheap_alloc_node);

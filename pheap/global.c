@@ -265,26 +265,30 @@ static void *pheap_global_pop_any(struct pheap *p,
 }
 
 /**
- * pheap_global_alloc() - a block straight from the global heap
+ * pheap_global_alloc_node() - a block straight from the global heap's
+ *			       class of a node
  * @p: instance
  * @cls: size class
  * @size: bytes requested, for the statistics
- * @gfp: allocation flags
+ * @gfp: allocation flags (__GFP_THISNODE: a block of @nid or none)
+ * @nid: the memory node asked for, an online one
  *
  * For a context that may not use its CPU's heap (heap.c: it interrupted
- * the heap's holder). From this CPU's node's class: a partial superblock
- * (fullest first), else an empty one, else a new superblock, which the
- * global heap keeps. The block stays the global heap's; its free takes
- * the remote way, and the class's collector gets it back.
+ * the heap's holder), and for a block of another node than this CPU's
+ * (pheap_alloc_node()). From @nid's class: a partial superblock (fullest
+ * first), else an empty one, else a new superblock, which the global
+ * heap keeps (on another node if the page allocator fell back). The
+ * block stays the global heap's; its free takes the remote way, and the
+ * class's collector gets it back.
  *
  * Context: any pheap serves; takes the class lock, and calls the page
  * allocator with none held.
  * Return: the block, or NULL.
  */
-void *pheap_global_alloc(struct pheap *p, unsigned int cls, size_t size,
-			 gfp_t gfp)
+void *pheap_global_alloc_node(struct pheap *p, unsigned int cls, size_t size,
+			      gfp_t gfp, int nid)
 {
-	struct pheap_global_class *gc = pheap_gclass(p, numa_mem_id(), cls);
+	struct pheap_global_class *gc = pheap_gclass(p, nid, cls);
 	unsigned long flags;
 	struct pheap_sb *sb;
 	void *obj;
@@ -294,7 +298,7 @@ void *pheap_global_alloc(struct pheap *p, unsigned int cls, size_t size,
 	raw_spin_unlock_irqrestore(&gc->lock, flags);
 	if (obj)
 		return obj;
-	sb = pheap_sb_new(p, cls, gfp);
+	sb = pheap_sb_new_node(p, cls, gfp, nid);
 	if (!sb)
 		return NULL;
 	gc = pheap_gclass(p, sb->nid, cls);
@@ -305,6 +309,24 @@ void *pheap_global_alloc(struct pheap *p, unsigned int cls, size_t size,
 	obj = pheap_global_pop(p, gc, sb, size);
 	raw_spin_unlock_irqrestore(&gc->lock, flags);
 	return obj;
+}
+
+/**
+ * pheap_global_alloc() - a block straight from the global heap
+ * @p: instance
+ * @cls: size class
+ * @size: bytes requested, for the statistics
+ * @gfp: allocation flags
+ *
+ * pheap_global_alloc_node() for this CPU's memory node.
+ *
+ * Context: as pheap_global_alloc_node().
+ * Return: the block, or NULL.
+ */
+void *pheap_global_alloc(struct pheap *p, unsigned int cls, size_t size,
+			 gfp_t gfp)
+{
+	return pheap_global_alloc_node(p, cls, size, gfp, numa_mem_id());
 }
 
 /* Collect every free waiting for one node's class, a batch at a time. */

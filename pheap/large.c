@@ -88,13 +88,14 @@ struct pheap *pheap_large_owner(unsigned long tag)
  * @gfp: allocation flags; __GFP_ZERO and init_on_alloc are honoured by the
  *	 page allocator itself
  * @inset: PHEAP_LARGE_INSET or 0, recorded in the tag
+ * @nid: the memory node asked for
  *
  * Context: as alloc_pages() with @gfp.
  * Return: the memory, or NULL (also for sizes no order can serve, which
  * warn unless __GFP_NOWARN, as kmalloc does).
  */
 static void *pheap_large_alloc(struct pheap *p, size_t size, gfp_t gfp,
-			       unsigned long inset)
+			       unsigned long inset, int nid)
 {
 	unsigned long flags;
 	unsigned int order;
@@ -109,8 +110,8 @@ static void *pheap_large_alloc(struct pheap *p, size_t size, gfp_t gfp,
 	order = get_order(size);
 	if (pheap_fault_should_fail(p))
 		return NULL;
-	page = pheap_get_pages(p, (gfp & ~__GFP_HIGHMEM) | __GFP_COMP, order,
-			       -1);
+	page = pheap_get_pages_node(p, (gfp & ~__GFP_HIGHMEM) | __GFP_COMP,
+				    order, -1, nid);
 	if (!page)
 		return NULL;
 	pheap_tag_pages(page, 1, pheap_large_tag(p, order, inset));
@@ -242,7 +243,22 @@ unsigned long pheap_large_release_all(struct pheap *p)
  */
 void *pheap_alloc_large_path(struct pheap *p, size_t size, gfp_t gfp)
 {
-	void *obj = pheap_large_alloc(p, size, gfp, 0);
+	return pheap_alloc_large_node(p, size, gfp, numa_mem_id());
+}
+
+/**
+ * pheap_alloc_large_node() - pheap_alloc_large_path() on a given node
+ * @p: instance
+ * @size: bytes
+ * @gfp: allocation flags (__GFP_THISNODE: pages of @nid or none)
+ * @nid: the memory node asked for, an online one
+ *
+ * Context: as pheap_alloc_in().
+ * Return: the memory, or NULL.
+ */
+void *pheap_alloc_large_node(struct pheap *p, size_t size, gfp_t gfp, int nid)
+{
+	void *obj = pheap_large_alloc(p, size, gfp, 0, nid);
 
 	if (unlikely(!obj))
 		this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_ALLOC_FAIL]);
@@ -264,7 +280,8 @@ void *pheap_alloc_large_path(struct pheap *p, size_t size, gfp_t gfp)
  */
 void *pheap_alloc_large_inset(struct pheap *p, size_t size, gfp_t gfp)
 {
-	void *obj = pheap_large_alloc(p, size, gfp, PHEAP_LARGE_INSET);
+	void *obj = pheap_large_alloc(p, size, gfp, PHEAP_LARGE_INSET,
+				      numa_mem_id());
 
 	if (unlikely(!obj))
 		this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_ALLOC_FAIL]);

@@ -104,6 +104,10 @@ void *pheap_alloc_array(size_t n, size_t size, gfp_t gfp);
 void *pheap_calloc(size_t n, size_t size, gfp_t gfp);
 void *pheap_realloc(const void *ptr, size_t new_size, gfp_t gfp);
 
+/* kmalloc_node() (alloc.c) */
+void *pheap_alloc_node_in(struct pheap *p, size_t size, gfp_t gfp, int node);
+void *pheap_alloc_node(size_t size, gfp_t gfp, int node);
+
 /* kmem_cache_alloc_bulk(), kmem_cache_free_bulk() (alloc.c, free.c) */
 int pheap_alloc_bulk_in(struct pheap *p, size_t size, gfp_t gfp, size_t nr,
 			void **out);
@@ -131,13 +135,14 @@ enum pheap_event {
 	PHEAP_EV_BAD_FREE,	/* frees of pointers pheap did not hand out */
 	PHEAP_EV_CORRUPT,	/* heap corruption found (and contained) */
 	PHEAP_EV_FAULT,		/* page requests failed on purpose (fault.c) */
-	PHEAP_EV_PAGES_OTHER_NODE, /* pages not on the requesting CPU's node */
+	PHEAP_EV_PAGES_OTHER_NODE, /* pages not on the node asked for */
 	PHEAP_EV_FROM_OTHER_NODE, /* global superblocks of another node taken */
 	PHEAP_EV_LOCK,		/* shared-heap lock acquisitions (locked designs) */
 	PHEAP_EV_LOCK_CONTENDED, /* of them, ones that found the lock taken */
 	PHEAP_EV_WALKED,	/* pagerefs a kheap free walked to find a block */
 	/* by a context that interrupted its CPU's heap in use: global heap's */
 	PHEAP_EV_ALLOC_INTERRUPTED,
+	PHEAP_EV_ALLOC_OTHER_NODE, /* pheap_alloc_node(): not of the node asked */
 	PHEAP_EV_NR
 };
 

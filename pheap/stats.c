@@ -63,6 +63,7 @@ const char *const pheap_event_names[PHEAP_EV_NR] = {
 	[PHEAP_EV_LOCK_CONTENDED] = "lock_contended",
 	[PHEAP_EV_WALKED]	= "pagerefs_walked",
 	[PHEAP_EV_ALLOC_INTERRUPTED] = "allocs_interrupted",
+	[PHEAP_EV_ALLOC_OTHER_NODE] = "allocs_other_node",
 };
 EXPORT_SYMBOL_GPL(pheap_event_names);
 static_assert(ARRAY_SIZE(pheap_event_names) == PHEAP_EV_NR);
