@@ -12,7 +12,12 @@
  * the same: the load still checks contents and leaks, but no free is
  * remote, and the summary line says so. Every block carries its size and a
  * pattern derived from its address, checked before it is freed, so an
- * overlap or a lost write shows up as corruption.
+ * overlap or a lost write shows up as corruption. One allocation in 16
+ * asks pheap_alloc_node() for an online node at random (another
+ * node's block is the global heap's, freed the remote way); one step in
+ * 32 is a bulk step: the blocks of 8 neighbouring slots checked and
+ * freed with one pheap_free_bulk(), and the 8 filled again with one
+ * pheap_alloc_bulk() of one size.
  *
  * Afterwards it frees what is left, calls pheap_flush() and checks that
  * pheap's bytes in use are back to what they were. Any corruption or
@@ -26,6 +31,7 @@
 #include <linux/delay.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
+#include <linux/nodemask.h>
 #include <linux/prandom.h>
 #include <linux/sched.h>
 #include <linux/sched/task.h>
@@ -74,35 +80,62 @@ static size_t random_size(struct rnd_state *rnd)
 	return 8 + r % 2041;				/* 8 .. 2048 */
 }
 
+/* An allocation that returned NULL: an error unless faults are injected. */
+static void stress_null(size_t size, const char *how)
+{
+	atomic_long_inc(&nulls);
+	if (!nulls_ok) {
+		atomic_long_inc(&errors);
+		pr_err("pheap_stress: %s of %zu bytes failed\n", how, size);
+	}
+}
+
+/* A block's header and pattern, written once after allocation. */
+static void stress_fill(u8 *p, size_t size)
+{
+	*(size_t *)p = size;
+	memset(p + sizeof(size_t), pattern_of(p), size - sizeof(size_t));
+}
+
+/* An online node at random, for pheap_alloc_node(). */
+static int stress_next_node(struct rnd_state *rnd)
+{
+	unsigned int n = prandom_u32_state(rnd) % num_online_nodes();
+	int node = first_online_node;
+
+	while (n--)
+		node = next_online_node(node);
+	return node;
+}
+
 static void *stress_alloc(struct rnd_state *rnd)
 {
 	size_t size = random_size(rnd);
-	u8 *p = pheap_alloc(size, GFP_KERNEL);
+	u8 *p;
 
+	if (prandom_u32_state(rnd) % 16 == 0)
+		p = pheap_alloc_node(size, GFP_KERNEL, stress_next_node(rnd));
+	else
+		p = pheap_alloc(size, GFP_KERNEL);
 	if (!p) {
-		atomic_long_inc(&nulls);
-		if (!nulls_ok) {
-			atomic_long_inc(&errors);
-			pr_err("pheap_stress: allocation of %zu bytes failed\n",
-			       size);
-		}
+		stress_null(size, "allocation");
 		return NULL;
 	}
-	*(size_t *)p = size;
-	memset(p + sizeof(size_t), pattern_of(p), size - sizeof(size_t));
+	stress_fill(p, size);
 	return p;
 }
 
-static void stress_check_free(void *block)
+/* Is the block as it was written? Reports what is not. */
+static bool stress_block_ok(const u8 *p)
 {
-	u8 *p = block, want = pattern_of(p);
-	size_t size = *(size_t *)p, i;
+	size_t size = *(const size_t *)p, i;
+	u8 want = pattern_of(p);
 
 	if (size < 8 || size > 2049 + 3 * PAGE_SIZE ||
 	    pheap_usable_size(p) < size) {
 		atomic_long_inc(&errors);
 		pr_err("pheap_stress: block header corrupt (size %zu)\n", size);
-		return;		/* leave it alone: not ours to free any more */
+		return false;	/* leave it alone: not ours to free any more */
 	}
 	for (i = sizeof(size_t); i < size; i++) {
 		if (p[i] != want) {
@@ -112,7 +145,45 @@ static void stress_check_free(void *block)
 			break;
 		}
 	}
-	pheap_free(p);
+	return true;
+}
+
+static void stress_check_free(void *block)
+{
+	if (stress_block_ok(block))
+		pheap_free(block);
+}
+
+#define BULK_SLOTS	8
+
+/*
+ * The blocks of BULK_SLOTS neighbouring slots, from @first on, checked
+ * and freed with one call; then the slots filled again with one call.
+ */
+static void stress_bulk_step(struct rnd_state *rnd, void **slots,
+			     unsigned int first)
+{
+	void *blk[BULK_SLOTS];
+	unsigned int i, n = 0;
+	size_t size;
+
+	for (i = 0; i < BULK_SLOTS; i++) {
+		void **slot = &slots[(first + i) % SLOTS];
+
+		if (*slot && stress_block_ok(*slot))
+			blk[n++] = *slot;
+		*slot = NULL;
+	}
+	pheap_free_bulk(n, blk);
+	size = random_size(rnd);
+	if (pheap_alloc_bulk(size, GFP_KERNEL, BULK_SLOTS, blk) != BULK_SLOTS) {
+		stress_null(size, "bulk allocation");
+		return;
+	}
+	for (i = 0; i < BULK_SLOTS; i++) {
+		stress_fill(blk[i], size);
+		slots[(first + i) % SLOTS] = blk[i];
+	}
 }
 
 static void stress_step(struct rnd_state *rnd, void **slot)
@@ -162,7 +233,11 @@ static int stress_thread(void *arg)
 		return 0;
 	}
 	for (n = 0; n < ops; n++) {
-		stress_step(&rnd, &slots[prandom_u32_state(&rnd) % SLOTS]);
+		i = prandom_u32_state(&rnd) % SLOTS;
+		if (prandom_u32_state(&rnd) % 32 == 0)
+			stress_bulk_step(&rnd, slots, i);
+		else
+			stress_step(&rnd, &slots[i]);
 		if (n % 1024 == 0)
 			cond_resched();
 	}
