@@ -223,6 +223,51 @@ static void numa_alloc_node_places_or_counts(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pheap_destroy(a.p), 0UL);
 }
 
+struct kt_numa_local {
+	struct pheap *p;
+	int nid;
+	void *plain, *on_node;
+};
+
+/* A block the usual way, then one of this CPU's node asked for. */
+static int kt_numa_local_here(void *arg)
+{
+	struct kt_numa_local *l = arg;
+
+	l->plain = pheap_alloc_in(l->p, 64, GFP_KERNEL);
+	l->on_node = pheap_alloc_node_in(l->p, 64, GFP_KERNEL, l->nid);
+	return l->plain && l->on_node ? 0 : -ENOMEM;
+}
+
+/*
+ * A CPU heap whose 64-byte superblock is of the other node (its node's
+ * global class had none): pheap_alloc_node() for the CPU's own node must
+ * not hand out a block of it. Seen failing in the VM test on two nodes
+ * before (120 such blocks in one stress).
+ */
+static void numa_alloc_node_local_not_from_foreign_sb(struct kunit *test)
+{
+	struct pheap *p = test->priv;
+	struct kt_numa_local l = { .p = p };
+	struct kt_numa_sb s = { .p = p };
+	LIST_HEAD(release);
+	struct kt_numa n;
+
+	if (!kt_numa_pick(&n))
+		kunit_skip(test, KT_NUMA_SKIP_WHY "; %u here",
+			   num_node_state(N_MEMORY));
+	KUNIT_ASSERT_EQ(test, kt_run_on_cpu(n.cpu[1], kt_numa_sb_here, &s), 0);
+	pheap_global_put(p, s.sb, &release);
+	KUNIT_EXPECT_TRUE(test, list_empty(&release));
+	l.nid = cpu_to_mem(n.cpu[0]);
+	KUNIT_ASSERT_EQ(test, kt_run_on_cpu(n.cpu[0], kt_numa_local_here, &l), 0);
+	KUNIT_EXPECT_EQ(test, page_to_nid(virt_to_page(l.plain)), s.sb->nid);
+	KUNIT_EXPECT_EQ(test, page_to_nid(virt_to_page(l.on_node)), l.nid);
+	KUNIT_EXPECT_EQ(test, kt_event(p, PHEAP_EV_ALLOC_OTHER_NODE), 0UL);
+	pheap_free_in(p, l.plain);
+	pheap_free_in(p, l.on_node);
+}
+
 /* A node that is not online: NULL, counted; NUMA_NO_NODE: any node. */
 static void numa_alloc_node_bad_node_refused(struct kunit *test)
 {
@@ -255,6 +300,7 @@ static struct kunit_case pheap_numa_cases[] = {
 	KUNIT_CASE(numa_pages_from_the_allocating_cpus_node),
 	KUNIT_CASE(numa_global_hands_out_the_home_node_first),
 	KUNIT_CASE_PARAM(numa_alloc_node_places_or_counts, kt_design_params),
+	KUNIT_CASE(numa_alloc_node_local_not_from_foreign_sb),
 	KUNIT_CASE(numa_alloc_node_bad_node_refused),
 	{}
 };

@@ -341,13 +341,22 @@ static bool pheap_on_node(const void *obj, int node)
 	return page_to_nid(virt_to_page(obj)) == node;
 }
 
+/* A block of another node than the one asked for: counted, served. */
+static void *pheap_alloc_other_node(struct pheap *p, void *obj)
+{
+	this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_ALLOC_OTHER_NODE]);
+	return obj;
+}
+
 /*
- * Another node than this CPU's, in hoard and ownership: that node's
- * global class (under __GFP_THISNODE only that node's pages). This
- * CPU's node, and the other designs and debug mode on any node: their
- * plain path. A block of another node is counted, or under
- * __GFP_THISNODE given back: then hoard and ownership try the node's
- * global class, the others fail.
+ * Hoard and ownership take a block of another node than this CPU's from
+ * that node's global class (under __GFP_THISNODE only that node's
+ * pages); one of this CPU's node from the CPU heap, unless its
+ * superblock is of another node (one taken from another node's global
+ * class when this node's had none): then it goes back, and the node's
+ * global class serves. The other designs and debug mode take their
+ * plain path for any node: a block of another node is counted, or
+ * under __GFP_THISNODE given back, and the allocation fails.
  */
 static void *pheap_alloc_node_serve(struct pheap *p, size_t size, gfp_t gfp,
 				    int node, unsigned long caller)
@@ -355,23 +364,28 @@ static void *pheap_alloc_node_serve(struct pheap *p, size_t size, gfp_t gfp,
 	bool plain = size && pheap_alloc_plain(p, gfp);
 	void *obj;
 
-	if (plain && node != numa_mem_id())
+	if (plain && node != numa_mem_id()) {
 		obj = pheap_alloc_on_node(p, size, gfp, node);
-	else
-		obj = pheap_alloc_serve(p, size, gfp, caller);
+		if (ZERO_OR_NULL_PTR(obj) || pheap_on_node(obj, node))
+			return obj;
+		return pheap_alloc_other_node(p, obj);
+	}
+	obj = pheap_alloc_serve(p, size, gfp, caller);
 	if (ZERO_OR_NULL_PTR(obj) || pheap_on_node(obj, node))
 		return obj;
-	if (!(gfp & __GFP_THISNODE)) {
-		this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_ALLOC_OTHER_NODE]);
-		return obj;
-	}
+	if (!plain && !(gfp & __GFP_THISNODE))
+		return pheap_alloc_other_node(p, obj);
 	if (trace_pheap_alloc_enabled())
 		pheap_alloc_trace(p, obj, size, gfp, caller);
 	pheap_free_for(p, obj, caller);
-	if (plain)
-		return pheap_alloc_on_node(p, size, gfp, node);
-	this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_ALLOC_FAIL]);
-	return NULL;
+	if (!plain) {
+		this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_ALLOC_FAIL]);
+		return NULL;
+	}
+	obj = pheap_alloc_on_node(p, size, gfp, node);
+	if (ZERO_OR_NULL_PTR(obj) || pheap_on_node(obj, node))
+		return obj;
+	return pheap_alloc_other_node(p, obj);
 }
 
 /**
@@ -387,10 +401,11 @@ static void *pheap_alloc_node_serve(struct pheap *p, size_t size, gfp_t gfp,
  * that node's class of the global heap (a block the global heap keeps,
  * whose free takes the remote way), new pages from that node; the page
  * allocator may fall back to another node unless __GFP_THISNODE is
- * given. The calling CPU's own node takes the usual path, as do the
- * other designs and debug mode on any node. A block of another node
- * than @node is counted in allocs_other_node. A node that is not online
- * is refused: NULL, reported and counted.
+ * given. The calling CPU's own node takes the usual path unless that
+ * gives a block of a superblock of another node. The other designs and
+ * debug mode take their usual path for any node. A block of another
+ * node than @node is counted in allocs_other_node. A node that is not
+ * online is refused: NULL, reported and counted.
  *
  * Context: as pheap_alloc_in().
  * Return: the memory; ZERO_SIZE_PTR for @size 0; NULL on failure.

@@ -2,7 +2,9 @@
 # VM test on two NUMA nodes, guest side (vmtest.sh --numa): load pheap,
 # the cross-CPU stress with every CPU keeping blocks, then node locality
 # from the statistics: both nodes hold pages, no page came from a node
-# other than its CPU's; unload, every page returned.
+# other than the one asked for, and every pheap_alloc_node() the stress
+# made (one allocation in 16, either node) was served on its node;
+# unload, every page returned.
 . /lib.sh
 D=/sys/kernel/debug/pheap
 NCPU=$(nproc)
@@ -19,13 +21,15 @@ numa_test() {
 	t "insmod pheap.ko" insmod /mod/pheap.ko
 	t "stress: $OPS ops on each of $NCPU CPUs, 64 blocks kept on each" \
 		insmod /mod/pheap_stress.ko ops=$OPS keep=64
-	grep -E '^(node[0-9]+_|pages_in|refills_from)' $D/stats
+	grep -E '^(node[0-9]+_|pages_in|refills_from|allocs_other_node)' $D/stats
 	for node in 0 1; do
 		t "node $node holds pages (its CPUs allocated from it)" \
 			test "$(field node${node}_pages)" -gt 0
 	done
-	t "every page came from the allocating CPU's node" \
+	t "every page came from the node asked for" \
 		test "$(field pages_in_other_node)" = 0
+	t "every pheap_alloc_node() block on the node asked for" \
+		test "$(field allocs_other_node)" = 0
 	echo "# refills from the global heap: $(field refills_from_global), of them from the other node (its own had none): $(field refills_from_other_node)"
 	t "rmmod pheap_stress (the kept blocks freed)" rmmod pheap_stress
 	t "stats: u_bytes back to 0, no bad frees" \
