@@ -463,7 +463,8 @@ static unsigned long idle_setup(struct kunit *test, struct idle_work *w)
 
 /*
  * An idle heap comes back down to the global heap's reserve by itself:
- * its idle check notices a second of no activity (within two seconds),
+ * its idle check notices a second of no activity (within two seconds
+ * while its CPU is awake: the timer is deferrable; the test allows 5 s),
  * and the CPU heap gives up its empty superblocks.
  */
 static void idle_heap_returns_to_reserve(struct kunit *test)

@@ -72,6 +72,19 @@ static void *pheap_alloc_rt_atomic(struct pheap *p)
 	return NULL;
 }
 
+/* A block of class @cls from a path that does not count its failure. */
+static void *pheap_alloc_result(struct pheap *p, void *obj, unsigned int cls,
+				gfp_t gfp)
+{
+	if (unlikely(!obj)) {
+		this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_ALLOC_FAIL]);
+		return NULL;
+	}
+	if (unlikely(want_init_on_alloc(gfp)))
+		memset(obj, 0, pheap_csize(cls));
+	return obj;
+}
+
 /*
  * kheap, serial, class-lock and private: their own heaps, through the
  * design's table (design.h), past the checks every design shares and out
@@ -87,13 +100,7 @@ static noinline void *pheap_alloc_design(struct pheap *p, size_t size,
 		return pheap_alloc_large_path(p, size, gfp);
 	cls = pheap_size_to_class(size);
 	obj = p->ops->alloc(p, cls, size, gfp);
-	if (unlikely(!obj)) {
-		this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_ALLOC_FAIL]);
-		return NULL;
-	}
-	if (unlikely(want_init_on_alloc(gfp)))
-		memset(obj, 0, pheap_csize(cls));
-	return obj;
+	return pheap_alloc_result(p, obj, cls, gfp);
 }
 
 static __always_inline void *pheap_alloc_serve(struct pheap *p, size_t size,
@@ -327,13 +334,7 @@ static void *pheap_alloc_on_node(struct pheap *p, size_t size, gfp_t gfp,
 		return pheap_alloc_large_node(p, size, gfp, node);
 	cls = pheap_size_to_class(size);
 	obj = pheap_global_alloc_node(p, cls, size, gfp, node);
-	if (unlikely(!obj)) {
-		this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_ALLOC_FAIL]);
-		return NULL;
-	}
-	if (unlikely(want_init_on_alloc(gfp)))
-		memset(obj, 0, pheap_csize(cls));
-	return obj;
+	return pheap_alloc_result(p, obj, cls, gfp);
 }
 
 static bool pheap_on_node(const void *obj, int node)
