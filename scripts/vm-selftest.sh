@@ -14,7 +14,12 @@
 #             sysrq l) is the platform's: said so, booted again, every
 #             try's log kept, exit 94 after the last (2 tries here);
 #   loaded    the same splat once pheap.ko is loaded could be pheap's:
-#             never retried, exit 90 on the first run.
+#             never retried, exit 90 on the first run;
+#   bootstall a guest kernel that stops printing before it is up (its
+#             QEMU frozen once the kernel has begun to print) is stopped
+#             PHEAP_VM_BOOT_QUIET (10 s here) after its last line, not
+#             at the 300 s boot timeout, said so and booted again: the
+#             second boot runs the script, exit 0.
 # Prints "ok"/"not ok" per check and fails if any failed.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -123,6 +128,33 @@ EOF
 run loaded
 check "loaded: vm.sh exits 90 (may be pheap's)" test $rc = 90
 check "loaded: not retried" sh -c "! grep -q 'booting again' '$work/loaded.out'"
+
+cat >"$work/bootstall.sh" <<'EOF'
+. /lib.sh
+t "the second boot runs the script" true
+done_testing
+EOF
+# Freeze the first boot's QEMU once its kernel has printed its banner,
+# before the guest is up; the second boot is left alone.
+(
+	for i in $(seq 600); do
+		grep -aq 'Linux version' "$work/bootstall.log" 2>/dev/null && break
+		sleep 0.1
+	done
+	grep -aq 'PHEAP-VM: guest up' "$work/bootstall.log" ||
+		{ cat "$work/bootstall.log.pid" >"$work/bootstall.qemu" &&
+			kill -STOP "$(cat "$work/bootstall.qemu")"; }
+) &
+PHEAP_VM_BOOT_QUIET=10 PHEAP_VM_TRIES=2 run bootstall --timeout 600
+wait
+check "bootstall: the first boot's QEMU was frozen before it was up" \
+	test -s "$work/bootstall.qemu"
+check "bootstall: stopped for its silence and booted again" \
+	grep -q "vm: not pheap's failure: the guest kernel did not boot (no console output for 10s before it was up); booting again" "$work/bootstall.out"
+check "bootstall: the second boot ran the script, exit 0" test $rc = 0
+check "bootstall: within 120 s in all (the boot timeout is 300 s)" test "$secs" -lt 120
+check "bootstall: no QEMU left behind" \
+	sh -c "! kill -0 $(cat "$work/bootstall.qemu" 2>/dev/null || echo 0) 2>/dev/null"
 
 echo "# $n checks, $fails failed"
 [ $fails -eq 0 ]

@@ -26,7 +26,9 @@
 # (scripts/guest/lib.sh); the host stops a guest 30 s after a splat
 # (PHEAP_VM_SPLAT_GRACE), 60 s after a phase's limit passed with no word
 # from it (PHEAP_VM_WEDGE_GRACE), one not up within 300 s
-# (PHEAP_VM_BOOT_TIMEOUT), and any after --timeout (900 s).
+# (PHEAP_VM_BOOT_TIMEOUT) or silent for 90 s before it was up
+# (PHEAP_VM_BOOT_QUIET: a boot prints all along, even under TCG, so a
+# silent one has stalled), and any after --timeout (900 s).
 # Failures that are not the test's are said so and tried again, up to 3
 # runs in all (PHEAP_VM_TRIES): a kernel that did not boot, a splat
 # before pheap was loaded, kernel text patching gone wrong under TCG
@@ -149,7 +151,8 @@ stop_qemu() {
 
 # One run: qemu in the background, its console watched once a second.
 # The host stops it when the guest kernel has not got to /init within
-# $boot_timeout s; $splat_grace s after a splat (time for the report and
+# $boot_timeout s, or printed nothing for $boot_quiet s before it got
+# there; $splat_grace s after a splat (time for the report and
 # the test's own end; a kernel that splatted may never finish); and when
 # a guest phase (scripts/guest/lib.sh) has neither ended nor reported its
 # own overrun $wedge_grace s past its limit: the guest no longer runs its
@@ -158,6 +161,7 @@ stop_qemu() {
 # stopped it, or nothing).
 run_once() {
 	local t0 qpid now splat_at= ph_line ph_count ph_seen= ph_at=0 ph_name ph_limit
+	local size said=0 said_at
 	timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
 		-accel "$accel" -smp "$smp_arg" -m "$mem" "${numa_args[@]}" \
 		-kernel "$kernel" -initrd "$work/initrd" -append "$cmdline" \
@@ -165,14 +169,22 @@ run_once() {
 		-pidfile "$log.pid" </dev/null >"$log" 2>&1 &
 	qpid=$!
 	t0=$(date +%s)
+	said_at=$t0
 	booted=0 stopped=
 	while kill -0 "$qpid" 2>/dev/null; do
 		sleep 1
 		now=$(date +%s)
 		if [ $booted = 0 ]; then
 			grep -aq "$UP" "$log" && booted=1
-			[ $booted = 0 ] && [ $((now - t0)) -ge "$boot_timeout" ] &&
+			size=$(stat -c %s "$log" 2>/dev/null || echo 0)
+			[ "$size" != "$said" ] && said=$size said_at=$now
+			if [ $booted = 1 ]; then
+				:
+			elif [ $((now - t0)) -ge "$boot_timeout" ]; then
 				stopped="not up within ${boot_timeout}s"
+			elif [ $((now - said_at)) -ge "$boot_quiet" ]; then
+				stopped="no console output for ${boot_quiet}s before it was up"
+			fi
 		else
 			[ -z "$splat_at" ] && grep -Eaq "$SPLAT" "$log" && splat_at=$now
 			[ -n "$splat_at" ] && [ $((now - splat_at)) -ge "$splat_grace" ] &&
@@ -242,6 +254,7 @@ splat_owner() {
 # (<log>.tryN). A failure that could be pheap's is never retried.
 UP='PHEAP-VM: guest up'
 boot_timeout=${PHEAP_VM_BOOT_TIMEOUT:-300}
+boot_quiet=${PHEAP_VM_BOOT_QUIET:-90}
 tries=${PHEAP_VM_TRIES:-${PHEAP_VM_BOOT_TRIES:-3}}
 splat_grace=${PHEAP_VM_SPLAT_GRACE:-30}
 wedge_grace=${PHEAP_VM_WEDGE_GRACE:-60}
