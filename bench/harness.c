@@ -215,9 +215,9 @@ void bench_error(const char *fmt, ...)
 /* ---- allocators ---------------------------------------------------- */
 
 /*
- * The tunables pheap.ko was loaded with (f, K, S: its default instance
- * shows them), so that "insmod pheap.ko k_sb=8" applies to the benchmark
- * instances too. The global reserve is not shown: the built-in default.
+ * The tunables pheap.ko was loaded with (f, K, S, the global reserve:
+ * its default instance shows them), so that "insmod pheap.ko k_sb=8"
+ * applies to the benchmark instances too.
  */
 static void bench_config(struct pheap_config *cfg)
 {
@@ -231,6 +231,7 @@ static void bench_config(struct pheap_config *cfg)
 	pheap_get_stats(def, &st);
 	cfg->f_pct = st.f_pct;
 	cfg->k_sb = st.k_sb;
+	cfg->global_reserve = st.global_reserve;
 	if (st.sb_bytes >= PAGE_SIZE)
 		cfg->sb_order = ilog2(st.sb_bytes >> PAGE_SHIFT);
 }

@@ -92,6 +92,7 @@ int pheap_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "param_k_sb %u\n", st.k_sb);
 	seq_printf(m, "param_sb_bytes %u\n", st.sb_bytes);
 	seq_printf(m, "param_nr_classes %u\n", st.nr_classes);
+	seq_printf(m, "param_global_reserve %u\n", st.global_reserve);
 	seq_printf(m, "param_debug %s\n",
 		   pheap_debug_flags_string(st.debug, flags));
 	seq_printf(m, "param_design %s\n", pheap_design_names[st.design]);

@@ -164,6 +164,7 @@ extern const char *const pheap_event_names[PHEAP_EV_NR];
  * @k_sb:	K
  * @sb_bytes:	S, bytes (the smallest superblock)
  * @nr_classes:	number of size classes
+ * @global_reserve: empty superblocks the global heap keeps per class and node
  * @debug:	debug mode flags in force (PHEAP_DEBUG_*)
  * @design:	the design in force (enum pheap_design)
  */
@@ -173,6 +174,7 @@ struct pheap_stats {
 	unsigned long large_nr, large_bytes;
 	unsigned long ev[PHEAP_EV_NR];
 	unsigned int f_pct, k_sb, sb_bytes, nr_classes;
+	unsigned int global_reserve;
 	unsigned int debug;
 	unsigned int design;
 };

@@ -272,6 +272,7 @@ void pheap_get_stats(struct pheap *p, struct pheap_stats *st)
 	st->k_sb = p->cfg.k_sb;
 	st->sb_bytes = p->sb_bytes;
 	st->nr_classes = PHEAP_NR_CLASSES;
+	st->global_reserve = p->cfg.global_reserve;
 	st->debug = p->cfg.debug;
 	st->design = p->design;
 }
