@@ -105,7 +105,7 @@ static int kt_numa_sb_here(void *arg)
 {
 	struct kt_numa_sb *s = arg;
 
-	s->sb = pheap_sb_new(s->p, 4, GFP_KERNEL);
+	s->sb = pheap_sb_new(s->p, 4, GFP_KERNEL, numa_mem_id());
 	return s->sb ? 0 : -ENOMEM;
 }
 

@@ -32,7 +32,7 @@ static void sb_new_carve_covers_every_block(struct kunit *test)
 			     GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, seen);
 	for (c = 0; c < PHEAP_NR_CLASSES; c++) {
-		sb = pheap_sb_new(p, c, GFP_KERNEL);
+		sb = pheap_sb_new(p, c, GFP_KERNEL, numa_mem_id());
 		KUNIT_ASSERT_NOT_NULL(test, sb);
 		KUNIT_EXPECT_EQ(test, (unsigned int)sb->nblocks,
 				p->ci[c].sb_bytes / pheap_csize(c));
@@ -64,7 +64,7 @@ static void sb_lookup_every_block_and_interior(struct kunit *test)
 	void *blk;
 
 	for (c = 0; c < PHEAP_NR_CLASSES; c++) {
-		sb = pheap_sb_new(p, c, GFP_KERNEL);
+		sb = pheap_sb_new(p, c, GFP_KERNEL, numa_mem_id());
 		KUNIT_ASSERT_NOT_NULL(test, sb);
 		size = pheap_csize(c);
 		for (i = 0; i < sb->nblocks; i++) {
@@ -106,7 +106,7 @@ static void sb_lookup_rejects_foreign_pointers(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, pheap_sb_lookup(&kt_global_var, &tag));
 	KUNIT_EXPECT_EQ(test, tag, 0UL);
 
-	sb = pheap_sb_new(p, 4, GFP_KERNEL);
+	sb = pheap_sb_new(p, 4, GFP_KERNEL, numa_mem_id());
 	KUNIT_ASSERT_NOT_NULL(test, sb);
 	base = sb->base;
 	pheap_sb_release(p, sb);
@@ -121,7 +121,7 @@ static void sb_pages_accounted(struct kunit *test)
 	struct pheap_stats st;
 	struct pheap_sb *sb;
 
-	sb = pheap_sb_new(p, 0, GFP_KERNEL);
+	sb = pheap_sb_new(p, 0, GFP_KERNEL, numa_mem_id());
 	KUNIT_ASSERT_NOT_NULL(test, sb);
 	pheap_get_stats(p, &st);
 	KUNIT_EXPECT_EQ(test, st.a, (unsigned long)p->ci[0].sb_bytes);
@@ -144,7 +144,8 @@ static void sb_released_while_queued_waits_for_collector(struct kunit *test)
 	struct pheap_stats st;
 	struct pheap_sb *sb;
 
-	sb = pheap_sb_new(p, 4, GFP_KERNEL);	/* no owner: the global heap's */
+	/* no owner: the global heap's */
+	sb = pheap_sb_new(p, 4, GFP_KERNEL, numa_mem_id());
 	KUNIT_ASSERT_NOT_NULL(test, sb);
 	/* what that race leaves, queued without arming the collector */
 	atomic_long_or(BIT(0), &sb->rfree[0]);

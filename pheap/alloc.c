@@ -97,7 +97,7 @@ static noinline void *pheap_alloc_design(struct pheap *p, size_t size,
 	void *obj;
 
 	if (unlikely(size > PHEAP_MAX_SMALL))
-		return pheap_alloc_large_path(p, size, gfp);
+		return pheap_alloc_large_path(p, size, gfp, numa_mem_id());
 	cls = pheap_size_to_class(size);
 	obj = p->ops->alloc(p, cls, size, gfp);
 	return pheap_alloc_result(p, obj, cls, gfp);
@@ -123,7 +123,7 @@ static __always_inline void *pheap_alloc_serve(struct pheap *p, size_t size,
 	if (pheap_debug_on(p))
 		return pheap_debug_alloc(p, size, gfp, caller);
 	if (unlikely(size > PHEAP_MAX_SMALL))
-		return pheap_alloc_large_path(p, size, gfp);
+		return pheap_alloc_large_path(p, size, gfp, numa_mem_id());
 	cls = pheap_size_to_class(size);
 	obj = pheap_alloc_small(p, cls, size, gfp);
 	if (unlikely(obj && want_init_on_alloc(gfp)))
@@ -331,9 +331,9 @@ static void *pheap_alloc_on_node(struct pheap *p, size_t size, gfp_t gfp,
 
 	might_alloc(gfp);
 	if (size > PHEAP_MAX_SMALL)
-		return pheap_alloc_large_node(p, size, gfp, node);
+		return pheap_alloc_large_path(p, size, gfp, node);
 	cls = pheap_size_to_class(size);
-	obj = pheap_global_alloc_node(p, cls, size, gfp, node);
+	obj = pheap_global_alloc(p, cls, size, gfp, node);
 	return pheap_alloc_result(p, obj, cls, gfp);
 }
 

@@ -483,7 +483,8 @@ static void *pheap_debug_alloc_pages(struct pheap *p, size_t size,
 	if (inset)
 		start = pheap_alloc_large_inset(p, 2 * usable + extra, gfp);
 	else
-		start = pheap_alloc_large_path(p, usable + extra, gfp);
+		start = pheap_alloc_large_path(p, usable + extra, gfp,
+					       numa_mem_id());
 	if (!start)
 		return NULL;
 	pheap_dblock_pages(&b, start, get_order(inset ? 2 * usable + extra :
@@ -520,7 +521,7 @@ void *pheap_debug_alloc(struct pheap *p, size_t size, gfp_t gfp,
 		inner = PHEAP_NR_CLASSES;
 	} else {
 		/* no order serves it: refused, warned about and counted there */
-		return pheap_alloc_large_path(p, size, gfp);
+		return pheap_alloc_large_path(p, size, gfp, numa_mem_id());
 	}
 	if (inner == PHEAP_NR_CLASSES)
 		return pheap_debug_alloc_pages(p, size, usable, gfp, caller);

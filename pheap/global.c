@@ -265,8 +265,8 @@ static void *pheap_global_pop_any(struct pheap *p,
 }
 
 /**
- * pheap_global_alloc_node() - a block straight from the global heap's
- *			       class of a node
+ * pheap_global_alloc() - a block straight from the global heap's class
+ *			  of a node
  * @p: instance
  * @cls: size class
  * @size: bytes requested, for the statistics
@@ -285,8 +285,8 @@ static void *pheap_global_pop_any(struct pheap *p,
  * allocator with none held.
  * Return: the block, or NULL.
  */
-void *pheap_global_alloc_node(struct pheap *p, unsigned int cls, size_t size,
-			      gfp_t gfp, int nid)
+void *pheap_global_alloc(struct pheap *p, unsigned int cls, size_t size,
+			 gfp_t gfp, int nid)
 {
 	struct pheap_global_class *gc = pheap_gclass(p, nid, cls);
 	unsigned long flags;
@@ -298,7 +298,7 @@ void *pheap_global_alloc_node(struct pheap *p, unsigned int cls, size_t size,
 	raw_spin_unlock_irqrestore(&gc->lock, flags);
 	if (obj)
 		return obj;
-	sb = pheap_sb_new_node(p, cls, gfp, nid);
+	sb = pheap_sb_new(p, cls, gfp, nid);
 	if (!sb)
 		return NULL;
 	gc = pheap_gclass(p, sb->nid, cls);
@@ -309,24 +309,6 @@ void *pheap_global_alloc_node(struct pheap *p, unsigned int cls, size_t size,
 	obj = pheap_global_pop(p, gc, sb, size);
 	raw_spin_unlock_irqrestore(&gc->lock, flags);
 	return obj;
-}
-
-/**
- * pheap_global_alloc() - a block straight from the global heap
- * @p: instance
- * @cls: size class
- * @size: bytes requested, for the statistics
- * @gfp: allocation flags
- *
- * pheap_global_alloc_node() for this CPU's memory node.
- *
- * Context: as pheap_global_alloc_node().
- * Return: the block, or NULL.
- */
-void *pheap_global_alloc(struct pheap *p, unsigned int cls, size_t size,
-			 gfp_t gfp)
-{
-	return pheap_global_alloc_node(p, cls, size, gfp, numa_mem_id());
 }
 
 /* Collect every free waiting for one node's class, a batch at a time. */

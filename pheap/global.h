@@ -65,10 +65,8 @@ void pheap_global_free(struct pheap *p);
 struct pheap_sb *pheap_global_take(struct pheap *p, unsigned int cls,
 				   struct pheap_heap *to,
 				   struct list_head *release);
-void *pheap_global_alloc_node(struct pheap *p, unsigned int cls, size_t size,
-			      gfp_t gfp, int nid);
 void *pheap_global_alloc(struct pheap *p, unsigned int cls, size_t size,
-			 gfp_t gfp);
+			 gfp_t gfp, int nid);
 void pheap_global_put(struct pheap *p, struct pheap_sb *sb,
 		      struct list_head *release);
 void pheap_global_drain(struct pheap *p, unsigned int cls);

@@ -489,7 +489,7 @@ static struct pheap_sb *pheap_heap_grow(struct pheap *p,
 	struct pheap_sb *sb;
 
 	pheap_heap_unlock(p, *h);
-	sb = pheap_sb_new(p, cls, gfp);
+	sb = pheap_sb_new(p, cls, gfp, numa_mem_id());
 	*h = pheap_heap_relock(p);
 	return sb;
 }
@@ -950,7 +950,7 @@ noinline void *pheap_alloc_interrupted(struct pheap *p, unsigned int cls,
 				       size_t size, gfp_t gfp)
 {
 	this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_ALLOC_INTERRUPTED]);
-	return pheap_global_alloc(p, cls, size, gfp);
+	return pheap_global_alloc(p, cls, size, gfp, numa_mem_id());
 }
 
 /**

@@ -110,8 +110,8 @@ static void *pheap_large_alloc(struct pheap *p, size_t size, gfp_t gfp,
 	order = get_order(size);
 	if (pheap_fault_should_fail(p))
 		return NULL;
-	page = pheap_get_pages_node(p, (gfp & ~__GFP_HIGHMEM) | __GFP_COMP,
-				    order, -1, nid);
+	page = pheap_get_pages(p, (gfp & ~__GFP_HIGHMEM) | __GFP_COMP, order,
+			       -1, nid);
 	if (!page)
 		return NULL;
 	pheap_tag_pages(page, 1, pheap_large_tag(p, order, inset));
@@ -236,27 +236,15 @@ unsigned long pheap_large_release_all(struct pheap *p)
  * @p: instance
  * @size: bytes; sizes no page order serves fail (with a warning unless
  *	  __GFP_NOWARN)
- * @gfp: allocation flags
- *
- * Context: as pheap_alloc_in().
- * Return: the memory, or NULL.
- */
-void *pheap_alloc_large_path(struct pheap *p, size_t size, gfp_t gfp)
-{
-	return pheap_alloc_large_node(p, size, gfp, numa_mem_id());
-}
-
-/**
- * pheap_alloc_large_node() - pheap_alloc_large_path() on a given node
- * @p: instance
- * @size: bytes
  * @gfp: allocation flags (__GFP_THISNODE: pages of @nid or none)
- * @nid: the memory node asked for, an online one
+ * @nid: the memory node asked for, an online one (numa_mem_id(): the
+ *	 calling CPU's)
  *
  * Context: as pheap_alloc_in().
  * Return: the memory, or NULL.
  */
-void *pheap_alloc_large_node(struct pheap *p, size_t size, gfp_t gfp, int nid)
+void *pheap_alloc_large_path(struct pheap *p, size_t size, gfp_t gfp,
+			     int nid)
 {
 	void *obj = pheap_large_alloc(p, size, gfp, 0, nid);
 

@@ -16,8 +16,8 @@ bool pheap_large_inset(unsigned long tag);
 struct pheap *pheap_large_owner(unsigned long tag);
 unsigned long pheap_large_release_all(struct pheap *p);
 void pheap_large_init(struct pheap *p);
-void *pheap_alloc_large_path(struct pheap *p, size_t size, gfp_t gfp);
-void *pheap_alloc_large_node(struct pheap *p, size_t size, gfp_t gfp, int nid);
+void *pheap_alloc_large_path(struct pheap *p, size_t size, gfp_t gfp,
+			     int nid);
 void *pheap_alloc_large_inset(struct pheap *p, size_t size, gfp_t gfp);
 
 #endif /* _PHEAP_LARGE_H */

@@ -66,13 +66,14 @@ static void pheap_note_pages(struct pheap *p, struct page *page, long delta)
 }
 
 /**
- * pheap_get_pages_node() - pages of a node from the page allocator,
- *			    accounted and traced
+ * pheap_get_pages() - pages of a node from the page allocator, accounted
+ *		       and traced
  * @p: instance
  * @gfp: flags for alloc_pages(); with __GFP_THISNODE, of @nid or none
  * @order: how many, as a page order
  * @cls: the size class they are for, -1 for a large allocation
- * @nid: the memory node asked for, an online one
+ * @nid: the memory node asked for, an online one (numa_mem_id(): the
+ *	 calling CPU's)
  *
  * Pages the page allocator had to take from another node are counted.
  * Keeps the instance's pages held, per node too, its peak, and this
@@ -81,8 +82,8 @@ static void pheap_note_pages(struct pheap *p, struct page *page, long delta)
  * Context: as alloc_pages() with @gfp.
  * Return: the first page, or NULL.
  */
-struct page *pheap_get_pages_node(struct pheap *p, gfp_t gfp,
-				  unsigned int order, int cls, int nid)
+struct page *pheap_get_pages(struct pheap *p, gfp_t gfp, unsigned int order,
+			     int cls, int nid)
 {
 	struct page *page = alloc_pages_node(nid, gfp, order);
 
@@ -93,24 +94,6 @@ struct page *pheap_get_pages_node(struct pheap *p, gfp_t gfp,
 	trace_pheap_pages_alloc(p, page, order, cls);
 	pheap_note_pages(p, page, 1L << order);
 	return page;
-}
-
-/**
- * pheap_get_pages() - pages from the calling CPU's memory node
- * @p: instance
- * @gfp: flags for alloc_pages()
- * @order: how many, as a page order
- * @cls: the size class they are for, -1 for a large allocation
- *
- * pheap_get_pages_node() for numa_mem_id().
- *
- * Context: as alloc_pages() with @gfp.
- * Return: the first page, or NULL.
- */
-struct page *pheap_get_pages(struct pheap *p, gfp_t gfp, unsigned int order,
-			     int cls)
-{
-	return pheap_get_pages_node(p, gfp, order, cls, numa_mem_id());
 }
 
 /**

@@ -23,10 +23,8 @@
 struct pheap;
 
 /* page.c */
-struct page *pheap_get_pages_node(struct pheap *p, gfp_t gfp,
-				  unsigned int order, int cls, int nid);
 struct page *pheap_get_pages(struct pheap *p, gfp_t gfp, unsigned int order,
-			     int cls);
+			     int cls, int nid);
 void pheap_pages_given(struct pheap *p, struct page *page, unsigned int order,
 		       int cls);
 void pheap_put_pages(struct pheap *p, struct page *page, unsigned int order,

@@ -203,7 +203,7 @@ static bool pheap_private_grow(struct pheap *p, unsigned int cls, gfp_t gfp)
 	int i;
 
 	this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_REFILL]);
-	sb = pheap_sb_new(p, cls, gfp);
+	sb = pheap_sb_new(p, cls, gfp, numa_mem_id());
 	if (!sb)
 		return false;
 	sb->free = sb->nblocks;		/* its blocks live on CPU lists */

@@ -49,18 +49,18 @@ static gfp_t pheap_page_gfp(gfp_t gfp)
 }
 
 /**
- * pheap_sb_new_node() - a new superblock of a class on a node, every
- *			 block free
+ * pheap_sb_new() - a new superblock of a class on a node, every block free
  * @p: instance
  * @cls: size class
  * @gfp: the caller's allocation flags (__GFP_THISNODE: on @nid or none)
- * @nid: the memory node asked for, an online one
+ * @nid: the memory node asked for, an online one (numa_mem_id(): the
+ *	 calling CPU's)
  *
  * Context: as alloc_pages() with @gfp.
  * Return: the superblock, owned by nobody yet, or NULL.
  */
-struct pheap_sb *pheap_sb_new_node(struct pheap *p, unsigned int cls,
-				   gfp_t gfp, int nid)
+struct pheap_sb *pheap_sb_new(struct pheap *p, unsigned int cls, gfp_t gfp,
+			      int nid)
 {
 	const struct pheap_class_info *ci = &p->ci[cls];
 	unsigned int order = ci->order;
@@ -75,9 +75,8 @@ struct pheap_sb *pheap_sb_new_node(struct pheap *p, unsigned int cls,
 	if (!sb)
 		return NULL;
 	/* debug mode: every block's record starts zero, "never allocated" */
-	page = pheap_get_pages_node(p, pheap_page_gfp(gfp) |
-				    (p->cfg.debug ? __GFP_ZERO : 0), order,
-				    cls, nid);
+	page = pheap_get_pages(p, pheap_page_gfp(gfp) |
+			       (p->cfg.debug ? __GFP_ZERO : 0), order, cls, nid);
 	if (!page) {
 		kfree(sb);
 		return NULL;
@@ -100,20 +99,6 @@ struct pheap_sb *pheap_sb_new_node(struct pheap *p, unsigned int cls,
 	sb->magic = PHEAP_SB_MAGIC;
 	pheap_tag_pages(page, 1U << order, (unsigned long)sb);
 	return sb;
-}
-
-/**
- * pheap_sb_new() - a new superblock of a class on this CPU's memory node
- * @p: instance
- * @cls: size class
- * @gfp: the caller's allocation flags
- *
- * Context: as alloc_pages() with @gfp.
- * Return: the superblock, owned by nobody yet, or NULL.
- */
-struct pheap_sb *pheap_sb_new(struct pheap *p, unsigned int cls, gfp_t gfp)
-{
-	return pheap_sb_new_node(p, cls, gfp, numa_mem_id());
 }
 
 /* A grace period after its release: nobody can hold @sb any more. */

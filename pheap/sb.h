@@ -89,9 +89,8 @@ struct pheap_sb {
 };
 
 /* sb.c */
-struct pheap_sb *pheap_sb_new_node(struct pheap *p, unsigned int cls,
-				   gfp_t gfp, int nid);
-struct pheap_sb *pheap_sb_new(struct pheap *p, unsigned int cls, gfp_t gfp);
+struct pheap_sb *pheap_sb_new(struct pheap *p, unsigned int cls, gfp_t gfp,
+			      int nid);
 void pheap_sb_release(struct pheap *p, struct pheap_sb *sb);
 void pheap_sb_release_list(struct pheap *p, struct list_head *list);
 void pheap_sb_out_of_limbo(struct pheap *p, struct pheap_sb *sb);

@@ -203,7 +203,7 @@ static void *pheap_shared_alloc(struct pheap *p, unsigned int cls, size_t size,
 	pheap_shared_unlock(lock, flags);
 	if (!obj) {
 		this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_REFILL]);
-		sb = pheap_sb_new(p, cls, gfp);
+		sb = pheap_sb_new(p, cls, gfp, numa_mem_id());
 		if (!sb)
 			return NULL;
 		flags = pheap_shared_lock(p, lock);

@@ -30,8 +30,7 @@ hoard=(pheap_alloc pheap_alloc_in pheap_free pheap_free_in
 	pheap_large_alloc pheap_large_free pheap_alloc_interrupted
 	pheap_global_alloc pheap_alloc_bulk pheap_alloc_bulk_in
 	pheap_heap_alloc_bulk pheap_free_bulk pheap_free_bulk_in
-	pheap_alloc_node pheap_alloc_node_in pheap_global_alloc_node
-	pheap_alloc_large_node pheap_sb_new_node pheap_get_pages_node)
+	pheap_alloc_node pheap_alloc_node_in)
 
 dis=$(mktemp)
 trap 'rm -f "$dis"' EXIT
