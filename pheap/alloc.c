@@ -217,14 +217,10 @@ void *pheap_alloc(size_t size, gfp_t gfp)
 }
 EXPORT_SYMBOL_GPL(pheap_alloc);
 
-/*
- * Hoard or ownership outside debug mode, in a context and with flags
- * their paths serve: the family's calls may take those paths' parts.
- */
+/* pheap_entry_plain(), with flags hoard's paths serve. */
 static bool pheap_alloc_plain(struct pheap *p, gfp_t gfp)
 {
-	return !pheap_design_on(p) && !pheap_debug_on(p) && !in_nmi() &&
-	       !pheap_rt_atomic() && !(gfp & (__GFP_DMA | __GFP_DMA32));
+	return pheap_entry_plain(p) && !(gfp & (__GFP_DMA | __GFP_DMA32));
 }
 
 /* Can a bulk allocation of @size take hoard's many-per-lock way? */

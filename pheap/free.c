@@ -253,8 +253,7 @@ void pheap_free_bulk_in(struct pheap *p, size_t nr, void **ptrs)
 	unsigned long caller = _RET_IP_;
 	size_t i = 0;
 
-	if (pheap_design_on(p) || pheap_debug_on(p) || in_nmi() ||
-	    pheap_rt_atomic()) {
+	if (!pheap_entry_plain(p)) {
 		for (i = 0; i < nr; i++)
 			pheap_free_caller(p, ptrs[i], caller);
 		return;

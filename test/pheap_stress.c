@@ -97,24 +97,14 @@ static void stress_fill(u8 *p, size_t size)
 	memset(p + sizeof(size_t), pattern_of(p), size - sizeof(size_t));
 }
 
-/* An online node at random, for pheap_alloc_node(). */
-static int stress_next_node(struct rnd_state *rnd)
-{
-	unsigned int n = prandom_u32_state(rnd) % num_online_nodes();
-	int node = first_online_node;
-
-	while (n--)
-		node = next_online_node(node);
-	return node;
-}
-
 static void *stress_alloc(struct rnd_state *rnd)
 {
 	size_t size = random_size(rnd);
 	u8 *p;
 
 	if (prandom_u32_state(rnd) % 16 == 0)
-		p = pheap_alloc_node(size, GFP_KERNEL, stress_next_node(rnd));
+		p = pheap_alloc_node(size, GFP_KERNEL,
+				     node_random(&node_online_map));
 	else
 		p = pheap_alloc(size, GFP_KERNEL);
 	if (!p) {
