@@ -225,7 +225,8 @@ static size_t pheap_free_bulk_batch(struct pheap *p, size_t nr,
 			h = pheap_heap_trylock(p);
 		if (unlikely(!h))
 			pheap_free_remote(p, sb, ptrs[i], idx, caller);
-		else if (!pheap_free_locked(p, h, sb, ptrs[i], idx, caller))
+		else if (!pheap_free_locked(p, h, sb, sb->cls, ptrs[i], idx,
+					    caller))
 			h = NULL;
 	}
 	if (h)

@@ -410,6 +410,8 @@ static __always_inline void *pheap_alloc_small(struct pheap *p,
  * @p: instance
  * @h: this CPU's heap, locked
  * @sb: the block's superblock
+ * @cls: @sb's class, read before the lock was taken (the lock's barrier
+ *	 would make a read here a second load on the fast path)
  * @obj: the block
  * @idx: its index in @sb
  * @caller: return address of the caller of the public function
@@ -420,12 +422,11 @@ static __always_inline void *pheap_alloc_small(struct pheap *p,
  */
 static __always_inline bool pheap_free_locked(struct pheap *p,
 					      struct pheap_heap *h,
-					      struct pheap_sb *sb, void *obj,
+					      struct pheap_sb *sb,
+					      unsigned int cls, void *obj,
 					      unsigned int idx,
 					      unsigned long caller)
 {
-	unsigned int cls = sb->cls;
-
 	/*
 	 * Only this CPU, under this lock, gives its heap's superblocks away,
 	 * so a superblock seen as this heap's stays so until the unlock. One
@@ -459,6 +460,7 @@ static __always_inline void pheap_free_small(struct pheap *p,
 					     unsigned int idx,
 					     unsigned long caller)
 {
+	unsigned int cls = sb->cls;
 	struct pheap_heap *h;
 
 	/*
@@ -474,7 +476,7 @@ static __always_inline void pheap_free_small(struct pheap *p,
 		pheap_free_remote(p, sb, obj, idx, caller);
 		return;
 	}
-	if (likely(pheap_free_locked(p, h, sb, obj, idx, caller)))
+	if (likely(pheap_free_locked(p, h, sb, cls, obj, idx, caller)))
 		pheap_heap_unlock(p, h);
 }
 
