@@ -116,6 +116,28 @@ void pheap_remote_queue(struct pheap *p, struct pheap_sb *sb)
 		pheap_remote_kick(p, owner);
 }
 
+/*
+ * Name word @w of @sb's remote-free bitmap in its summary, and queue @sb
+ * unless it is queued already. Return: false if @sb was released since
+ * the caller's free was decided: the owner freed the block meanwhile, its
+ * last, so that free is a double free. A released superblock is not
+ * queued: its pages and descriptor are on their way back, a grace period
+ * after the release (the caller's read section, sb.h, keeps them until
+ * then).
+ */
+static bool pheap_remote_announce(struct pheap *p, struct pheap_sb *sb,
+				  unsigned int w)
+{
+	unsigned long old;
+
+	old = atomic_long_fetch_or(BIT(w) | PHEAP_RS_QUEUED, &sb->rsummary);
+	if (unlikely(old & PHEAP_RS_DEAD))
+		return false;
+	if (!(old & PHEAP_RS_QUEUED))
+		pheap_remote_queue(p, sb);
+	return true;
+}
+
 /**
  * pheap_remote_free() - free a block of a superblock another heap owns
  * @p: instance
@@ -146,19 +168,7 @@ bool pheap_remote_free(struct pheap *p, struct pheap_sb *sb, unsigned int idx)
 		return false;
 	if (old)
 		return true;	/* the word's first freer queues it */
-	old = atomic_long_fetch_or(BIT(w) | PHEAP_RS_QUEUED, &sb->rsummary);
-	/*
-	 * Released since the live bit was read: the owner freed the block
-	 * meanwhile, its last, so this free is a double free. The superblock
-	 * is not queued: its pages and descriptor are on their way back, a
-	 * grace period after the release (the caller's read section, sb.h,
-	 * keeps them until then).
-	 */
-	if (unlikely(old & PHEAP_RS_DEAD))
-		return false;
-	if (!(old & PHEAP_RS_QUEUED))
-		pheap_remote_queue(p, sb);
-	return true;
+	return pheap_remote_announce(p, sb, w);
 }
 
 /*
