@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit suite pheap_context: allocation and free from hardirq and softirq
- * (hrtimers) while process context allocates on the same CPU, and CPU
- * hotplug moving a dead CPU's superblocks to the global heap.
+ * (hrtimers) while process context allocates on the same CPU, the same
+ * with every other free a pheap_free_rcu(), and CPU hotplug moving a dead
+ * CPU's superblocks to the global heap.
  *
  * The interrupt side starts with blocks the process side allocated, one
  * of them large, and frees them first. On PREEMPT_RT an allocation from
@@ -23,6 +24,7 @@
 #include <linux/prandom.h>
 
 #include "helpers.h"
+#include "../pheap/rcu.h"
 
 #define IRQ_SLOTS	16
 #define PROC_ITERS	20000
@@ -34,7 +36,8 @@ struct ctx_work {
 	void *slot[IRQ_SLOTS];
 	size_t size[IRQ_SLOTS];
 	unsigned int fires, irq_allocs, irq_frees, irq_fail, corrupt, wrong_ctx;
-	bool stop;
+	unsigned int irq_drops, proc_drops, irq_rcu_frees;
+	bool stop, rcu;		/* rcu: every other free is pheap_free_rcu() */
 	struct rnd_state irq_rnd, proc_rnd;
 };
 
@@ -45,7 +48,12 @@ static void ctx_drop(struct ctx_work *w, void **slot, size_t size)
 		return;
 	if (!kt_intact(*slot, size))
 		w->corrupt++;
-	pheap_free_in(w->p, *slot);
+	if (w->rcu && (in_interrupt() ? w->irq_drops++ : w->proc_drops++) & 1) {
+		w->irq_rcu_frees += !!in_interrupt();
+		pheap_free_rcu_in(w->p, *slot);
+	} else {
+		pheap_free_in(w->p, *slot);
+	}
 	*slot = NULL;
 }
 
@@ -126,7 +134,7 @@ static int ctx_process_side(void *arg)
 	return 0;
 }
 
-static void ctx_run(struct kunit *test, enum hrtimer_mode mode)
+static void ctx_run(struct kunit *test, enum hrtimer_mode mode, bool rcu)
 {
 	struct ctx_work *w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
 	struct pheap_stats st;
@@ -134,6 +142,7 @@ static void ctx_run(struct kunit *test, enum hrtimer_mode mode)
 	KUNIT_ASSERT_NOT_NULL(test, w);
 	w->p = kt_create(test, 0, 0);
 	w->mode = mode;
+	w->rcu = rcu;
 	prandom_seed_state(&w->irq_rnd, 7);
 	prandom_seed_state(&w->proc_rnd, 11);
 	KUNIT_ASSERT_EQ(test, kt_run_on_cpu(cpumask_first(cpu_online_mask),
@@ -149,23 +158,40 @@ static void ctx_run(struct kunit *test, enum hrtimer_mode mode)
 	}
 	KUNIT_EXPECT_EQ(test, w->corrupt, 0U);
 	KUNIT_EXPECT_EQ(test, w->wrong_ctx, 0U);
+	pheap_rcu_barrier(w->p);
 	pheap_flush(w->p);
 	flush_work(&w->p->large_work);
 	pheap_get_stats(w->p, &st);
 	KUNIT_EXPECT_EQ(test, st.ev[PHEAP_EV_ALLOC_FAIL], (unsigned long)w->irq_fail);
 	KUNIT_EXPECT_EQ(test, st.u, 0UL);
 	KUNIT_EXPECT_EQ(test, st.ev[PHEAP_EV_BAD_FREE], 0UL);
+	if (rcu) {
+		KUNIT_EXPECT_GE(test, w->irq_rcu_frees, (unsigned int)IRQ_SLOTS / 2);
+		KUNIT_EXPECT_GT(test, st.ev[PHEAP_EV_RCU_FREE],
+				(unsigned long)w->irq_rcu_frees);
+	}
 	KUNIT_EXPECT_EQ(test, pheap_destroy(w->p), 0UL);
 }
 
 static void alloc_free_in_hardirq(struct kunit *test)
 {
-	ctx_run(test, HRTIMER_MODE_REL_PINNED_HARD);
+	ctx_run(test, HRTIMER_MODE_REL_PINNED_HARD, false);
 }
 
 static void alloc_free_in_softirq(struct kunit *test)
 {
-	ctx_run(test, HRTIMER_MODE_REL_PINNED_SOFT);
+	ctx_run(test, HRTIMER_MODE_REL_PINNED_SOFT, false);
+}
+
+/* The same, every other free after a grace period (pheap_free_rcu()). */
+static void free_rcu_in_hardirq(struct kunit *test)
+{
+	ctx_run(test, HRTIMER_MODE_REL_PINNED_HARD, true);
+}
+
+static void free_rcu_in_softirq(struct kunit *test)
+{
+	ctx_run(test, HRTIMER_MODE_REL_PINNED_SOFT, true);
 }
 
 struct hp_work {
@@ -245,7 +271,8 @@ static void hotplug_moves_heap_to_global(struct kunit *test)
 
 /*
  * From NMI (here the preempt count nmi_enter() sets, interrupts off) an
- * allocation gets NULL and a free is refused, both counted: NMI can
+ * allocation gets NULL and a free (pheap_free_rcu() too) is refused, both
+ * counted: NMI can
  * interrupt the holder of the local lock, so nothing of the heap may be
  * touched. The heap is intact after.
  */
@@ -386,12 +413,14 @@ static void nmi_calls_refused(struct kunit *test)
 	__preempt_count_add(NMI_OFFSET + HARDIRQ_OFFSET);
 	r = pheap_alloc_in(p, 64, GFP_ATOMIC);
 	pheap_free_in(p, q);
+	pheap_free_rcu_in(p, q);
 	__preempt_count_sub(NMI_OFFSET + HARDIRQ_OFFSET);
 	local_irq_restore(flags);
 	KUNIT_EXPECT_NULL(test, r);
 	pheap_get_stats(p, &st);
 	KUNIT_EXPECT_EQ(test, st.ev[PHEAP_EV_ALLOC_FAIL], 1UL);
-	KUNIT_EXPECT_EQ(test, st.ev[PHEAP_EV_BAD_FREE], 1UL);
+	KUNIT_EXPECT_EQ(test, st.ev[PHEAP_EV_BAD_FREE], 2UL);
+	KUNIT_EXPECT_EQ(test, st.ev[PHEAP_EV_RCU_FREE], 0UL);
 	KUNIT_EXPECT_EQ(test, st.u, 64UL);	/* q is still allocated */
 	pheap_free_in(p, r);
 	pheap_free_in(p, q);
@@ -431,6 +460,8 @@ static void large_free_from_atomic_writes_nothing(struct kunit *test)
 
 static struct kunit_case pheap_context_cases[] = {
 	KUNIT_CASE_PARAM(alloc_free_in_hardirq, kt_design_params),
+	KUNIT_CASE_PARAM(free_rcu_in_hardirq, kt_design_params),
+	KUNIT_CASE_PARAM(free_rcu_in_softirq, kt_design_params),
 	KUNIT_CASE_PARAM(alloc_free_in_softirq, kt_design_params),
 	KUNIT_CASE(hotplug_moves_heap_to_global),
 	KUNIT_CASE(interrupted_heap_served_elsewhere),

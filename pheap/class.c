@@ -118,14 +118,20 @@ unsigned int pheap_group(const struct pheap_class_info *ci, unsigned int inuse)
  * The descriptor of a superblock of @ci: struct pheap_sb, whose remote
  * part starts on a cache line of its own and ends with the remote-free
  * bitmap, then the live bitmap on the next cache line, so that remote
- * freers and the owner do not write the same line.
+ * freers and the owner do not write the same line; last, on a line of
+ * their own again, pheap_free_rcu()'s three bitmaps (held, fallback,
+ * ripe: sb.h).
  */
 static void pheap_class_desc_layout(struct pheap_class_info *ci)
 {
+	unsigned int bm_bytes;
+
 	ci->bm_words = BITS_TO_LONGS(ci->nblocks);
+	bm_bytes = ci->bm_words * sizeof(unsigned long);
 	ci->live_off = ALIGN(struct_size_t(struct pheap_sb, rfree, ci->bm_words),
 			     SMP_CACHE_BYTES);
-	ci->desc_bytes = ci->live_off + ci->bm_words * sizeof(unsigned long);
+	ci->rcu_off = ALIGN(ci->live_off + bm_bytes, SMP_CACHE_BYTES);
+	ci->desc_bytes = ci->rcu_off + 3 * bm_bytes;
 }
 
 /**

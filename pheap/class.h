@@ -37,6 +37,7 @@
  * @sb_bytes: that size
  * @bm_words: words of each bitmap of a descriptor
  * @live_off: offset of the live bitmap in the descriptor
+ * @rcu_off:  offset of the three bitmaps of pheap_free_rcu() (rcu.c)
  * @desc_bytes: size of the descriptor
  * @recip:    reciprocal of @size, for pointer -> block index
  * @group_min: a superblock in group g has at least group_min[g] blocks in
@@ -49,6 +50,7 @@ struct pheap_class_info {
 	unsigned int sb_bytes;
 	unsigned int bm_words;
 	unsigned int live_off;
+	unsigned int rcu_off;
 	unsigned int desc_bytes;
 	struct reciprocal_value recip;
 	unsigned int group_min[PHEAP_GROUPS];

@@ -671,6 +671,105 @@ void pheap_debug_free_large(struct pheap *p, unsigned long tag,
 }
 
 /**
+ * pheap_debug_rcu_claim() - claim an object for pheap_free_rcu() in debug
+ *			     mode
+ * @p: instance with debug flags
+ * @sb: the superblock @ptr is in, or NULL for a large allocation
+ * @tag: the tag of @ptr's page (pheap_sb_lookup())
+ * @ptr: the pointer freed
+ * @caller: return address of the caller of the public function
+ *
+ * A free's claim (the record's seq turned odd) and its caller noted, in
+ * the block's record, after the right red zone: the object is not
+ * touched. Its zones are checked and it is poisoned a grace period
+ * later, in pheap_debug_rcu_done() or pheap_debug_rcu_done_large().
+ *
+ * Context: as pheap_free_in(), in a superblock read section.
+ * Return: the block's first byte, or NULL for a pointer refused (reported).
+ */
+void *pheap_debug_rcu_claim(struct pheap *p, struct pheap_sb *sb,
+			    unsigned long tag, const void *ptr,
+			    unsigned long caller)
+{
+	struct pheap_dblock b;
+	bool live = true;
+	int idx;
+
+	if (sb) {
+		idx = pheap_debug_block_index(p, sb, ptr);
+		if (idx < 0) {
+			pheap_report_bad_free(p, ptr, "not a block of this heap",
+					      caller);
+			return NULL;
+		}
+		pheap_dblock_small(p, &b, pheap_sb_block(p, sb, idx), sb->cls);
+		/* racy, as in pheap_debug_free_small(): the claim orders */
+		live = data_race(test_bit(idx, sb->live)) &&
+		       !pheap_sb_remote_freed(sb, idx);
+	} else if (!tag || pheap_large_owner(tag) != p ||
+		   !pheap_debug_large_block(&b, ptr, tag)) {
+		pheap_report_bad_free(p, ptr, "not allocated by pheap, or already freed",
+				      caller);
+		return NULL;
+	}
+	if (!pheap_debug_claim(p, &b, live, caller))
+		return NULL;
+	if (pheap_dmeta_ok(pheap_dmeta(&b), &b))
+		pheap_track_set(&pheap_dmeta(&b)->free, caller);
+	return b.start;
+}
+
+/* The caller pheap_debug_rcu_claim() noted in @b's record, if sound. */
+static unsigned long pheap_debug_rcu_caller(const struct pheap_dblock *b)
+{
+	const struct pheap_dmeta *m = pheap_dmeta(b);
+
+	return pheap_dmeta_ok(m, b) ? m->free.caller : 0;
+}
+
+/**
+ * pheap_debug_rcu_done() - free a small block pheap_debug_rcu_claim()
+ *			    claimed
+ * @p: instance with debug flags
+ * @sb: its superblock
+ * @idx: its index in @sb
+ *
+ * Context: a grace period after the claim, in a superblock read section.
+ */
+void pheap_debug_rcu_done(struct pheap *p, struct pheap_sb *sb,
+			  unsigned int idx)
+{
+	struct pheap_dblock b;
+	unsigned long caller;
+
+	pheap_dblock_small(p, &b, pheap_sb_block(p, sb, idx), sb->cls);
+	caller = pheap_debug_rcu_caller(&b);
+	pheap_debug_release(p, &b, caller);
+	pheap_free_block(p, sb, b.start, idx, caller);
+}
+
+/**
+ * pheap_debug_rcu_done_large() - free a large allocation
+ *				  pheap_debug_rcu_claim() claimed
+ * @p: instance with debug flags
+ * @page: its head page, still tagged
+ *
+ * Context: a grace period after the claim.
+ */
+void pheap_debug_rcu_done_large(struct pheap *p, struct page *page)
+{
+	unsigned long tag = page_private(page), caller;
+	struct pheap_dblock b;
+
+	pheap_dblock_pages(&b, page_address(page), pheap_large_order(tag),
+			   pheap_large_inset(tag));
+	caller = pheap_debug_rcu_caller(&b);
+	pheap_debug_release(p, &b, caller);
+	if (!pheap_large_free(p, tag, b.start))
+		pheap_report_bad_free(p, pheap_dobj(&b), "double free", caller);
+}
+
+/**
  * pheap_debug_usable_size() - the usable size of an object in debug mode
  * @p: instance with debug flags
  * @sb: the superblock @ptr is in, or NULL (pheap_sb_lookup())

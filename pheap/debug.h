@@ -7,6 +7,7 @@
 
 #include <linux/types.h>
 
+struct page;
 struct pheap;
 struct pheap_sb;
 
@@ -21,6 +22,12 @@ void pheap_debug_free_small(struct pheap *p, struct pheap_sb *sb,
 			    const void *ptr, unsigned long caller);
 void pheap_debug_free_large(struct pheap *p, unsigned long tag,
 			    const void *ptr, unsigned long caller);
+void *pheap_debug_rcu_claim(struct pheap *p, struct pheap_sb *sb,
+			    unsigned long tag, const void *ptr,
+			    unsigned long caller);
+void pheap_debug_rcu_done(struct pheap *p, struct pheap_sb *sb,
+			  unsigned int idx);
+void pheap_debug_rcu_done_large(struct pheap *p, struct page *page);
 size_t pheap_debug_usable_size(struct pheap *p, const struct pheap_sb *sb,
 			       unsigned long tag, const void *ptr);
 

@@ -51,6 +51,11 @@ struct pheap_sb;
  *		 NULL: blocks are found from their struct page
  * @class_stats: superblocks held and blocks in use of class @cls in its
  *		 own heaps; NULL: only the CPU and global heaps hold any
+ * @rcu_claim:   claims block @idx of @sb for pheap_free_rcu() (rcu.c):
+ *		 until @rcu_done, every other free of it is refused as a
+ *		 double free and it is not handed out; nothing is written
+ *		 into it. False for a block not live, or claimed already
+ * @rcu_done:    frees a block @rcu_claim claimed, a grace period later
  *
  * Context of each call: as the public function that makes it.
  */
@@ -67,6 +72,10 @@ struct pheap_design_ops {
 			  unsigned long caller);
 	void (*class_stats)(struct pheap *p, unsigned int cls,
 			    unsigned long *nr_sb, unsigned long *inuse);
+	bool (*rcu_claim)(struct pheap *p, struct pheap_sb *sb,
+			  unsigned int idx);
+	void (*rcu_done)(struct pheap *p, struct pheap_sb *sb,
+			 unsigned int idx);
 };
 
 /* Each design's table, in the file that implements it. */

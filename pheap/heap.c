@@ -1090,10 +1090,14 @@ const struct pheap_design_ops pheap_hoard_design = {
 	.debug_mode	= true,
 	.alloc		= pheap_alloc_block,
 	.free		= pheap_free_block,
+	.rcu_claim	= pheap_remote_rcu_claim,
+	.rcu_done	= pheap_remote_rcu_done,
 };
 
 const struct pheap_design_ops pheap_ownership_design = {
 	.id		= PHEAP_DESIGN_OWNERSHIP,
 	.alloc		= pheap_alloc_block,
 	.free		= pheap_free_block,
+	.rcu_claim	= pheap_remote_rcu_claim,
+	.rcu_done	= pheap_remote_rcu_done,
 };

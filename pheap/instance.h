@@ -15,6 +15,8 @@
  *   alloc.c, free.c  the public entry points, pheap_alloc*(),
  *		pheap_free*(), pheap_usable_size*(): context checks, size
  *		-> class, pointer -> superblock, one dispatch
+ *   rcu.c	pheap_free_rcu*(): the design's claim at once, the free a
+ *		grace period later, batched
  *   debug.c	debug mode (red zones, poison, caller tracking): wraps the
  *		hoard design's block-level alloc and free
  *   design.c	the designs' names and their tables (design.h): the
@@ -118,6 +120,7 @@
 #include "compat.h"
 #include "class.h"
 #include "global.h"
+#include "rcu.h"
 
 struct pheap_design_ops;
 struct pheap_heap;
@@ -148,6 +151,7 @@ struct pheap {
 	struct pheap_heap __percpu *cpu_heaps;
 	struct pheap_global global;
 	bool dying;				/* destroy: no work queued */
+	struct pheap_rcu rcu;			/* pheap_free_rcu() (rcu.c) */
 	struct delayed_work idle_work;		/* heap.c: idle CPU heaps */
 
 	/*
@@ -162,6 +166,8 @@ struct pheap {
 	struct list_head large_pages;		/* page->lru, under large_lock */
 	/* freed where pages cannot go back at once (PREEMPT_RT: large.c) */
 	struct list_head large_deferred;	/* page->lru, under large_lock */
+	/* claimed by pheap_free_rcu(), until the RCU work takes them */
+	struct list_head large_rcu;		/* page->lru, under large_lock */
 	struct work_struct large_work;
 	unsigned long large_nr;			/* under large_lock */
 	unsigned long large_bytes;		/* under large_lock */

@@ -161,6 +161,7 @@ void pheap_large_init(struct pheap *p)
 	raw_spin_lock_init(&p->large_lock);
 	INIT_LIST_HEAD(&p->large_pages);
 	INIT_LIST_HEAD(&p->large_deferred);
+	INIT_LIST_HEAD(&p->large_rcu);
 	INIT_WORK(&p->large_work, pheap_large_deferred_work);
 }
 
@@ -205,6 +206,77 @@ bool pheap_large_free(struct pheap *p, unsigned long tag, const void *ptr)
 	else
 		pheap_put_pages(p, page, order, -1);
 	return true;
+}
+
+/**
+ * pheap_large_rcu_claim() - claim a large allocation for pheap_free_rcu()
+ * @p: instance
+ * @tag: its tag, from pheap_sb_lookup()
+ * @start: the allocation's first byte
+ * @keep_tag: debug mode, which claimed the object already and frees it
+ *	      with pheap_large_free() later: the tag stays
+ *
+ * The page moves from p->large_pages to p->large_rcu, and (without
+ * @keep_tag) loses its tag under p->large_lock, so that every other free
+ * finds none and is refused. It still counts as in use. Nothing is
+ * written into the allocation.
+ *
+ * Context: any; never sleeps.
+ * Return: true if this call claimed it; false if a free of it won.
+ */
+bool pheap_large_rcu_claim(struct pheap *p, unsigned long tag,
+			   const void *start, bool keep_tag)
+{
+	struct page *page = virt_to_page(start);
+	unsigned long flags;
+	bool mine;
+
+	raw_spin_lock_irqsave(&p->large_lock, flags);
+	mine = page_private(page) == tag;
+	if (mine) {
+		if (!keep_tag)
+			pheap_tag_pages(page, 1, 0);
+		list_move(&page->lru, &p->large_rcu);
+	}
+	raw_spin_unlock_irqrestore(&p->large_lock, flags);
+	return mine;
+}
+
+/**
+ * pheap_large_rcu_take() - the large allocations claimed so far
+ * @p: instance
+ * @list: gets them (page->lru), for pheap_large_rcu_done() a grace period
+ *	  later, or for debug mode's pheap_large_free()
+ *
+ * Context: any; never sleeps.
+ */
+void pheap_large_rcu_take(struct pheap *p, struct list_head *list)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&p->large_lock, flags);
+	list_splice_init(&p->large_rcu, list);
+	raw_spin_unlock_irqrestore(&p->large_lock, flags);
+}
+
+/**
+ * pheap_large_rcu_done() - free a large allocation claimed without its tag
+ * @p: instance
+ * @page: its head page, taken off the list by the caller
+ *
+ * Context: process context (the RCU work, rcu.c).
+ */
+void pheap_large_rcu_done(struct pheap *p, struct page *page)
+{
+	unsigned int order = compound_order(page);
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&p->large_lock, flags);
+	p->large_nr--;
+	p->large_bytes -= PAGE_SIZE << order;
+	raw_spin_unlock_irqrestore(&p->large_lock, flags);
+	this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_LARGE_FREE]);
+	pheap_put_pages(p, page, order, -1);
 }
 
 /**

@@ -29,6 +29,7 @@
 #include "instance.h"
 #include "large.h"
 #include "lifecycle.h"
+#include "rcu.h"
 #include "sb.h"
 
 static enum cpuhp_state pheap_cpuhp_state = CPUHP_INVALID;
@@ -87,12 +88,15 @@ static void pheap_flush_round(struct pheap *p)
  * collected in the caller's context (pheap_heap_flush()). Run twice,
  * because a collection may forward a block whose superblock changed
  * owner. With no concurrent frees, afterwards every figure counts only
- * blocks really in use.
+ * blocks really in use. Frees after a grace period that are waiting
+ * (pheap_free_rcu_in()) are done first: this waits for a grace period if
+ * there are any.
  *
  * Context: process context, may sleep; not under cpus_read_lock().
  */
 void pheap_flush(struct pheap *p)
 {
+	pheap_rcu_barrier(p);
 	pheap_flush_round(p);
 	pheap_flush_round(p);
 }
@@ -109,7 +113,8 @@ EXPORT_SYMBOL_GPL(pheap_flush);
  * empty superblocks to the global heap; the global heap then gives back
  * its empty ones, reserve included. Superblocks with a block in use
  * stay. The CPU heaps give theirs up in hoard only; the designs with
- * heaps of their own keep what those hold.
+ * heaps of their own keep what those hold. The spare pages of
+ * pheap_free_rcu_in()'s batches go back too.
  *
  * Context: process context, may sleep; not under cpus_read_lock().
  * Return: pages given back by the global heap.
@@ -118,6 +123,7 @@ unsigned long pheap_trim(struct pheap *p)
 {
 	pheap_heap_trim_all(p);
 	pheap_flush(p);
+	pheap_rcu_trim(p);
 	return pheap_global_shrink(p, ULONG_MAX);
 }
 EXPORT_SYMBOL_GPL(pheap_trim);
@@ -223,7 +229,8 @@ struct pheap *pheap_create(const struct pheap_config *cfg)
 	err = -ENOMEM;
 	p->node_pages = kcalloc(nr_node_ids, sizeof(*p->node_pages),
 				GFP_KERNEL);
-	if (!p->node_pages || pheap_global_init(p) || pheap_design_init(p))
+	if (!p->node_pages || pheap_global_init(p) || pheap_design_init(p) ||
+	    pheap_rcu_init(p))
 		goto free_instance;
 	p->cpu_heaps = alloc_percpu(struct pheap_heap);
 	if (!p->cpu_heaps)
@@ -242,6 +249,7 @@ struct pheap *pheap_create(const struct pheap_config *cfg)
 free_heaps:
 	free_percpu(p->cpu_heaps);
 free_instance:
+	pheap_rcu_destroy(p);
 	pheap_design_destroy(p);
 	pheap_global_free(p);
 	kfree(p->node_pages);
@@ -258,7 +266,9 @@ EXPORT_SYMBOL_GPL(pheap_create);
  * non-zero count is reported. Pages that cannot be accounted for (a bug)
  * trigger a warning: without one, every page went back, or is on its way
  * back: a superblock's pages go back a grace period after its release
- * (sb.c), and module unload waits for them (pheap_core_exit()).
+ * (sb.c), and module unload waits for them (pheap_core_exit()). Frees
+ * after a grace period (pheap_free_rcu_in()) still waiting are waited
+ * for first, and are no leaks.
  *
  * Context: process context, may sleep.
  * Return: the number of blocks and large allocations still allocated.
@@ -271,6 +281,7 @@ unsigned long pheap_destroy(struct pheap *p)
 	if (IS_ERR_OR_NULL(p))
 		return 0;
 	cpuhp_state_remove_instance_nocalls(pheap_cpuhp_state, &p->cpuhp_node);
+	pheap_rcu_destroy(p);		/* its frees may queue remote frees */
 	WRITE_ONCE(p->dying, true);
 	pheap_heap_idle_stop(p);	/* it kicks the CPU heaps' work */
 	for_each_possible_cpu(cpu)

@@ -114,6 +114,8 @@ int pheap_alloc_bulk_in(struct pheap *p, size_t size, gfp_t gfp, size_t nr,
 void pheap_free_bulk_in(struct pheap *p, size_t nr, void **ptrs);
 int pheap_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **out);
 void pheap_free_bulk(size_t nr, void **ptrs);
+void pheap_free_rcu_in(struct pheap *p, const void *ptr);
+void pheap_free_rcu(const void *ptr);
 
 /*
  * Statistics. Event counters are per CPU and summed on read; figures read
@@ -143,6 +145,9 @@ enum pheap_event {
 	/* by a context that interrupted its CPU's heap in use: global heap's */
 	PHEAP_EV_ALLOC_INTERRUPTED,
 	PHEAP_EV_ALLOC_OTHER_NODE, /* pheap_alloc_node(): not of the node asked */
+	PHEAP_EV_RCU_FREE,	/* pheap_free_rcu(): blocks claimed */
+	PHEAP_EV_RCU_FALLBACK,	/* of them, recorded in their superblock */
+	PHEAP_EV_RCU_ROUND,	/* grace periods waited for them */
 	PHEAP_EV_NR
 };
 

@@ -264,28 +264,14 @@ static void *pheap_private_alloc(struct pheap *p, unsigned int cls, size_t size,
 	return obj;
 }
 
-/**
- * pheap_private_free() - a block onto the freeing CPU's list
- * @p: a private instance
- * @sb: the block's superblock, of @p (checked by the caller)
- * @obj: the block, a block start of @sb
- * @idx: its index
- * @caller: for the report of a double free
- *
- * Context: as pheap_free_in().
- */
-static void pheap_private_free(struct pheap *p, struct pheap_sb *sb, void *obj,
-			       unsigned int idx, unsigned long caller)
+/* Block @obj of @sb, no longer live, onto the freeing CPU's list. */
+static void pheap_private_put(struct pheap *p, struct pheap_sb *sb, void *obj)
 {
 	struct pheap_private *pp = p->priv;
 	struct pheap_private_cpu *pc;
 	unsigned int cls = sb->cls;
 	unsigned long flags;
 
-	if (unlikely(!test_and_clear_bit(idx, sb->live))) {
-		pheap_report_bad_free(p, obj, "double free", caller);
-		return;
-	}
 	if (unlikely(want_init_on_free()))
 		memset(obj, 0, pheap_csize(cls));
 	this_cpu_inc(p->cpu_heaps->cls[cls].frees);
@@ -300,6 +286,44 @@ static void pheap_private_free(struct pheap *p, struct pheap_sb *sb, void *obj,
 	pheap_private_push(pp, pc, cls, obj);
 	pc->inuse[cls]--;
 	local_unlock_irqrestore(&pp->cpu->lock, flags);
+}
+
+/**
+ * pheap_private_free() - a block onto the freeing CPU's list
+ * @p: a private instance
+ * @sb: the block's superblock, of @p (checked by the caller)
+ * @obj: the block, a block start of @sb
+ * @idx: its index
+ * @caller: for the report of a double free
+ *
+ * Context: as pheap_free_in().
+ */
+static void pheap_private_free(struct pheap *p, struct pheap_sb *sb, void *obj,
+			       unsigned int idx, unsigned long caller)
+{
+	if (unlikely(!test_and_clear_bit(idx, sb->live))) {
+		pheap_report_bad_free(p, obj, "double free", caller);
+		return;
+	}
+	pheap_private_put(p, sb, obj);
+}
+
+/*
+ * pheap_free_rcu()'s claim (design.h): the live bit cleared, atomically as
+ * a free clears it, so that every other free is refused; the block is on
+ * no list, so it is not handed out either.
+ */
+static bool pheap_private_rcu_claim(struct pheap *p, struct pheap_sb *sb,
+				    unsigned int idx)
+{
+	return test_and_clear_bit(idx, sb->live);
+}
+
+/* The claimed block onto this CPU's list, its live bit already clear. */
+static void pheap_private_rcu_done(struct pheap *p, struct pheap_sb *sb,
+				   unsigned int idx)
+{
+	pheap_private_put(p, sb, pheap_sb_block(p, sb, idx));
 }
 
 /**
@@ -406,4 +430,6 @@ const struct pheap_design_ops pheap_private_design = {
 	.alloc		= pheap_private_alloc,
 	.free		= pheap_private_free,
 	.class_stats	= pheap_private_class_stats,
+	.rcu_claim	= pheap_private_rcu_claim,
+	.rcu_done	= pheap_private_rcu_done,
 };

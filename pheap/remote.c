@@ -38,6 +38,13 @@
  * block about to be handed out is reported then, and the block left to
  * the collector (heap.c).
  *
+ * A free after a grace period (pheap_free_rcu(), rcu.c) claims its block
+ * at once by the block's remote-free bit, so that every other free is
+ * refused as above, and its held bit (sb->rcu_held), but names no word:
+ * a collector that takes the word for another block's sake puts the bits
+ * of held blocks back. After the grace period the held bit is cleared
+ * and the word named, and the block is collected as any remote free.
+ *
  * Collection is bounded: a collector takes its whole list at once
  * (llist_del_all()) into a private "pending" list and then collects at
  * most PHEAP_COLLECT_BATCH superblocks a call. The rule for every
@@ -122,8 +129,8 @@ void pheap_remote_queue(struct pheap *p, struct pheap_sb *sb)
  * the caller's free was decided: the owner freed the block meanwhile, its
  * last, so that free is a double free. A released superblock is not
  * queued: its pages and descriptor are on their way back, a grace period
- * after the release (the caller's read section, sb.h, keeps them until
- * then).
+ * after the release (the caller's read section, sb.h, or its pin keeps
+ * them until then).
  */
 static bool pheap_remote_announce(struct pheap *p, struct pheap_sb *sb,
 				  unsigned int w)
@@ -169,6 +176,79 @@ bool pheap_remote_free(struct pheap *p, struct pheap_sb *sb, unsigned int idx)
 	if (old)
 		return true;	/* the word's first freer queues it */
 	return pheap_remote_announce(p, sb, w);
+}
+
+/**
+ * pheap_remote_rcu_claim() - claim a block for a free after a grace period
+ * @p: instance (hoard or ownership)
+ * @sb: the block's superblock
+ * @idx: the block's index in @sb
+ *
+ * pheap_free_rcu()'s claim (rcu.c), from any CPU, owner or not: the
+ * block's remote-free bit is set as a remote free sets it, so that every
+ * other free of the block is refused as a double free, but its word is
+ * not named in the summary: no collector takes the block before
+ * pheap_remote_rcu_done(). A collector that takes the word for another
+ * block's sake finds the block in @sb->rcu_held and puts its bit back
+ * (pheap_remote_keep_held()). Nothing is written into the block.
+ *
+ * Context: any but NMI; lock free; in the read section @sb was looked up
+ * in (sb.h).
+ * Return: true if the block is claimed, and @sb pinned (sb.h); false for
+ * a block that is free, freed or claimed already.
+ */
+bool pheap_remote_rcu_claim(struct pheap *p, struct pheap_sb *sb,
+			    unsigned int idx)
+{
+	unsigned long mask = BIT_MASK(idx);
+	unsigned int w = BIT_WORD(idx);
+
+	/* racy, as pheap_remote_free()'s: the atomics below order the rest */
+	if (!data_race(test_bit(idx, sb->live)))
+		return false;
+	/* held first: a collector that sees the remote bit sees this */
+	if (test_and_set_bit(idx, sb->rcu_held))
+		return false;
+	if (atomic_long_fetch_or(mask, &sb->rfree[w]) & mask) {
+		/* freed remotely already: the bit is that free's */
+		clear_bit(idx, sb->rcu_held);
+		/* held clear before the word is named: a collector takes it */
+		smp_mb__after_atomic();
+		/* a collector may have kept the bit back for us meanwhile */
+		pheap_remote_announce(p, sb, w);
+		return false;
+	}
+	pheap_sb_pin(sb);
+	return true;
+}
+
+/**
+ * pheap_remote_rcu_done() - free a block pheap_remote_rcu_claim() claimed
+ * @p: instance
+ * @sb: the block's superblock, pinned by the claim
+ * @idx: the block's index in @sb
+ *
+ * The claim becomes a remote free: its word named, @sb queued on its
+ * owner's list, the block collected from there as any remote free is.
+ *
+ * Context: any but NMI, a grace period after the claim; lock free.
+ */
+void pheap_remote_rcu_done(struct pheap *p, struct pheap_sb *sb,
+			   unsigned int idx)
+{
+	clear_bit(idx, sb->rcu_held);
+	/* held clear before the word is named: its collector takes it */
+	smp_mb__after_atomic();
+	if (pheap_remote_announce(p, sb, BIT_WORD(idx))) {
+		/* counted as pheap_free_remote() counts its frees */
+		this_cpu_inc(p->cpu_heaps->cls[sb->cls].remote_frees);
+		if (READ_ONCE(sb->owner) != raw_cpu_ptr(p->cpu_heaps))
+			this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_REMOTE_SENT]);
+	} else {
+		pheap_report_late_double_free(p, pheap_sb_block(p, sb, idx),
+					      "while its RCU free waited");
+	}
+	pheap_sb_unpin(sb);
 }
 
 /*
@@ -245,6 +325,29 @@ static bool pheap_remote_bit_ok(struct pheap *p, struct pheap_sb *sb,
 	return false;
 }
 
+/*
+ * Remote-free bits @held of word @w of @sb, taken by a collector, are
+ * blocks claimed by pheap_free_rcu() (pheap_remote_rcu_claim()): their
+ * bits go back, until the claim's grace period is over. A bit found set
+ * again is a remote free of the block that came between: a double free,
+ * reported (the block is freed once, when its claim ends). Return: @held.
+ */
+static unsigned long pheap_remote_keep_held(struct pheap *p,
+					    struct pheap_sb *sb,
+					    unsigned int w, unsigned long held)
+{
+	unsigned long again;
+	unsigned int b;
+
+	again = atomic_long_fetch_or(held, &sb->rfree[w]) & held;
+	for_each_set_bit(b, &again, BITS_PER_LONG) {
+		void *obj = pheap_sb_block(p, sb, w * BITS_PER_LONG + b);
+
+		pheap_report_late_double_free(p, obj, "while its RCU free waited");
+	}
+	return held;
+}
+
 /**
  * pheap_remote_collect() - free into a superblock every block other CPUs
  *			    freed to it
@@ -260,13 +363,16 @@ static bool pheap_remote_bit_ok(struct pheap *p, struct pheap_sb *sb,
 unsigned int pheap_remote_collect(struct pheap *p, struct pheap_sb *sb)
 {
 	const struct pheap_class_info *ci = &p->ci[sb->cls];
-	unsigned long words, bits;
+	unsigned long words, bits, held;
 	unsigned int w, b, idx, n = 0;
 	void *obj;
 
 	words = atomic_long_xchg(&sb->rsummary, 0);
 	for_each_set_bit(w, &words, ci->bm_words) {
 		bits = atomic_long_xchg(&sb->rfree[w], 0);
+		held = bits & READ_ONCE(sb->rcu_held[w]);
+		if (unlikely(held))
+			bits &= ~pheap_remote_keep_held(p, sb, w, held);
 		for_each_set_bit(b, &bits, BITS_PER_LONG) {
 			idx = w * BITS_PER_LONG + b;
 			obj = pheap_sb_block(p, sb, idx);

@@ -14,6 +14,10 @@ struct list_head;
 
 /* remote.c */
 bool pheap_remote_free(struct pheap *p, struct pheap_sb *sb, unsigned int idx);
+bool pheap_remote_rcu_claim(struct pheap *p, struct pheap_sb *sb,
+			    unsigned int idx);
+void pheap_remote_rcu_done(struct pheap *p, struct pheap_sb *sb,
+			   unsigned int idx);
 void pheap_remote_queue(struct pheap *p, struct pheap_sb *sb);
 struct pheap_sb *pheap_remote_pop(struct pheap *p, struct llist_head *list,
 				  struct llist_node **pending,

@@ -95,19 +95,42 @@ struct pheap_sb *pheap_sb_new(struct pheap *p, unsigned int cls, gfp_t gfp,
 	INIT_LIST_HEAD(&sb->node);
 	sb->base = base;
 	sb->live = (void *)sb + ci->live_off;
+	sb->rcu_held = (void *)sb + ci->rcu_off;
+	sb->rcu_fb = sb->rcu_held + ci->bm_words;
+	sb->rcu_ripe = sb->rcu_fb + ci->bm_words;
+	atomic_set(&sb->rcu_refs, 1);
 	sb->pheap = p;
 	sb->magic = PHEAP_SB_MAGIC;
 	pheap_tag_pages(page, 1U << order, (unsigned long)sb);
 	return sb;
 }
 
-/* A grace period after its release: nobody can hold @sb any more. */
-static void pheap_sb_free_rcu(struct rcu_head *rcu)
+/**
+ * pheap_sb_unpin() - drop a hold on a superblock's memory
+ * @sb: superblock pinned by pheap_sb_pin(), or by its own existence
+ *
+ * The last hold gone, its pages and descriptor go back: a superblock is
+ * released (pheap_sb_release()) only when none of its blocks is in use,
+ * so a pin is left only by a free after a grace period that a double
+ * free raced (rcu.c); the pinner finds it dead.
+ *
+ * Context: any; never sleeps.
+ */
+void pheap_sb_unpin(struct pheap_sb *sb)
 {
-	struct pheap_sb *sb = container_of(rcu, struct pheap_sb, rcu);
-
+	if (!atomic_dec_and_test(&sb->rcu_refs))
+		return;
 	__free_pages(virt_to_page(sb->base), sb->order);
 	kfree(sb);
+}
+
+/*
+ * A grace period after its release: no read section holds @sb any more;
+ * only a pin may.
+ */
+static void pheap_sb_free_rcu(struct rcu_head *rcu)
+{
+	pheap_sb_unpin(container_of(rcu, struct pheap_sb, rcu));
 }
 
 /**

@@ -31,6 +31,9 @@
 
 #define PHEAP_SB_MAGIC		0x70686562UL	/* "pheb" */
 
+/* sb->rcu_flags: on the instance's RCU fallback list (rcu.c) */
+#define PHEAP_SB_RCU_QUEUED	0
+
 struct pheap_heap;
 
 /**
@@ -82,6 +85,26 @@ struct pheap_sb {
 	unsigned char order;		/* of its pages */
 	struct rcu_head rcu;		/* its release (sb.c) */
 
+	/*
+	 * pheap_free_rcu() (rcu.c): any CPU, atomic operations only. A bit
+	 * in @rcu_held is a block claimed for a free after a grace period:
+	 * every other free of it is refused. One in @rcu_fb is such a block
+	 * recorded here because no batch page could be had, until the RCU
+	 * work moves it to @rcu_ripe (the work's alone) to wait out a grace
+	 * period; @rcu_node puts the superblock on the instance's fallback
+	 * list while PHEAP_SB_RCU_QUEUED is set in @rcu_flags. @rcu_refs is
+	 * 1 until the release's grace period has passed, plus one per
+	 * hoard or ownership block claimed: the descriptor and pages go
+	 * back when it drops to 0 (sb.c).
+	 */
+	atomic_t rcu_refs;
+	unsigned long rcu_flags;
+	struct llist_node rcu_node;
+	struct pheap_sb *rcu_ripe_next;	/* a round's list: the round's */
+	unsigned long *rcu_held;
+	unsigned long *rcu_fb;
+	unsigned long *rcu_ripe;
+
 	/* Remote frees: any CPU, atomic operations only (remote.c). */
 	atomic_long_t rsummary ____cacheline_aligned_in_smp;
 	struct llist_node rnode;	/* on its owner's remote list */
@@ -95,6 +118,16 @@ void pheap_sb_release(struct pheap *p, struct pheap_sb *sb);
 void pheap_sb_release_list(struct pheap *p, struct list_head *list);
 void pheap_sb_out_of_limbo(struct pheap *p, struct pheap_sb *sb);
 unsigned long pheap_sb_release_limbo(struct pheap *p);
+void pheap_sb_unpin(struct pheap_sb *sb);
+
+/*
+ * Keep @sb's descriptor and pages, even if it is released meanwhile,
+ * until pheap_sb_unpin(). Context: the read section @sb was looked up in.
+ */
+static inline void pheap_sb_pin(struct pheap_sb *sb)
+{
+	atomic_inc(&sb->rcu_refs);
+}
 
 /*
  * Is @ptr an address of the direct map with a struct page? What

@@ -247,13 +247,16 @@ static struct pheap_sb *pheap_shared_put(struct pheap *p,
 	return NULL;
 }
 
-/* Under the lock: free @obj, block @idx of @sb, unless it is not live. */
+/*
+ * Under the lock: free @obj, block @idx of @sb, unless it is not live or
+ * pheap_free_rcu() holds it.
+ */
 static bool pheap_shared_free_locked(struct pheap *p,
 				     struct pheap_shared_class *sc,
 				     struct pheap_sb *sb, void *obj,
 				     unsigned int idx, struct pheap_sb **release)
 {
-	if (unlikely(!test_bit(idx, sb->live)))
+	if (unlikely(!test_bit(idx, sb->live) || test_bit(idx, sb->rcu_held)))
 		return false;
 	*release = pheap_shared_put(p, sc, sb, obj, idx);
 	return true;
@@ -295,6 +298,43 @@ static void pheap_shared_free(struct pheap *p, struct pheap_sb *sb, void *obj,
 		pheap_report_bad_free(p, obj, "double free", caller);
 		return;
 	}
+	pheap_shared_freed(p, release, cls);
+}
+
+/*
+ * pheap_free_rcu()'s claim (design.h): the block's held bit, set under the
+ * lock its frees take. The claim finds the block from its struct page,
+ * kheap's too: the walk is kheap's free, and the free a grace period
+ * later takes the same way as serial's.
+ */
+static bool pheap_shared_rcu_claim(struct pheap *p, struct pheap_sb *sb,
+				   unsigned int idx)
+{
+	raw_spinlock_t *lock = pheap_shared_lock_of(p, sb->cls);
+	unsigned long flags;
+	bool claimed;
+
+	flags = pheap_shared_lock(p, lock);
+	claimed = test_bit(idx, sb->live) &&
+		  !test_and_set_bit(idx, sb->rcu_held);
+	pheap_shared_unlock(lock, flags);
+	return claimed;
+}
+
+/* The claimed block freed: its held bit cleared under the same lock. */
+static void pheap_shared_rcu_done(struct pheap *p, struct pheap_sb *sb,
+				  unsigned int idx)
+{
+	unsigned int cls = sb->cls;
+	raw_spinlock_t *lock = pheap_shared_lock_of(p, cls);
+	struct pheap_sb *release = NULL;
+	unsigned long flags;
+
+	flags = pheap_shared_lock(p, lock);
+	clear_bit(idx, sb->rcu_held);
+	pheap_shared_free_locked(p, pheap_shared_class(p, cls), sb,
+				 pheap_sb_block(p, sb, idx), idx, &release);
+	pheap_shared_unlock(lock, flags);
 	pheap_shared_freed(p, release, cls);
 }
 
@@ -468,6 +508,8 @@ const struct pheap_design_ops pheap_kheap_design = {
 	.free		= pheap_shared_free,
 	.find_free	= pheap_kheap_free,
 	.class_stats	= pheap_shared_class_stats,
+	.rcu_claim	= pheap_shared_rcu_claim,
+	.rcu_done	= pheap_shared_rcu_done,
 };
 
 const struct pheap_design_ops pheap_serial_design = {
@@ -478,6 +520,8 @@ const struct pheap_design_ops pheap_serial_design = {
 	.alloc		= pheap_shared_alloc,
 	.free		= pheap_shared_free,
 	.class_stats	= pheap_shared_class_stats,
+	.rcu_claim	= pheap_shared_rcu_claim,
+	.rcu_done	= pheap_shared_rcu_done,
 };
 
 const struct pheap_design_ops pheap_class_lock_design = {
@@ -489,4 +533,6 @@ const struct pheap_design_ops pheap_class_lock_design = {
 	.alloc		= pheap_shared_alloc,
 	.free		= pheap_shared_free,
 	.class_stats	= pheap_shared_class_stats,
+	.rcu_claim	= pheap_shared_rcu_claim,
+	.rcu_done	= pheap_shared_rcu_done,
 };

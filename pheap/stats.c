@@ -64,6 +64,9 @@ const char *const pheap_event_names[PHEAP_EV_NR] = {
 	[PHEAP_EV_WALKED]	= "pagerefs_walked",
 	[PHEAP_EV_ALLOC_INTERRUPTED] = "allocs_interrupted",
 	[PHEAP_EV_ALLOC_OTHER_NODE] = "allocs_other_node",
+	[PHEAP_EV_RCU_FREE] = "rcu_frees",
+	[PHEAP_EV_RCU_FALLBACK] = "rcu_fallbacks",
+	[PHEAP_EV_RCU_ROUND] = "rcu_rounds",
 };
 EXPORT_SYMBOL_GPL(pheap_event_names);
 static_assert(ARRAY_SIZE(pheap_event_names) == PHEAP_EV_NR);
