@@ -56,7 +56,9 @@ case "$mode" in
 kasan)	ver=6.1 BUILD=$PHEAP_CACHE/kunit-build
 	config=$PHEAP_ROOT/kunit/.kunitconfig ;;
 kcsan)	ver=6.1 BUILD=$PHEAP_CACHE/kunit-build-kcsan
-	config=$PHEAP_ROOT/kunit/kcsan.kunitconfig ;;
+	config=$PHEAP_ROOT/kunit/kcsan.kunitconfig
+	# KCSAN slows the interrupt cases most: the suites take over 5 min
+	KUNIT_TIMEOUT=${KUNIT_TIMEOUT:-600} ;;
 kasan-6.12) ver=6.12 BUILD=$PHEAP_CACHE/kunit-build-6.12
 	config=$PHEAP_ROOT/kunit/.kunitconfig ;;
 rt-6.12) ver=6.12 BUILD=$PHEAP_CACHE/kunit-build-6.12-rt
