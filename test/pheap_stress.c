@@ -17,9 +17,10 @@
  * node's block is the global heap's, freed the remote way); one step in
  * 32 is a bulk step: the blocks of 8 neighbouring slots checked and
  * freed with one pheap_free_bulk(), and the 8 filled again with one
- * pheap_alloc_bulk() of one size.
+ * pheap_alloc_bulk() of one size. One free in 16 is a pheap_free_rcu().
  *
- * Afterwards it frees what is left, calls pheap_flush() and checks that
+ * Afterwards it frees what is left, calls pheap_flush() (which waits for
+ * the frees after a grace period) and checks that
  * pheap's bytes in use are back to what they were. Any corruption or
  * leak fails the load with -EIO, after printing what went wrong. With
  * keep > 0 each CPU leaves that many blocks allocated until unload (they
@@ -138,10 +139,21 @@ static bool stress_block_ok(const u8 *p)
 	return true;
 }
 
-static void stress_check_free(void *block)
+/* Checked, then freed: at once, or with @rcu after a grace period. */
+static void stress_check_free(void *block, bool rcu)
 {
-	if (stress_block_ok(block))
+	if (!stress_block_ok(block))
+		return;
+	if (rcu)
+		pheap_free_rcu(block);
+	else
 		pheap_free(block);
+}
+
+/* One free in 16 waits for a grace period (pheap_free_rcu()). */
+static bool stress_rcu(struct rnd_state *rnd)
+{
+	return prandom_u32_state(rnd) % 16 == 0;
 }
 
 #define BULK_SLOTS	8
@@ -189,11 +201,11 @@ static void stress_step(struct rnd_state *rnd, void **slot)
 		*slot = NULL;
 		if (old) {
 			atomic_long_inc(&cross_frees);
-			stress_check_free(old);
+			stress_check_free(old, stress_rcu(rnd));
 		}
 		return;
 	}
-	stress_check_free(*slot);
+	stress_check_free(*slot, stress_rcu(rnd));
 	*slot = NULL;
 }
 
@@ -203,7 +215,7 @@ static void stress_free_kept(void)
 
 	for (i = 0; i < nr_cpu_ids * keep; i++)
 		if (kept[i])
-			stress_check_free(kept[i]);
+			stress_check_free(kept[i], false);
 	kfree(kept);
 	kept = NULL;
 }
@@ -237,7 +249,7 @@ static int stress_thread(void *arg)
 		if (k < keep)
 			kept[cpu * keep + k++] = slots[i];
 		else
-			stress_check_free(slots[i]);
+			stress_check_free(slots[i], false);
 	}
 	kfree(slots);
 	atomic_long_add(ops, &total_ops);
@@ -287,7 +299,7 @@ static void stress_drain_exchange(void)
 	for (i = 0; i < XCHG_SLOTS; i++) {
 		old = xchg(&xchg_table[i], NULL);
 		if (old)
-			stress_check_free(old);
+			stress_check_free(old, false);
 	}
 }
 

@@ -78,6 +78,9 @@ stress_phase() {
 	cat $D/classes
 	t "stats: u_bytes back to 0" grep -qx 'u_bytes 0' $D/stats
 	t "stats: allocations counted" sh -c "! grep -qx 'allocs 0' $D/stats"
+	echo "# rcu_frees $(field rcu_frees) in $(field rcu_rounds) rounds, $(field rcu_fallbacks) recorded in superblocks"
+	t "stats: RCU frees made, batched (rounds < frees / 10)" \
+		awk '/^rcu_frees /{f=$2} /^rcu_rounds /{r=$2} END{exit !(f > 0 && r >= 1 && r * 10 < f)}' $D/stats
 	t "stats: no bad frees" grep -qx 'bad_frees 0' $D/stats
 	t "stats: A >= U" awk '/^u_bytes/{u=$2} /^a_bytes/{a=$2} END{exit !(a >= u)}' $D/stats
 	t "classes: header and $(($(wc -l <$D/classes) - 1)) rows of 11 fields" \
