@@ -524,6 +524,77 @@ static void trim_gives_back_every_empty(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pheap_destroy(w.p), 0UL);
 }
 
+/*
+ * Frees another CPU made and its owner has not collected yet: pheap_trim()
+ * gives back the superblocks they empty too. On one CPU (K large enough
+ * that no threshold return interferes) 16 superblocks of 64-byte blocks,
+ * freed there but one block each (S) or two (T); then another CPU frees
+ * one block of each, the S first: the T, queued last, are collected first
+ * and empty nothing.
+ */
+struct trim_remote {
+	struct pheap *p;
+	void **blk;
+	unsigned int nb;
+};
+
+#define TRIM_SBS	16
+
+static int trim_remote_alloc(void *arg)
+{
+	struct trim_remote *t = arg;
+	unsigned int i, keep;
+
+	for (i = 0; i < TRIM_SBS * t->nb; i++) {
+		t->blk[i] = pheap_alloc_in(t->p, 64, GFP_KERNEL);
+		if (!t->blk[i])
+			return -ENOMEM;
+	}
+	for (i = 0; i < TRIM_SBS * t->nb; i++) {
+		keep = i / t->nb < TRIM_SBS / 2 ? 1 : 2;
+		if (i % t->nb >= keep)
+			pheap_free_in(t->p, t->blk[i]);
+	}
+	return 0;
+}
+
+static int trim_remote_free(void *arg)
+{
+	struct trim_remote *t = arg;
+	unsigned int i;
+
+	for (i = 0; i < TRIM_SBS; i++)
+		pheap_free_in(t->p, t->blk[i * t->nb]);
+	return 0;
+}
+
+static void trim_takes_what_waiting_frees_empty(struct kunit *test)
+{
+	struct trim_remote t = { .p = kt_create(test, 0, 64) };
+	unsigned int cls = pheap_size_to_class(64), i;
+	unsigned int a = cpumask_first(cpu_online_mask);
+	unsigned int b = cpumask_next(a, cpu_online_mask);
+	struct pheap_stats st;
+
+	if (b >= nr_cpu_ids)
+		kunit_skip(test, "one CPU: no remote frees");
+	t.nb = t.p->ci[cls].nblocks;
+	t.blk = kunit_kcalloc(test, TRIM_SBS * t.nb, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, t.blk);
+	KUNIT_ASSERT_EQ(test, kt_run_on_cpu(a, trim_remote_alloc, &t), 0);
+	KUNIT_ASSERT_EQ(test, kt_run_on_cpu(b, trim_remote_free, &t), 0);
+	pheap_trim(t.p);
+	pheap_get_stats(t.p, &st);
+	KUNIT_EXPECT_EQ(test, st.sb_cpu + st.sb_global, TRIM_SBS / 2UL);
+	KUNIT_EXPECT_EQ(test, st.a, TRIM_SBS / 2UL * t.p->ci[cls].sb_bytes);
+	for (i = TRIM_SBS / 2; i < TRIM_SBS; i++)
+		pheap_free_in(t.p, t.blk[i * t.nb + 1]);
+	pheap_trim(t.p);
+	pheap_get_stats(t.p, &st);
+	KUNIT_EXPECT_EQ(test, st.a, 0UL);
+	KUNIT_EXPECT_EQ(test, pheap_destroy(t.p), 0UL);
+}
+
 /* The global heap keeps a reserve of empties; the shrinker takes it too. */
 static void global_shrink_frees_reserve(struct kunit *test)
 {
@@ -562,6 +633,7 @@ static struct kunit_case pheap_threshold_cases[] = {
 	KUNIT_CASE(idle_heap_returns_to_reserve),
 	KUNIT_CASE(trim_all_reaches_cpu_heaps),
 	KUNIT_CASE(trim_gives_back_every_empty),
+	KUNIT_CASE(trim_takes_what_waiting_frees_empty),
 	KUNIT_CASE(global_shrink_frees_reserve),
 	{}
 };

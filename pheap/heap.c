@@ -776,7 +776,8 @@ static bool pheap_heap_drain_local(struct pheap *p, struct pheap_heap *h)
 			return false;
 		}
 		pheap_heap_collect(p, h, &release);
-		if (READ_ONCE(h->trim))
+		/* after every waiting free: the ones still queued may empty more */
+		if (READ_ONCE(h->trim) && !pheap_heap_remote_waiting(h))
 			pheap_heap_trim_some(p, h, &release);
 		more = pheap_heap_remote_waiting(h) || h->returning ||
 		       READ_ONCE(h->trim);
