@@ -81,7 +81,10 @@ trace_match() {
 # back now, waited for (trim), and then nothing is held that could move.
 trace_settle() {
 	echo 1 >/sys/kernel/debug/pheap/trim &&
-		grep -qx 'a_bytes 0' /sys/kernel/debug/pheap/stats
+		grep -qx 'a_bytes 0' /sys/kernel/debug/pheap/stats && return
+	echo "# after trim:" $(grep -E '^(a_bytes|u_bytes|sb_cpu|sb_global|large_bytes|nolock_reserve_bytes) ' \
+		/sys/kernel/debug/pheap/stats)
+	return 1
 }
 
 # trace_tracefs OPS: through tracefs, every pheap event on, a stress of
@@ -115,7 +118,8 @@ trace_cmd_run() {
 			sh -c ". /trace.sh && insmod /mod/pheap_stress.ko ops=$1 &&
 				trace_counters >/tmp/trace.during &&
 				cat $T/options/record-cmd >/tmp/trace.record-cmd" \
-			>/tmp/trace-cmd.out 2>&1 &&
+			>/tmp/trace-cmd.out 2>&1 ||
+		{ echo "# trace-cmd record failed:"; tail -n 5 /tmp/trace-cmd.out; false; } &&
 		trace_counters >/tmp/trace.after &&
 		trace-cmd report -i /tmp/trace.dat >/tmp/trace.txt 2>/dev/null &&
 		rmmod pheap_stress
