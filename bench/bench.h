@@ -195,6 +195,7 @@ extern const struct bench_scn bench_scns_threads[];	/* scn_threads.c */
 extern const struct bench_scn bench_scns_cross[];	/* scn_cross.c */
 extern const struct bench_scn bench_scns_false[];	/* scn_false.c */
 extern const struct bench_scn bench_scns_mixed[];	/* scn_mixed.c */
+extern const struct bench_scn bench_scns_nmi[];		/* scn_nmi.c */
 extern const struct bench_scn bench_scns_designs[];	/* scn_designs.c */
 
 /* harness.c */

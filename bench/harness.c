@@ -863,7 +863,8 @@ void bench_case_run(const struct bench_case *bc)
 
 static const struct bench_scn *const bench_groups[] = {
 	bench_scns_single, bench_scns_threads, bench_scns_cross,
-	bench_scns_false, bench_scns_mixed, bench_scns_designs,
+	bench_scns_false, bench_scns_mixed, bench_scns_nmi,
+	bench_scns_designs,
 };
 
 static const struct bench_scn *bench_find(const char *name, size_t len)

@@ -249,8 +249,8 @@ static void stats_show_parses(struct kunit *test)
 			u = val;
 	}
 	KUNIT_EXPECT_EQ(test, u, 128UL);
-	/* 10 figures, 2 per online node, the events, 7 parameters */
-	KUNIT_EXPECT_EQ(test, lines, 10UL + 2 * num_online_nodes() + PHEAP_EV_NR + 7);
+	/* 11 figures, 2 per online node, the events, 7 parameters */
+	KUNIT_EXPECT_EQ(test, lines, 11UL + 2 * num_online_nodes() + PHEAP_EV_NR + 7);
 	pheap_free_in(p, q);
 	KUNIT_EXPECT_EQ(test, pheap_destroy(p), 0UL);
 }

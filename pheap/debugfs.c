@@ -78,6 +78,7 @@ int pheap_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "sb_global %lu\n", st.sb_global);
 	seq_printf(m, "large_outstanding %lu\n", st.large_nr);
 	seq_printf(m, "large_bytes %lu\n", st.large_bytes);
+	seq_printf(m, "nolock_reserve_bytes %lu\n", st.nolock_reserve);
 	for_each_online_node(nid) {
 		seq_printf(m, "node%d_pages %lu\n", nid, pheap_node_pages(p, nid));
 		seq_printf(m, "node%d_sb_global %lu\n", nid,

@@ -30,6 +30,10 @@ static inline bool pheap_entry_plain(const struct pheap *p)
 void *pheap_alloc_for(struct pheap *p, size_t size, gfp_t gfp,
 		      unsigned long caller);
 /* free.c */
+struct irq_work;
 void pheap_free_for(struct pheap *p, const void *ptr, unsigned long caller);
+void pheap_free_untraced(struct pheap *p, const void *ptr,
+			 unsigned long caller);
+void pheap_free_deferred(struct irq_work *work);
 
 #endif /* _PHEAP_ENTRY_H */

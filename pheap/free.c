@@ -19,9 +19,13 @@
  * kheap, serial, class-lock and private instances take their design's
  * way (pheap_free_design()) past one static branch.
  *
+ * From NMI, which may interrupt the holder of any lock a free takes, a
+ * block is checked against pheap's metadata, queued on this CPU's list of
+ * NMI frees through its first word, and freed by an irq_work after the
+ * NMI (pheap_free_deferred()).
+ *
  * Bad frees (a pointer pheap did not hand out, an interior pointer, a
- * pointer of another instance, a double free, a free from NMI, which
- * leaks the block rather than risk the heap) are reported rate-limited
+ * pointer of another instance, a double free) are reported rate-limited
  * with the caller, counted, and otherwise ignored: the heap is not
  * touched. Everything from the lookup on runs in a superblock read
  * section (sb.h): a double free that races the release of its
@@ -42,6 +46,8 @@
  */
 #include <linux/export.h>
 #include <linux/hardirq.h>
+#include <linux/irq_work.h>
+#include <linux/llist.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
 #include <linux/ratelimit.h>
@@ -55,6 +61,7 @@
 #include "instance.h"
 #include "large.h"
 #include "lifecycle.h"
+#include "nolock.h"
 #include "page.h"
 #include "remote.h"
 #include "report.h"
@@ -129,6 +136,62 @@ static __always_inline void pheap_free_looked_up(struct pheap *p,
 		pheap_free_small(p, sb, (void *)ptr, idx, caller);
 }
 
+/* The free itself, in a superblock read section; not traced. */
+static __always_inline void pheap_free_serve(struct pheap *p, const void *ptr,
+					     unsigned long caller)
+{
+	pheap_sb_read_begin();
+	if (pheap_design_on(p))
+		pheap_free_design(p, ptr, caller);
+	else
+		pheap_free_looked_up(p, ptr, caller);
+	pheap_sb_read_end();
+}
+
+/*
+ * In NMI: is @ptr an object of @p in use, as far as pheap's own metadata
+ * tells? Only then is its first word used to queue it. A block freed
+ * meanwhile by another CPU (a double free racing this one) is caught as
+ * a corrupt link when next handed out, and contained (heap.c).
+ */
+static bool pheap_free_nmi_ok(struct pheap *p, const void *ptr)
+{
+	struct pheap_sb *sb;
+	unsigned long tag;
+	bool ok;
+	int idx;
+
+	pheap_sb_read_begin();
+	ok = pheap_usable_size_in(p, ptr) >= sizeof(struct llist_node);
+	sb = pheap_sb_lookup(ptr, &tag);
+	if (ok && sb && !pheap_debug_on(p)) {
+		idx = pheap_sb_block_index(p, sb, ptr);
+		/* racy: a snapshot of the owner's bitmap, as remote.c reads it */
+		ok = idx >= 0 && data_race(test_bit(idx, sb->live)) &&
+		     !pheap_sb_remote_freed(sb, idx);
+	}
+	pheap_sb_read_end();
+	return ok;
+}
+
+/*
+ * NMI may interrupt the holder of any lock a free takes: the block is
+ * queued on this CPU's list of NMI frees, and freed by its irq_work
+ * (pheap_free_deferred()) once the NMI is over.
+ */
+static noinline void pheap_free_in_nmi(struct pheap *p, const void *ptr,
+				       unsigned long caller)
+{
+	if (!pheap_free_nmi_ok(p, ptr)) {
+		pheap_report_bad_free(p, ptr, "free from NMI of no block in use (left alone)",
+				      caller);
+		return;
+	}
+	llist_add((struct llist_node *)ptr, this_cpu_ptr(&p->nolock->nmi_frees));
+	irq_work_queue(this_cpu_ptr(&p->nolock->nmi_free));
+	this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_NMI_FREE]);
+}
+
 static __always_inline void pheap_free_caller(struct pheap *p, const void *ptr,
 					      unsigned long caller)
 {
@@ -136,16 +199,44 @@ static __always_inline void pheap_free_caller(struct pheap *p, const void *ptr,
 		return;
 	trace_pheap_free(p, caller, ptr);
 	if (unlikely(in_nmi())) {
-		pheap_report_bad_free(p, ptr, "free from NMI (the block is leaked)",
-				      caller);
+		pheap_free_in_nmi(p, ptr, caller);
 		return;
 	}
-	pheap_sb_read_begin();
-	if (pheap_design_on(p))
-		pheap_free_design(p, ptr, caller);
-	else
-		pheap_free_looked_up(p, ptr, caller);
-	pheap_sb_read_end();
+	pheap_free_serve(p, ptr, caller);
+}
+
+/**
+ * pheap_free_deferred() - free the blocks pheap_free() was given in NMI
+ * @work: a CPU's nmi_free irq_work (nolock.h)
+ *
+ * Context: the irq_work, on that CPU, once the NMI is over (hard
+ * interrupt context; its thread on PREEMPT_RT); or pheap_nolock_dead().
+ */
+void pheap_free_deferred(struct irq_work *work)
+{
+	struct pheap_nolock_cpu *nc = container_of(work, struct pheap_nolock_cpu,
+						   nmi_free);
+	struct llist_node *node, *next;
+
+	llist_for_each_safe(node, next, llist_del_all(&nc->nmi_frees))
+		pheap_free_serve(nc->pheap, node, _RET_IP_);
+}
+
+/**
+ * pheap_free_untraced() - pheap_free_in(), with no pheap_free event
+ * @p: instance
+ * @ptr: a block of @p
+ * @caller: the return address reports name
+ *
+ * For blocks no caller held (nolock.c's reserves): their free is no
+ * caller's, and the statistics leave it out too.
+ *
+ * Context: as pheap_free_in(), but not NMI.
+ */
+void pheap_free_untraced(struct pheap *p, const void *ptr,
+			 unsigned long caller)
+{
+	pheap_free_serve(p, ptr, caller);
 }
 
 /**
@@ -155,7 +246,8 @@ static __always_inline void pheap_free_caller(struct pheap *p, const void *ptr,
  *
  * A pointer @p did not hand out is reported, counted and left alone.
  *
- * Context: any context pheap_alloc_in() may run in; never sleeps.
+ * Context: any, NMI included (there the free is done by an irq_work once
+ * the NMI is over); never sleeps.
  */
 void pheap_free_in(struct pheap *p, const void *ptr)
 {
@@ -180,7 +272,7 @@ void pheap_free_for(struct pheap *p, const void *ptr, unsigned long caller)
  * pheap_free() - free memory from pheap_alloc(), like kfree()
  * @ptr: the memory; NULL and ZERO_SIZE_PTR are ignored
  *
- * Context: any context pheap_alloc() may run in; never sleeps or fails.
+ * Context: any, NMI included (see pheap_free_in()); never sleeps or fails.
  */
 void pheap_free(const void *ptr)
 {
@@ -247,13 +339,21 @@ static size_t pheap_free_bulk_batch(struct pheap *p, size_t nr,
  * pheap_free_in() would. A bad pointer is reported and refused as there,
  * and the others are still freed.
  *
- * Context: as pheap_free_in().
+ * Context: as pheap_free_in(), but not NMI: refused there, each pointer
+ * reported and left alone.
  */
 void pheap_free_bulk_in(struct pheap *p, size_t nr, void **ptrs)
 {
 	unsigned long caller = _RET_IP_;
 	size_t i = 0;
 
+	if (unlikely(in_nmi())) {
+		for (i = 0; i < nr; i++)
+			if (!ZERO_OR_NULL_PTR(ptrs[i]))
+				pheap_report_bad_free(p, ptrs[i], "bulk free from NMI (left alone)",
+						      caller);
+		return;
+	}
 	if (!pheap_entry_plain(p)) {
 		for (i = 0; i < nr; i++)
 			pheap_free_caller(p, ptrs[i], caller);

@@ -17,6 +17,9 @@
  *		-> class, pointer -> superblock, one dispatch
  *   rcu.c	pheap_free_rcu*(): the design's claim at once, the free a
  *		grace period later, batched
+ *   nolock.c	pheap_alloc_nolock*(): any context, NMI included, from
+ *		this CPU's heap or its reserve; the irq_works that fill the
+ *		reserves and free what pheap_free() got in NMI
  *   debug.c	debug mode (red zones, poison, caller tracking): wraps the
  *		hoard design's block-level alloc and free
  *   design.c	the designs' names and their tables (design.h): the
@@ -124,6 +127,7 @@
 
 struct pheap_design_ops;
 struct pheap_heap;
+struct pheap_nolock_cpu;
 struct pheap_shared;
 struct pheap_private;
 
@@ -152,6 +156,9 @@ struct pheap {
 	struct pheap_global global;
 	bool dying;				/* destroy: no work queued */
 	struct pheap_rcu rcu;			/* pheap_free_rcu() (rcu.c) */
+	/* pheap_alloc_nolock() and frees in NMI (nolock.c, free.c) */
+	struct pheap_nolock_cpu __percpu *nolock;
+	struct delayed_work nolock_idle;	/* gives the reserves back */
 	struct delayed_work idle_work;		/* heap.c: idle CPU heaps */
 
 	/*

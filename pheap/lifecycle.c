@@ -29,6 +29,7 @@
 #include "instance.h"
 #include "large.h"
 #include "lifecycle.h"
+#include "nolock.h"
 #include "rcu.h"
 #include "sb.h"
 
@@ -114,13 +115,15 @@ EXPORT_SYMBOL_GPL(pheap_flush);
  * its empty ones, reserve included. Superblocks with a block in use
  * stay. The CPU heaps give theirs up in hoard only; the designs with
  * heaps of their own keep what those hold. The spare pages of
- * pheap_free_rcu_in()'s batches go back too.
+ * pheap_free_rcu_in()'s batches go back too, and before everything the
+ * online CPUs' reserves for pheap_alloc_nolock_in().
  *
  * Context: process context, may sleep; not under cpus_read_lock().
  * Return: pages given back by the global heap.
  */
 unsigned long pheap_trim(struct pheap *p)
 {
+	pheap_nolock_trim(p);
 	pheap_heap_trim_all(p);
 	pheap_flush(p);
 	pheap_rcu_trim(p);
@@ -132,6 +135,7 @@ static int pheap_cpu_dead(unsigned int cpu, struct hlist_node *node)
 {
 	struct pheap *p = hlist_entry_safe(node, struct pheap, cpuhp_node);
 
+	pheap_nolock_dead(p, cpu);
 	pheap_heap_evict(p, per_cpu_ptr(p->cpu_heaps, cpu));
 	return 0;
 }
@@ -230,7 +234,7 @@ struct pheap *pheap_create(const struct pheap_config *cfg)
 	p->node_pages = kcalloc(nr_node_ids, sizeof(*p->node_pages),
 				GFP_KERNEL);
 	if (!p->node_pages || pheap_global_init(p) || pheap_design_init(p) ||
-	    pheap_rcu_init(p))
+	    pheap_rcu_init(p) || pheap_nolock_init(p))
 		goto free_instance;
 	p->cpu_heaps = alloc_percpu(struct pheap_heap);
 	if (!p->cpu_heaps)
@@ -250,6 +254,7 @@ free_heaps:
 	free_percpu(p->cpu_heaps);
 free_instance:
 	pheap_rcu_destroy(p);
+	pheap_nolock_destroy(p);
 	pheap_design_destroy(p);
 	pheap_global_free(p);
 	kfree(p->node_pages);
@@ -282,6 +287,7 @@ unsigned long pheap_destroy(struct pheap *p)
 		return 0;
 	cpuhp_state_remove_instance_nocalls(pheap_cpuhp_state, &p->cpuhp_node);
 	pheap_rcu_destroy(p);		/* its frees may queue remote frees */
+	pheap_nolock_destroy(p);	/* so may the reserves' and NMI frees */
 	WRITE_ONCE(p->dying, true);
 	pheap_heap_idle_stop(p);	/* it kicks the CPU heaps' work */
 	for_each_possible_cpu(cpu)

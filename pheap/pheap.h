@@ -116,6 +116,9 @@ int pheap_alloc_bulk(size_t size, gfp_t gfp, size_t nr, void **out);
 void pheap_free_bulk(size_t nr, void **ptrs);
 void pheap_free_rcu_in(struct pheap *p, const void *ptr);
 void pheap_free_rcu(const void *ptr);
+void *pheap_alloc_nolock_in(struct pheap *p, size_t size, gfp_t gfp,
+			    int node);
+void *pheap_alloc_nolock(size_t size, gfp_t gfp, int node);
 
 /*
  * Statistics. Event counters are per CPU and summed on read; figures read
@@ -148,6 +151,11 @@ enum pheap_event {
 	PHEAP_EV_RCU_FREE,	/* pheap_free_rcu(): blocks claimed */
 	PHEAP_EV_RCU_FALLBACK,	/* of them, recorded in their superblock */
 	PHEAP_EV_RCU_ROUND,	/* grace periods waited for them */
+	PHEAP_EV_NOLOCK_ALLOC,	/* pheap_alloc_nolock(): blocks served */
+	PHEAP_EV_NOLOCK_RESERVE, /* of them, from the CPU's reserve */
+	PHEAP_EV_NOLOCK_BUSY,	/* calls that found the CPU's heap in use */
+	PHEAP_EV_NOLOCK_FAIL,	/* calls that returned NULL */
+	PHEAP_EV_NMI_FREE,	/* pheap_free() in NMI: done by an irq_work */
 	PHEAP_EV_NR
 };
 
@@ -164,6 +172,8 @@ extern const char *const pheap_event_names[PHEAP_EV_NR];
  * @sb_global:	superblocks held by the global heap
  * @large_nr:	large allocations outstanding
  * @large_bytes: their bytes
+ * @nolock_reserve: bytes of the blocks the CPUs keep for
+ *		pheap_alloc_nolock(): in A, not in U
  * @ev:		event counters summed over CPUs
  * @f_pct:	parameters in force (see struct pheap_config)
  * @k_sb:	K
@@ -177,6 +187,7 @@ struct pheap_stats {
 	unsigned long u, a, peak_u, peak_a;
 	unsigned long sb_cpu, sb_global;
 	unsigned long large_nr, large_bytes;
+	unsigned long nolock_reserve;
 	unsigned long ev[PHEAP_EV_NR];
 	unsigned int f_pct, k_sb, sb_bytes, nr_classes;
 	unsigned int global_reserve;

@@ -39,6 +39,12 @@
  * not sleep goes onto this CPU's lock-free @deferred list instead, which
  * the next allocation on that CPU takes in. New superblocks are listed in
  * @sbs under a raw spinlock, taken without the local lock.
+ *
+ * The kmalloc family: pheap_alloc_nolock() gets NULL, counted (its CPU
+ * lists have no lock-free way); node and bulk calls take the plain paths;
+ * pheap_free_rcu() claims a block by clearing its live bit, which is
+ * what a free does, so that no other free and no allocation takes it,
+ * and a grace period later puts it on the freeing CPU's list.
  */
 #include <linux/bitops.h>
 #include <linux/llist.h>

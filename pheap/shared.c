@@ -46,6 +46,11 @@
  * every context pheap serves may allocate and free (PREEMPT_RT included,
  * where allocations with interrupts or preemption off are refused before
  * they get here: alloc.c). The page allocator is called with no lock held.
+ *
+ * The kmalloc family: pheap_alloc_nolock() gets NULL, counted (a shared
+ * lock is exactly what nolock may not wait for); node and bulk calls take
+ * the plain paths; pheap_free_rcu() claims a block by a held bit set
+ * under the lock its frees take, which they check.
  */
 #include <linux/list.h>
 #include <linux/mm.h>

@@ -37,6 +37,7 @@
 #include "global.h"
 #include "heap.h"
 #include "instance.h"
+#include "nolock.h"
 #include "page.h"
 #include "sb.h"
 #include "stats.h"
@@ -67,6 +68,11 @@ const char *const pheap_event_names[PHEAP_EV_NR] = {
 	[PHEAP_EV_RCU_FREE] = "rcu_frees",
 	[PHEAP_EV_RCU_FALLBACK] = "rcu_fallbacks",
 	[PHEAP_EV_RCU_ROUND] = "rcu_rounds",
+	[PHEAP_EV_NOLOCK_ALLOC] = "nolock_allocs",
+	[PHEAP_EV_NOLOCK_RESERVE] = "nolock_from_reserve",
+	[PHEAP_EV_NOLOCK_BUSY] = "nolock_busy",
+	[PHEAP_EV_NOLOCK_FAIL] = "nolock_failures",
+	[PHEAP_EV_NMI_FREE] = "nmi_frees",
 };
 EXPORT_SYMBOL_GPL(pheap_event_names);
 static_assert(ARRAY_SIZE(pheap_event_names) == PHEAP_EV_NR);
@@ -137,6 +143,32 @@ static void pheap_cpu_events(struct pheap_heap *h, unsigned long *ev)
 	}
 }
 
+/*
+ * The CPUs' reserves for pheap_alloc_nolock() (nolock.c): blocks allocated
+ * that no caller holds, from a CPU heap or (filled while it was in use)
+ * the global heap. Their bytes come off U, and the instance's allocations
+ * and frees lose the reserves' own: fills no caller took, blocks given
+ * back unused. Return: the reserves' bytes.
+ */
+static unsigned long pheap_reserves(struct pheap *p, unsigned long *ev)
+{
+	unsigned long bytes = 0, drained, freed = 0;
+	long outstanding, filled = 0;
+	unsigned int c;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		for (c = 0; c < PHEAP_NR_CLASSES; c++) {
+			bytes += pheap_nolock_reserved(p, cpu, c, &outstanding,
+						       &drained) * pheap_csize(c);
+			filled += outstanding;
+			freed += drained;
+		}
+	ev[PHEAP_EV_ALLOC] -= clamp_t(long, filled, 0, ev[PHEAP_EV_ALLOC]);
+	ev[PHEAP_EV_FREE] -= min(freed, ev[PHEAP_EV_FREE]);
+	return bytes;
+}
+
 /**
  * pheap_get_cpu_stats() - one CPU heap's figures
  * @p: instance
@@ -174,7 +206,8 @@ void pheap_get_class_stats(struct pheap *p, unsigned int idx,
 	const struct pheap_class_info *ci;
 	struct pheap_global_class *gc;
 	struct pheap_heap_class *hc;
-	unsigned long nr_sb, inuse;
+	unsigned long nr_sb, inuse, reserved = 0, drained, freed = 0;
+	long outstanding, filled = 0;
 	int cpu, nid;
 
 	memset(cs, 0, sizeof(*cs));
@@ -191,6 +224,11 @@ void pheap_get_class_stats(struct pheap *p, unsigned int idx,
 		cs->allocs += pheap_heap_class_allocs(per_cpu_ptr(p->cpu_heaps,
 								   cpu), idx);
 		cs->frees += RACY(hc->frees) + RACY(hc->remote_frees);
+		/* nolock.c's reserves: held by no caller */
+		reserved += pheap_nolock_reserved(p, cpu, idx, &outstanding,
+						  &drained);
+		filled += outstanding;
+		freed += drained;
 		cs->remote_frees += RACY(hc->remote_frees);
 		cs->req_bytes += RACY(hc->req_bytes);
 	}
@@ -207,6 +245,9 @@ void pheap_get_class_stats(struct pheap *p, unsigned int idx,
 		cs->sb_cpu += nr_sb;
 	else
 		cs->sb_global += nr_sb;
+	cs->blocks_inuse -= min(reserved, cs->blocks_inuse);
+	cs->allocs -= clamp_t(long, filled, 0, cs->allocs);
+	cs->frees -= min(freed, cs->frees);
 	cs->blocks_held = (cs->sb_cpu + cs->sb_global) * ci->nblocks;
 	/*
 	 * The allocations are derived and every figure is read racily: the
@@ -264,7 +305,9 @@ void pheap_get_stats(struct pheap *p, struct pheap_stats *st)
 				RACY(pheap_gclass(p, nid, c)->allocs);
 		}
 	pheap_design_sb(p, st);
+	st->nolock_reserve = pheap_reserves(p, st->ev);
 	st->u = pheap_current_u(p);
+	st->u -= min(st->nolock_reserve, st->u);
 	pheap_raise_peak(&p->peak_u, st->u);
 	st->peak_u = atomic_long_read(&p->peak_u);
 	st->a = atomic_long_read(&p->pages_held) << PAGE_SHIFT;
@@ -308,6 +351,7 @@ static long pheap_reset_cpu(void *arg)
 	if (WARN_ON_ONCE(!h))
 		return 0;
 	pheap_reset_heap_events(h);
+	pheap_nolock_reset(p, smp_processor_id());
 	pheap_heap_unlock(p, h);
 	return 0;
 }

@@ -58,7 +58,9 @@
 # bench/scn_*.c says what its scenarios do): pair, pair-after-bulk (the
 # pair loop on a CPU that has just freed a bulk of 64-byte objects),
 # batch, bulk (batch through the bulk calls), threadtest, larson,
-# remote-free, prodcons, blowup, active-false, passive-false, mixed; and
+# remote-free, prodcons, blowup, active-false, passive-false, mixed, nmi
+# (pheap_alloc_nolock() in NMIs aimed at a CPU busy in pheap; pheap only:
+# its nolock_ok_pct, nmi_busy_pct, nmi_reserve_pct and nmis rows); and
 # in designs mode also prodcons-rounds and kheap-walk (--scenarios may
 # name prodcons-rounds in either mode).
 #
@@ -73,7 +75,7 @@
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-ALL_SCENARIOS="pair pair-after-bulk batch bulk threadtest larson remote-free prodcons blowup active-false passive-false mixed"
+ALL_SCENARIOS="pair pair-after-bulk batch bulk threadtest larson remote-free prodcons blowup active-false passive-false mixed nmi"
 DESIGN_SCENARIOS="prodcons-rounds kheap-walk"
 ALL_DESIGNS="kheap serial class-lock private ownership hoard"
 
@@ -189,6 +191,8 @@ check() {
 			{ say "bench: FAIL scenario $s did not run"; bad=1; continue; }
 		for a in $allocs; do
 			[ "$s" != kheap-walk ] || [ "$a" = kheap ] || continue
+			# nmi: the designs pheap_alloc_nolock() serves, no other
+			[ "$s" != nmi ] || case $a in pheap|hoard|ownership) ;; *) continue ;; esac
 			grep -q "R scenario=$s .*metric=ns_per_op alloc=$a " "$clean" ||
 				{ say "bench: FAIL scenario $s: no time for $a"; bad=1; }
 		done
@@ -233,6 +237,7 @@ table() {
 	function show(s, c, m) {
 		if (c ~ /^round/) return 0
 		if (m == "ns_per_op" || m ~ /over/ || m ~ /lines$/) return 1
+		if (s == "nmi") return m == "nmis" || m ~ /_pct$/
 		if (m ~ /_pct$/)
 			return s ~ /^(pair-after-bulk|larson|remote-free|prodcons|mixed)$/
 		return m == "held_kb" && s ~ /^(pair-after-bulk|larson|remote-free|prodcons|blowup|mixed)$/

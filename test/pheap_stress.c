@@ -17,7 +17,9 @@
  * node's block is the global heap's, freed the remote way); one step in
  * 32 is a bulk step: the blocks of 8 neighbouring slots checked and
  * freed with one pheap_free_bulk(), and the 8 filled again with one
- * pheap_alloc_bulk() of one size. One free in 16 is a pheap_free_rcu().
+ * pheap_alloc_bulk() of one size. One free in 16 is a pheap_free_rcu(),
+ * and one allocation in 16 asks pheap_alloc_nolock() first (pheap_alloc()
+ * when that gives NULL, as it may).
  *
  * Afterwards it frees what is left, calls pheap_flush() (which waits for
  * the frees after a grace period) and checks that
@@ -33,6 +35,7 @@
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/nodemask.h>
+#include <linux/numa.h>
 #include <linux/prandom.h>
 #include <linux/sched.h>
 #include <linux/sched/task.h>
@@ -101,12 +104,16 @@ static void stress_fill(u8 *p, size_t size)
 static void *stress_alloc(struct rnd_state *rnd)
 {
 	size_t size = random_size(rnd);
-	u8 *p;
+	u32 how = prandom_u32_state(rnd) % 16;
+	u8 *p = NULL;
 
-	if (prandom_u32_state(rnd) % 16 == 0)
+	/* nolock may return NULL (and does above the largest class) */
+	if (how == 1)
+		p = pheap_alloc_nolock(size, 0, NUMA_NO_NODE);
+	if (!p && how == 0)
 		p = pheap_alloc_node(size, GFP_KERNEL,
 				     node_random(&node_online_map));
-	else
+	else if (!p)
 		p = pheap_alloc(size, GFP_KERNEL);
 	if (!p) {
 		stress_null(size, "allocation");

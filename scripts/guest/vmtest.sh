@@ -79,6 +79,8 @@ stress_phase() {
 	t "stats: u_bytes back to 0" grep -qx 'u_bytes 0' $D/stats
 	t "stats: allocations counted" sh -c "! grep -qx 'allocs 0' $D/stats"
 	echo "# rcu_frees $(field rcu_frees) in $(field rcu_rounds) rounds, $(field rcu_fallbacks) recorded in superblocks"
+	echo "# nolock_allocs $(field nolock_allocs), nolock_failures $(field nolock_failures), nolock_reserve_bytes $(field nolock_reserve_bytes)"
+	t "stats: nolock allocations served" sh -c "! grep -qx 'nolock_allocs 0' $D/stats"
 	t "stats: RCU frees made, batched (rounds < frees / 10)" \
 		awk '/^rcu_frees /{f=$2} /^rcu_rounds /{r=$2} END{exit !(f > 0 && r >= 1 && r * 10 < f)}' $D/stats
 	t "stats: no bad frees" grep -qx 'bad_frees 0' $D/stats
