@@ -130,8 +130,7 @@ static void pheap_class_desc_layout(struct pheap_class_info *ci)
 	bm_bytes = ci->bm_words * sizeof(unsigned long);
 	ci->live_off = ALIGN(struct_size_t(struct pheap_sb, rfree, ci->bm_words),
 			     SMP_CACHE_BYTES);
-	ci->rcu_off = ALIGN(ci->live_off + bm_bytes, SMP_CACHE_BYTES);
-	ci->desc_bytes = ci->rcu_off + 3 * bm_bytes;
+	ci->desc_bytes = pheap_class_rcu_off(ci) + 3 * bm_bytes;
 }
 
 /**

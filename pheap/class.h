@@ -6,7 +6,9 @@
 #ifndef _PHEAP_CLASS_H
 #define _PHEAP_CLASS_H
 
+#include <linux/align.h>
 #include <linux/bitops.h>
+#include <linux/cache.h>
 #include <linux/log2.h>
 #include <linux/reciprocal_div.h>
 
@@ -37,7 +39,6 @@
  * @sb_bytes: that size
  * @bm_words: words of each bitmap of a descriptor
  * @live_off: offset of the live bitmap in the descriptor
- * @rcu_off:  offset of the three bitmaps of pheap_free_rcu() (rcu.c)
  * @desc_bytes: size of the descriptor
  * @recip:    reciprocal of @size, for pointer -> block index
  * @group_min: a superblock in group g has at least group_min[g] blocks in
@@ -50,11 +51,22 @@ struct pheap_class_info {
 	unsigned int sb_bytes;
 	unsigned int bm_words;
 	unsigned int live_off;
-	unsigned int rcu_off;
 	unsigned int desc_bytes;
 	struct reciprocal_value recip;
 	unsigned int group_min[PHEAP_GROUPS];
 };
+
+/*
+ * Where the three bitmaps of pheap_free_rcu() (rcu.c) start in a
+ * descriptor of @ci, on a cache line of their own after the live bitmap.
+ * Derived, not stored: the class table's stride is the fast paths'.
+ */
+static inline unsigned int
+pheap_class_rcu_off(const struct pheap_class_info *ci)
+{
+	return ALIGN(ci->live_off + ci->bm_words * sizeof(unsigned long),
+		     SMP_CACHE_BYTES);
+}
 
 /* class.c */
 extern const unsigned short pheap_class_sizes[PHEAP_NR_CLASSES];

@@ -95,7 +95,7 @@ struct pheap_sb *pheap_sb_new(struct pheap *p, unsigned int cls, gfp_t gfp,
 	INIT_LIST_HEAD(&sb->node);
 	sb->base = base;
 	sb->live = (void *)sb + ci->live_off;
-	sb->rcu_held = (void *)sb + ci->rcu_off;
+	sb->rcu_held = (void *)sb + pheap_class_rcu_off(ci);
 	sb->rcu_fb = sb->rcu_held + ci->bm_words;
 	sb->rcu_ripe = sb->rcu_fb + ci->bm_words;
 	atomic_set(&sb->rcu_refs, 1);
