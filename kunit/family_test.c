@@ -188,6 +188,11 @@ static void family_bulk_distinct_and_back(struct kunit *test)
 		KUNIT_EXPECT_EQ_MSG(test, st.u, 0UL, "size %zu", size);
 	}
 	KUNIT_EXPECT_EQ(test, kt_event(p, PHEAP_EV_BAD_FREE), 0UL);
+	/* counted: the blocks of whole bulks, the pointers freed in bulk */
+	KUNIT_EXPECT_EQ(test, kt_event(p, PHEAP_EV_BULK_ALLOC),
+			(unsigned long)n * ARRAY_SIZE(bulk_sizes));
+	KUNIT_EXPECT_EQ(test, kt_event(p, PHEAP_EV_BULK_FREE),
+			(unsigned long)n * ARRAY_SIZE(bulk_sizes));
 	KUNIT_EXPECT_EQ(test, pheap_destroy(p), 0UL);
 }
 

@@ -283,8 +283,10 @@ int pheap_alloc_bulk_in(struct pheap *p, size_t size, gfp_t gfp, size_t nr,
 	if (unlikely(nr > INT_MAX))
 		return 0;
 	n = pheap_alloc_bulk_serve(p, size, gfp, nr, out, _RET_IP_);
-	if (likely(n == nr))
+	if (likely(n == nr)) {
+		this_cpu_add(p->cpu_heaps->ev[PHEAP_EV_BULK_ALLOC], nr);
 		return nr;
+	}
 	pheap_free_bulk_in(p, n, out);
 	return 0;
 }

@@ -289,9 +289,9 @@ static size_t pheap_free_bulk_batch(struct pheap *p, size_t nr,
 				    void **ptrs, unsigned long caller)
 {
 	struct pheap_heap *h = NULL;
+	size_t i, given = 0;
 	struct pheap_sb *sb;
 	unsigned long tag;
-	size_t i;
 	int idx;
 
 	nr = min_t(size_t, nr, PHEAP_BULK_BATCH);
@@ -299,6 +299,7 @@ static size_t pheap_free_bulk_batch(struct pheap *p, size_t nr,
 	for (i = 0; i < nr; i++) {
 		if (unlikely(ZERO_OR_NULL_PTR(ptrs[i])))
 			continue;
+		given++;
 		trace_pheap_free(p, caller, ptrs[i]);
 		sb = pheap_sb_lookup(ptrs[i], &tag);
 		idx = sb ? pheap_sb_block_index(p, sb, ptrs[i]) : -1;
@@ -324,6 +325,7 @@ static size_t pheap_free_bulk_batch(struct pheap *p, size_t nr,
 	if (h)
 		pheap_heap_unlock(p, h);
 	pheap_sb_read_end();
+	this_cpu_add(p->cpu_heaps->ev[PHEAP_EV_BULK_FREE], given);
 	return nr;
 }
 
@@ -355,8 +357,11 @@ void pheap_free_bulk_in(struct pheap *p, size_t nr, void **ptrs)
 		return;
 	}
 	if (!pheap_entry_plain(p)) {
-		for (i = 0; i < nr; i++)
+		for (i = 0; i < nr; i++) {
+			if (!ZERO_OR_NULL_PTR(ptrs[i]))
+				this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_BULK_FREE]);
 			pheap_free_caller(p, ptrs[i], caller);
+		}
 		return;
 	}
 	while (i < nr)

@@ -156,6 +156,8 @@ enum pheap_event {
 	PHEAP_EV_NOLOCK_BUSY,	/* calls that found the CPU's heap in use */
 	PHEAP_EV_NOLOCK_FAIL,	/* calls that returned NULL */
 	PHEAP_EV_NMI_FREE,	/* pheap_free() in NMI: done by an irq_work */
+	PHEAP_EV_BULK_ALLOC,	/* blocks of pheap_alloc_bulk() calls that succeeded */
+	PHEAP_EV_BULK_FREE,	/* blocks given to pheap_free_bulk() */
 	PHEAP_EV_NR
 };
 

@@ -73,6 +73,8 @@ const char *const pheap_event_names[PHEAP_EV_NR] = {
 	[PHEAP_EV_NOLOCK_BUSY] = "nolock_busy",
 	[PHEAP_EV_NOLOCK_FAIL] = "nolock_failures",
 	[PHEAP_EV_NMI_FREE] = "nmi_frees",
+	[PHEAP_EV_BULK_ALLOC] = "bulk_allocs",
+	[PHEAP_EV_BULK_FREE] = "bulk_frees",
 };
 EXPORT_SYMBOL_GPL(pheap_event_names);
 static_assert(ARRAY_SIZE(pheap_event_names) == PHEAP_EV_NR);

@@ -3,10 +3,12 @@
  * pheap tracepoints, the pheap:* events, in the manner of the kmem:*
  * events of include/trace/events/kmem.h:
  *
- *   pheap_alloc           every return of pheap_alloc()/pheap_alloc_in()
+ *   pheap_alloc           every return of the allocation calls, the
+ *                         family's and pheap_alloc_nolock()'s included
  *                         (NULL and ZERO_SIZE_PTR too, bytes_alloc 0)
  *   pheap_free            every free of a pointer other than NULL and
- *                         ZERO_SIZE_PTR, bad ones included
+ *                         ZERO_SIZE_PTR, bad ones included, RCU frees and
+ *                         frees in NMI at the call
  *   pheap_sb_to_global    a CPU heap gives a superblock to the global heap
  *   pheap_sb_from_global  a CPU heap takes one back
  *   pheap_pages_alloc     pages taken from the page allocator
@@ -18,7 +20,8 @@
  * when pheap_alloc is enabled (trace.c).
  *
  * class is the size class of a block, -1 for a page-sized allocation or
- * none; node is the memory node of the pages.
+ * none; node is the memory node of the pages (pheap_alloc: of the block,
+ * -1 for none).
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM pheap
@@ -47,6 +50,7 @@ TRACE_EVENT(pheap_alloc,
 			     __field(size_t, bytes_alloc)
 			     __field(unsigned long, gfp_flags)
 			     __field(int, cpu)
+			     __field(int, node)
 			     __field(int, cls)),
 	    TP_fast_assign(strscpy(__entry->heap, p->cfg.name,
 				   PHEAP_TRACE_NAME_LEN);
@@ -56,12 +60,14 @@ TRACE_EVENT(pheap_alloc,
 			   __entry->bytes_alloc = bytes_alloc;
 			   __entry->gfp_flags = (__force unsigned long)gfp_flags;
 			   __entry->cpu = raw_smp_processor_id();
+			   __entry->node = ZERO_OR_NULL_PTR(ptr) ? NUMA_NO_NODE :
+					   page_to_nid(virt_to_page(ptr));
 			   __entry->cls = cls),
-	    TP_printk("heap=%s call_site=%pS ptr=%p bytes_req=%zu bytes_alloc=%zu gfp_flags=%s cpu=%d class=%d",
+	    TP_printk("heap=%s call_site=%pS ptr=%p bytes_req=%zu bytes_alloc=%zu gfp_flags=%s cpu=%d node=%d class=%d",
 		      __entry->heap, (void *)__entry->call_site, __entry->ptr,
 		      __entry->bytes_req, __entry->bytes_alloc,
 		      show_gfp_flags(__entry->gfp_flags), __entry->cpu,
-		      __entry->cls));
+		      __entry->node, __entry->cls));
 
 TRACE_EVENT(pheap_free,
 	    TP_PROTO(const struct pheap *p, unsigned long call_site,
