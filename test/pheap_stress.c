@@ -18,8 +18,11 @@
  * 32 is a bulk step: the blocks of 8 neighbouring slots checked and
  * freed with one pheap_free_bulk(), and the 8 filled again with one
  * pheap_alloc_bulk() of one size. One free in 16 is a pheap_free_rcu(),
- * and one allocation in 16 asks pheap_alloc_nolock() first (pheap_alloc()
- * when that gives NULL, as it may).
+ * one allocation in 16 asks pheap_alloc_nolock() first (pheap_alloc()
+ * when that gives NULL, as it may), one is a pheap_calloc() whose bytes
+ * are checked to be zero, one a pheap_alloc_array(), and one step in 16
+ * on a full slot moves its block to a new size with pheap_realloc()
+ * instead of freeing it.
  *
  * Afterwards it frees what is left, calls pheap_flush() (which waits for
  * the frees after a grace period) and checks that
@@ -101,6 +104,19 @@ static void stress_fill(u8 *p, size_t size)
 	memset(p + sizeof(size_t), pattern_of(p), size - sizeof(size_t));
 }
 
+/* pheap_calloc(), size elements of a byte: every byte must be zero. */
+static void *stress_calloc(size_t size)
+{
+	u8 *p = pheap_calloc(size, 1, GFP_KERNEL);
+
+	if (p && memchr_inv(p, 0, size)) {
+		atomic_long_inc(&errors);
+		pr_err("pheap_stress: pheap_calloc() of %zu bytes not zeroed\n",
+		       size);
+	}
+	return p;
+}
+
 static void *stress_alloc(struct rnd_state *rnd)
 {
 	size_t size = random_size(rnd);
@@ -113,6 +129,10 @@ static void *stress_alloc(struct rnd_state *rnd)
 	if (!p && how == 0)
 		p = pheap_alloc_node(size, GFP_KERNEL,
 				     node_random(&node_online_map));
+	else if (!p && how == 2)
+		p = stress_calloc(size);
+	else if (!p && how == 3)
+		p = pheap_alloc_array(size, 1, GFP_KERNEL);
 	else if (!p)
 		p = pheap_alloc(size, GFP_KERNEL);
 	if (!p) {
@@ -195,12 +215,41 @@ static void stress_bulk_step(struct rnd_state *rnd, void **slots,
 	}
 }
 
+/*
+ * A block moved to a new size with pheap_realloc(): its header (the old
+ * size) must come along; the rest is filled again, the pattern being the
+ * address's. On failure the old block stays, whole.
+ */
+static void stress_realloc(struct rnd_state *rnd, void **slot)
+{
+	size_t size = random_size(rnd), old_size = *(size_t *)*slot;
+	u8 *p;
+
+	if (!stress_block_ok(*slot))
+		return;
+	p = pheap_realloc(*slot, size, GFP_KERNEL);
+	if (!p) {
+		stress_null(size, "reallocation");
+		return;
+	}
+	if (*(size_t *)p != old_size) {
+		atomic_long_inc(&errors);
+		pr_err("pheap_stress: pheap_realloc() lost the block's first bytes\n");
+	}
+	stress_fill(p, size);
+	*slot = p;
+}
+
 static void stress_step(struct rnd_state *rnd, void **slot)
 {
 	void *old;
 
 	if (!*slot) {
 		*slot = stress_alloc(rnd);
+		return;
+	}
+	if (prandom_u32_state(rnd) % 16 == 0) {
+		stress_realloc(rnd, slot);
 		return;
 	}
 	if (prandom_u32_state(rnd) % 100 < cross_pct) {
