@@ -5,12 +5,14 @@
  * a heap in use on its CPU (the test holds it, in an NMI's preempt count)
  * served from the CPU's reserve, refilled by its irq_work, and the
  * reserve kept out of u_bytes and allocs; frees in NMI done once the NMI
- * is over, bad ones refused untouched; and real NMIs (NMI IPIs) aimed at
- * a CPU that allocates and frees in a loop, their nolock allocations
- * counted.
+ * is over, bad ones refused untouched; nolock from hard interrupts (an
+ * hrtimer) on a CPU that allocates meanwhile; and real NMIs (NMI IPIs)
+ * aimed at a CPU that allocates and frees in a loop, their nolock
+ * allocations counted.
  */
 #include <kunit/test.h>
 #include <linux/delay.h>
+#include <linux/hrtimer.h>
 #include <linux/irq_work.h>
 #include <linux/kthread.h>
 #include <linux/numa.h>
@@ -161,6 +163,96 @@ static void nolock_reserve_serves_interrupted_heap(struct kunit *test)
 		kunit_skip(test, "PREEMPT_RT: nolock never takes the heap's lock");
 	KUNIT_ASSERT_EQ(test, kt_run_on_cpu(cpumask_first(cpu_online_mask),
 					    nolock_reserve_on_cpu, test), 0);
+}
+
+/*
+ * From hard interrupts: an hrtimer, every 50 us, asks pheap_alloc_nolock()
+ * for a block and frees it, on a CPU whose task allocates and frees
+ * meanwhile (so the timer often lands while the task holds its heap).
+ */
+struct nolock_irq {
+	struct pheap *p;
+	struct hrtimer timer;
+	unsigned int fires, got, null, wrong_ctx;
+	bool stop;
+};
+
+static enum hrtimer_restart nolock_irq_fn(struct hrtimer *t)
+{
+	struct nolock_irq *w = container_of(t, struct nolock_irq, timer);
+	void *obj;
+
+	w->wrong_ctx += !in_hardirq();
+	w->fires++;
+	obj = pheap_alloc_nolock_in(w->p, 64, 0, NUMA_NO_NODE);
+	if (obj) {
+		w->got++;
+		kt_fill(obj, 64);
+		pheap_free_in(w->p, obj);
+	} else {
+		w->null++;
+	}
+	if (READ_ONCE(w->stop))
+		return HRTIMER_NORESTART;
+	hrtimer_forward_now(t, ns_to_ktime(50 * NSEC_PER_USEC));
+	return HRTIMER_RESTART;
+}
+
+static int nolock_irq_side(void *arg)
+{
+	struct nolock_irq *w = arg;
+	void *slot[16] = { };
+	unsigned int i;
+
+	hrtimer_init(&w->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
+	w->timer.function = nolock_irq_fn;
+	hrtimer_start(&w->timer, ns_to_ktime(20 * NSEC_PER_USEC),
+		      HRTIMER_MODE_REL_PINNED_HARD);
+	for (i = 0; i < 400000 && (i < 20000 || READ_ONCE(w->fires) < 50);
+	     i++) {
+		void **s = &slot[i % ARRAY_SIZE(slot)];
+
+		if (*s) {
+			pheap_free_in(w->p, *s);
+			*s = NULL;
+		} else {
+			*s = pheap_alloc_in(w->p, 8 + i % 500, GFP_KERNEL);
+		}
+		if (i % 256 == 0)
+			cond_resched();
+	}
+	WRITE_ONCE(w->stop, true);
+	hrtimer_cancel(&w->timer);
+	for (i = 0; i < ARRAY_SIZE(slot); i++)
+		pheap_free_in(w->p, slot[i]);
+	return 0;
+}
+
+static void nolock_in_hardirq(struct kunit *test)
+{
+	struct nolock_irq *w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
+	struct pheap_stats st;
+
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	w->p = kt_create(test, 0, 0);
+	KUNIT_ASSERT_EQ(test, kt_run_on_cpu(cpumask_first(cpu_online_mask),
+					    nolock_irq_side, w), 0);
+	kunit_info(test, "%u interrupts: %u allocations, %u NULL\n", w->fires,
+		   w->got, w->null);
+	KUNIT_EXPECT_GE(test, w->fires, 50U);
+	KUNIT_EXPECT_EQ(test, w->wrong_ctx, 0U);
+	KUNIT_EXPECT_EQ(test, w->got + w->null, w->fires);
+	if (nolock_design_serves(test))
+		KUNIT_EXPECT_GE(test, w->got * 10, w->fires * 8);
+	else
+		KUNIT_EXPECT_EQ(test, w->got, 0U);
+	pheap_trim(w->p);
+	flush_work(&w->p->large_work);
+	pheap_get_stats(w->p, &st);
+	KUNIT_EXPECT_EQ(test, st.u, 0UL);
+	KUNIT_EXPECT_EQ(test, st.ev[PHEAP_EV_BAD_FREE], 0UL);
+	KUNIT_EXPECT_EQ(test, st.ev[PHEAP_EV_NOLOCK_ALLOC], (unsigned long)w->got);
+	KUNIT_EXPECT_EQ(test, pheap_destroy(w->p), 0UL);
 }
 
 /*
@@ -336,6 +428,7 @@ static void nolock_under_nmi_ipis(struct kunit *test)
 static struct kunit_case pheap_nolock_cases[] = {
 	KUNIT_CASE_PARAM(nolock_serves_or_refuses, kt_design_params),
 	KUNIT_CASE(nolock_reserve_serves_interrupted_heap),
+	KUNIT_CASE_PARAM(nolock_in_hardirq, kt_design_params),
 	KUNIT_CASE_PARAM(nmi_free_deferred, kt_design_params),
 	KUNIT_CASE(nolock_under_nmi_ipis),
 	{}
