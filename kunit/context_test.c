@@ -273,8 +273,9 @@ static void hotplug_moves_heap_to_global(struct kunit *test)
 
 /*
  * From NMI (here the preempt count nmi_enter() sets, interrupts off) an
- * allocation gets NULL and pheap_free_rcu() is refused, both counted,
- * while pheap_free() is done by an irq_work after the NMI: NMI can
+ * allocation gets NULL and pheap_free_rcu() and pheap_realloc() are
+ * refused, all counted, while pheap_free() is done by an irq_work after
+ * the NMI: NMI can
  * interrupt the holder of the local lock, so nothing of the heap may be
  * touched. The heap is intact after.
  */
@@ -407,7 +408,7 @@ static void nmi_calls_refused(struct kunit *test)
 	struct pheap *p = kt_create(test, 0, 0);
 	struct pheap_stats st;
 	unsigned long flags;
-	void *q, *r;
+	void *q, *r, *s;
 	int cpu;
 
 	q = pheap_alloc_in(p, 64, GFP_KERNEL);
@@ -417,15 +418,17 @@ static void nmi_calls_refused(struct kunit *test)
 	cpu = smp_processor_id();
 	r = pheap_alloc_in(p, 64, GFP_ATOMIC);
 	pheap_free_rcu_in(p, q);
+	s = pheap_realloc_in(p, q, 0, GFP_ATOMIC);
 	pheap_free_in(p, q);
 	__preempt_count_sub(NMI_OFFSET + HARDIRQ_OFFSET);
 	local_irq_restore(flags);
 	KUNIT_EXPECT_NULL(test, r);
+	KUNIT_EXPECT_NULL(test, s);
 	irq_work_sync(&per_cpu_ptr(p->nolock, cpu)->nmi_free);
 	pheap_flush(p);
 	pheap_get_stats(p, &st);
 	KUNIT_EXPECT_EQ(test, st.ev[PHEAP_EV_ALLOC_FAIL], 1UL);
-	KUNIT_EXPECT_EQ(test, st.ev[PHEAP_EV_BAD_FREE], 1UL);
+	KUNIT_EXPECT_EQ(test, st.ev[PHEAP_EV_BAD_FREE], 2UL);
 	KUNIT_EXPECT_EQ(test, st.ev[PHEAP_EV_RCU_FREE], 0UL);
 	KUNIT_EXPECT_EQ(test, st.ev[PHEAP_EV_NMI_FREE], 1UL);
 	KUNIT_EXPECT_EQ(test, st.u, 0UL);	/* q freed after the NMI */

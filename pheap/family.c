@@ -21,12 +21,14 @@
  *    its first allocation, passes it, as for krealloc().
  *
  * A pointer the instance did not hand out is reported and counted as a
- * bad free is, and NULL returned. One it handed out and that was freed
+ * bad free is, and NULL returned; so is any pointer from NMI, where only
+ * pheap_free() and pheap_alloc_nolock() are served. One it handed out and that was freed
  * since is caught only where the block must move (its free is then a
  * double free): the usable size, which the in-place path reads, is the
  * block's whether it is in use or not.
  */
 #include <linux/export.h>
+#include <linux/hardirq.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -127,6 +129,12 @@ static void *pheap_realloc_for(struct pheap *p, const void *ptr,
 
 	if (ZERO_OR_NULL_PTR(ptr))
 		return pheap_alloc_for(p, new_size, gfp, caller);
+	/* from NMI only pheap_free() and pheap_alloc_nolock() are served */
+	if (unlikely(in_nmi())) {
+		pheap_report_bad_free(p, ptr, "realloc from NMI (left alone)",
+				      caller);
+		return NULL;
+	}
 	if (!new_size) {
 		pheap_free_for(p, ptr, caller);
 		return ZERO_SIZE_PTR;
