@@ -25,6 +25,7 @@
  */
 #include <linux/gfp.h>
 #include <linux/mm.h>
+#include <linux/rcupdate.h>
 #include <linux/workqueue.h>
 
 #include "class.h"
@@ -126,6 +127,33 @@ static void *pheap_large_alloc(struct pheap *p, size_t size, gfp_t gfp,
 	return page_address(page);
 }
 
+/* A grace period after a debug-mode free: nobody reads the pages now. */
+static void pheap_large_free_rcu(struct rcu_head *rcu)
+{
+	struct page *page = container_of(rcu, struct page, rcu_head);
+
+	__free_pages(page, compound_order(page));
+}
+
+/*
+ * Give a freed large allocation's pages back. In debug mode, a double
+ * free or a pheap_usable_size() that found the tag before this free
+ * cleared it reads the allocation's record, in its last bytes, in its
+ * superblock read section (sb.h): the pages go back a grace period
+ * later, as a superblock's do (sb.c), their head page's rcu_head free
+ * since the page left the list.
+ */
+static void pheap_large_put(struct pheap *p, struct page *page,
+			    unsigned int order)
+{
+	if (!p->cfg.debug) {
+		pheap_put_pages(p, page, order, -1);
+		return;
+	}
+	pheap_pages_given(p, page, order, -1);
+	call_rcu(&page->rcu_head, pheap_large_free_rcu);
+}
+
 static void pheap_large_release(struct pheap *p, struct page *page,
 				unsigned int order)
 {
@@ -146,7 +174,7 @@ static void pheap_large_deferred_work(struct work_struct *work)
 	raw_spin_unlock_irqrestore(&p->large_lock, flags);
 	list_for_each_entry_safe(page, tmp, &list, lru) {
 		list_del(&page->lru);
-		pheap_put_pages(p, page, compound_order(page), -1);
+		pheap_large_put(p, page, compound_order(page));
 	}
 }
 
@@ -204,7 +232,7 @@ bool pheap_large_free(struct pheap *p, unsigned long tag, const void *ptr)
 	if (unlikely(defer))
 		schedule_work(&p->large_work);
 	else
-		pheap_put_pages(p, page, order, -1);
+		pheap_large_put(p, page, order);
 	return true;
 }
 
