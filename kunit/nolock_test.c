@@ -368,7 +368,7 @@ static void nolock_under_nmi_ipis(struct kunit *test)
 	struct nmi_load *l = kunit_kzalloc(test, sizeof(*l), GFP_KERNEL);
 	unsigned int sender = cpumask_first(cpu_online_mask);
 	struct task_struct *t;
-	unsigned long busy, end;
+	unsigned long busy, reserve, end;
 
 	KUNIT_ASSERT_NOT_NULL(test, l);
 	if (num_online_cpus() < 2)
@@ -397,22 +397,28 @@ static void nolock_under_nmi_ipis(struct kunit *test)
 	WRITE_ONCE(nmi_load, NULL);
 	unregister_nmi_handler(NMI_LOCAL, "pheap_kunit");
 	busy = kt_event(l->p, PHEAP_EV_NOLOCK_BUSY);
+	reserve = kt_event(l->p, PHEAP_EV_NOLOCK_RESERVE);
 	kunit_info(test, "%lu NMIs: %lu allocations, %lu NULL; %lu found the heap in use, %lu served from the reserve; %lu refills from the global heap, %lu failed allocations\n",
-		   l->nmis, l->got, l->null, busy,
-		   kt_event(l->p, PHEAP_EV_NOLOCK_RESERVE),
+		   l->nmis, l->got, l->null, busy, reserve,
 		   kt_event(l->p, PHEAP_EV_ALLOC_INTERRUPTED),
 		   kt_event(l->p, PHEAP_EV_ALLOC_FAIL));
 	KUNIT_EXPECT_GE(test, l->nmis, 100UL);
 	KUNIT_EXPECT_EQ(test, l->got + l->null, l->nmis);
 	/*
-	 * The rate depends on how soon the refill follows the NMIs, which
-	 * is timing: the bench measures it against its 99 % target. Here,
-	 * only that the reserve serves (without it, every NMI that found
-	 * the heap in use would fail).
+	 * The rate of all NMIs served depends on how soon each refill
+	 * follows them, which is timing (82 % to 99.9 % here, under KASAN
+	 * and TCG): the bench measures it against its 99 % target. Here,
+	 * only what holds whatever the timing: the NMIs that found the heap
+	 * in use were served by the reserve (without it, none would be),
+	 * and on PREEMPT_RT the reserve alone serves.
 	 */
-	KUNIT_EXPECT_GE(test, l->got * 10, l->nmis * 9);
-	if (!IS_ENABLED(CONFIG_PREEMPT_RT))
+	if (IS_ENABLED(CONFIG_PREEMPT_RT)) {
+		KUNIT_EXPECT_EQ(test, reserve, l->got);
+		KUNIT_EXPECT_GT(test, l->got, 0UL);
+	} else {
 		KUNIT_EXPECT_GT(test, busy, l->nmis / 10);
+		KUNIT_EXPECT_GE(test, reserve * 10, busy * 9);
+	}
 	KUNIT_EXPECT_EQ(test, kt_event(l->p, PHEAP_EV_NMI_FREE), l->got);
 	pheap_trim(l->p);
 	{

@@ -203,7 +203,19 @@ stage vm-6.1-numa 900 "VM test on 6.1, two NUMA nodes of 2 vCPUs: node locality"
 stage bench-quick 600 "benchmark suite, quick mode, sanity only (about 1 min)" \
 	bash "$PHEAP_ROOT/scripts/bench.sh" --quick
 
+# why NAME: the lines of a failed stage's log that say what failed (a
+# test's name and expectation, a splat, the script's own verdict), at
+# most 15: the end of make check's output is what a CI log keeps.
+why() {
+	grep -aE '\[FAILED\]|not ok [0-9]|EXPECTATION FAILED|Expected |BUG:|WARNING:|Oops|\[pheap\] [a-z0-9.-]+: ' \
+		"$PHEAP_OUT/check-$1.log" 2>/dev/null | grep -av '\[PASSED\]' |
+		tail -n 15 | cut -c1-160 | sed "s/^/[pheap]   $1: /"
+}
+
 matrix
-[ $failed -eq 0 ] || say "failed stages: ${failures[*]}"
+if [ $failed -ne 0 ]; then
+	say "failed stages: ${failures[*]}"
+	for f in "${failures[@]}"; do why "$f"; done
+fi
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]
