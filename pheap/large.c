@@ -74,10 +74,13 @@ bool pheap_large_inset(unsigned long tag)
  * @tag: from pheap_sb_lookup()
  *
  * Context: any.
- * Return: the instance.
+ * Return: the instance, or NULL for a tag that is not a large
+ * allocation's (a page run's).
  */
 struct pheap *pheap_large_owner(unsigned long tag)
 {
+	if (!(tag & PHEAP_TAG_LARGE))
+		return NULL;	/* a page run's (run.h) */
 	return (struct pheap *)(tag & ~63UL);
 }
 

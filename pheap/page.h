@@ -14,11 +14,13 @@
 
 /*
  * page->index of every page pheap owns is page->private ^ PHEAP_PAGE_MAGIC;
- * page->private is a descriptor pointer (bit 0 clear) or, for a large
- * allocation, the instance pointer | order << 1 | 1.
+ * page->private is a superblock's descriptor (bits 0 and 1 clear), a page
+ * run's descriptor | PHEAP_TAG_RUN (run.h) or, for a large allocation,
+ * the instance pointer | order << 1 | PHEAP_TAG_LARGE.
  */
 #define PHEAP_PAGE_MAGIC	0x9e3779b97f4a7c15UL
 #define PHEAP_TAG_LARGE		1UL
+#define PHEAP_TAG_RUN		2UL
 
 struct pheap;
 

@@ -186,7 +186,8 @@ static __always_inline void pheap_sb_read_end(void)
  * pheap_sb_lookup() - the superblock a pointer belongs to, in O(1)
  * @ptr: any pointer
  * @tag: set to the page's tag: 0 if pheap does not own the page, the
- *	 descriptor for a superblock, the large-allocation tag otherwise
+ *	 descriptor for a superblock, a page run's tag (run.h) or the
+ *	 large-allocation tag otherwise
  *
  * Reads only the struct page of @ptr: a pointer pheap did not hand out is
  * recognised without touching the memory it points to.
@@ -194,7 +195,8 @@ static __always_inline void pheap_sb_read_end(void)
  * Context: a superblock read section (pheap_sb_read_begin()), unless the
  * caller knows the superblock cannot be released meanwhile.
  *
- * Return: the superblock, or NULL (not pheap's, or a large allocation).
+ * Return: the superblock, or NULL (not pheap's, a page run, or a large
+ * allocation).
  */
 static __always_inline struct pheap_sb *pheap_sb_lookup(const void *ptr,
 							unsigned long *tag)
@@ -210,7 +212,7 @@ static __always_inline struct pheap_sb *pheap_sb_lookup(const void *ptr,
 	if (unlikely(!priv || READ_ONCE(page->index) != (priv ^ PHEAP_PAGE_MAGIC)))
 		return NULL;
 	*tag = priv;
-	if (unlikely(priv & PHEAP_TAG_LARGE))
+	if (unlikely(priv & (PHEAP_TAG_LARGE | PHEAP_TAG_RUN)))
 		return NULL;
 	return (struct pheap_sb *)priv;
 }

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pheap page runs: the pages of the designs whose blocks are of any size
+ * (run.h says what a run is and how a pointer finds it).
+ *
+ * A run is one 2^PHEAP_RUN_ORDER-page request on the caller's node, its
+ * descriptor (with its bitmaps) kmalloc'ed beside it. The design carves
+ * it; this file only creates, tags and releases runs.
+ *
+ * Release: the tag is cleared first, then the pages and descriptor go
+ * back a grace period later (call_rcu()), so that a lookup in a
+ * superblock read section (a double free racing the release) reads a
+ * descriptor that is still allocated, and finds it dead.
+ *
+ * Context: pheap_run_new() allocates with the caller's gfp and is called
+ * with no pheap lock held; pheap_run_release() never sleeps, and is
+ * called with no pheap lock held and never where PREEMPT_RT forbids the
+ * page allocator (the designs keep such a run instead).
+ */
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+
+#include "fault.h"
+#include "instance.h"
+#include "page.h"
+#include "run.h"
+
+/**
+ * pheap_run_new() - a new page run, untouched, tagged as @p's
+ * @p: instance
+ * @gfp: the caller's allocation flags (__GFP_THISNODE: on @nid or none)
+ * @nid: the memory node asked for
+ *
+ * Counts in the page-fault injection (fault.c) as a superblock does.
+ *
+ * Context: as alloc_pages() with @gfp.
+ * Return: the run, its bitmaps clear, or NULL.
+ */
+struct pheap_run *pheap_run_new(struct pheap *p, gfp_t gfp, int nid)
+{
+	gfp_t page_gfp = gfp & ~(__GFP_ZERO | __GFP_COMP | __GFP_HIGHMEM |
+				 GFP_ZONEMASK);
+	struct pheap_run *run;
+	struct page *page;
+	unsigned int words = BITS_TO_LONGS(PHEAP_RUN_GRANULES);
+
+	if (pheap_fault_should_fail(p))
+		return NULL;
+	run = kzalloc(sizeof(*run), page_gfp);
+	if (!run)
+		return NULL;
+	page = pheap_get_pages(p, page_gfp, PHEAP_RUN_ORDER, PHEAP_RUN_CLS,
+			       nid);
+	if (!page) {
+		kfree(run);
+		return NULL;
+	}
+	run->base = page_address(page);
+	run->nid = page_to_nid(page);
+	run->pheap = p;
+	INIT_LIST_HEAD(&run->node);
+	run->starts = run->bits;
+	run->live = run->bits + words;
+	run->rcu_held = run->bits + 2 * words;
+	run->rcu_fb = run->bits + 3 * words;
+	run->rcu_ripe = run->bits + 4 * words;
+	run->locks = run->bits + 5 * words;
+	run->magic = PHEAP_RUN_MAGIC;
+	pheap_tag_pages(page, 1U << PHEAP_RUN_ORDER,
+			(unsigned long)run | PHEAP_TAG_RUN);
+	return run;
+}
+
+static void pheap_run_free_rcu(struct rcu_head *rcu)
+{
+	struct pheap_run *run = container_of(rcu, struct pheap_run, rcu);
+
+	__free_pages(virt_to_page(run->base), PHEAP_RUN_ORDER);
+	kfree(run);
+}
+
+/**
+ * pheap_run_release() - give a run's pages back, a grace period from now
+ * @p: its instance
+ * @run: a run no block of which is in use, off its design's lists
+ *
+ * Context: no pheap lock held, not pheap_rt_atomic(); never sleeps.
+ */
+void pheap_run_release(struct pheap *p, struct pheap_run *run)
+{
+	struct page *page = virt_to_page(run->base);
+
+	pheap_tag_pages(page, 1U << PHEAP_RUN_ORDER, 0);
+	WRITE_ONCE(run->magic, 0);
+	pheap_pages_given(p, page, PHEAP_RUN_ORDER, PHEAP_RUN_CLS);
+	call_rcu(&run->rcu, pheap_run_free_rcu);
+}
