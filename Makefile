@@ -2,11 +2,12 @@
 #
 # pheap: build the module out of tree, and the commands a newcomer runs:
 #   make demo    boot a VM, load pheap, exercise it, print its statistics
-#                (DESIGN=kheap|serial|class-lock|private|ownership|hoard)
+#                (DESIGN=kheap|serial|class-lock|private|ownership|hoard|
+#                boundary-tag|block-lock)
 #   make check   every test: builds, checkpatch, KUnit, VM tests
 #   make check-full  make check and the matrix cells beyond its budget
 #   make bench   pheap next to kmalloc in a VM: table, CSV, plots in results/
-#   make bench-designs  the six heap designs side by side: results/designs/
+#   make bench-designs  the eight heap designs side by side: results/designs/
 #   make soak    the gate's steadiness: the full VM tests and KUnit, N=10 times
 #
 # KDIR defaults to the running kernel's build directory when it exists,
@@ -80,6 +81,6 @@ bench:
 soak:
 	bash scripts/soak.sh $(or $(N),10)
 
-# pheap's six heap designs side by side, in one boot: results/designs/
+# pheap's eight heap designs side by side, in one boot: results/designs/
 bench-designs:
 	bash scripts/bench.sh --designs

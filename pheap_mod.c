@@ -47,7 +47,7 @@ MODULE_PARM_DESC(debug, "debug mode, as slub_debug: F sanity checks, Z red zones
 
 static char *design = "hoard";
 module_param(design, charp, 0444);
-MODULE_PARM_DESC(design, "heap design: kheap, serial, class-lock, private, ownership or hoard (default hoard)");
+MODULE_PARM_DESC(design, "heap design: kheap, serial, class-lock, private, ownership, hoard or boundary-tag (default hoard)");
 /* the design's earlier name, kept for command lines that use it */
 module_param_named(policy, design, charp, 0444);
 MODULE_PARM_DESC(policy, "the same as design=");

@@ -163,9 +163,11 @@ const char *const bench_alloc_names[BENCH_NR_ALLOCS] = {
 	[BENCH_A_DESIGN + PHEAP_DESIGN_PRIVATE] = "private",
 	[BENCH_A_DESIGN + PHEAP_DESIGN_OWNERSHIP] = "ownership",
 	[BENCH_A_DESIGN + PHEAP_DESIGN_HOARD] = "hoard",
+	[BENCH_A_DESIGN + PHEAP_DESIGN_BOUNDARY_TAG] = "boundary-tag",
+	[BENCH_A_DESIGN + PHEAP_DESIGN_BLOCK_LOCK] = "block-lock",
 };
 
-static_assert(PHEAP_DESIGN_NR == 6);	/* one name above per design */
+static_assert(PHEAP_DESIGN_NR == 8);	/* one name above per design */
 
 /* kmalloc's size classes up to pheap's largest: the kcache set. */
 static const unsigned int bench_kcs_sizes[BENCH_NR_KCS] = {
@@ -727,6 +729,13 @@ static void bench_record_slow_path(struct bench_ctx *c,
 		bench_put(c, cn, "walked_per_free",
 			  bench_ratio(st->ev[PHEAP_EV_WALKED],
 				      st->ev[PHEAP_EV_FREE]));
+	if (st->ev[PHEAP_EV_SEARCHED] && st->ev[PHEAP_EV_ALLOC]) {
+		bench_put(c, cn, "searched_per_alloc",
+			  bench_ratio(st->ev[PHEAP_EV_SEARCHED],
+				      st->ev[PHEAP_EV_ALLOC]));
+		bench_put(c, cn, "search_max", 1000LL * st->run.search_max);
+		bench_put(c, cn, "search_p99", 1000LL * st->run.search_p99);
+	}
 }
 
 /* pheap's own figures for the run; A < U would be a bug in pheap. */
@@ -751,6 +760,15 @@ static void bench_record_pheap(struct bench_ctx *c)
 		return;
 	if (st.u)
 		bench_put(c, cn, "a_over_u", bench_ratio(st.a, st.u));
+	/* boundary-tag, objects still held: its free space and its headers */
+	if (st.run.free_bytes)
+		bench_put(c, cn, "ext_frag_pct",
+			  bench_ratio(100LL * (st.run.free_bytes -
+					       st.run.largest_free),
+				      st.run.free_bytes));
+	if (st.run.hdr_bytes && st.u)
+		bench_put(c, cn, "hdr_pct",
+			  bench_ratio(100LL * st.run.hdr_bytes, st.u));
 	/* U counts remote frees not yet collected; collect them and look again. */
 	pheap_flush(c->ba.ph);
 	pheap_get_stats(c->ba.ph, &st);

@@ -225,6 +225,9 @@ static void usable_size_is_class_or_pages(struct kunit *test)
 		want = sizes[i] <= PHEAP_MAX_SMALL ?
 		       pheap_csize(pheap_size_to_class(sizes[i])) :
 		       PAGE_SIZE << get_order(sizes[i]);
+		/* block-lock: a free block's two words, so 16 at least */
+		if (p->design == PHEAP_DESIGN_BLOCK_LOCK)
+			want = max_t(size_t, want, 16);
 		KUNIT_EXPECT_EQ_MSG(test, pheap_usable_size_in(p, q), want,
 				    "size %zu", sizes[i]);
 		pheap_free_in(p, q);
@@ -326,10 +329,17 @@ static void alloc_classes_above_2048(struct kunit *test)
 						      sizes[i]), 0);
 		for (j = 0; j < ARRAY_SIZE(q); j++) {
 			sb = pheap_sb_lookup(q[j], &tag);
-			KUNIT_ASSERT_NOT_NULL_MSG(test, sb, "size %zu", sizes[i]);
-			KUNIT_EXPECT_EQ(test, pheap_csize(sb->cls), (unsigned int)csize);
-			KUNIT_EXPECT_GE(test, (unsigned int)sb->nblocks,
-					(unsigned int)PHEAP_MIN_BLOCKS);
+			if (p->ops->usable_size) {	/* a page run's block */
+				KUNIT_EXPECT_NULL(test, sb);
+				KUNIT_EXPECT_NOT_NULL(test, pheap_run_lookup(p, q[j]));
+			} else {
+				KUNIT_ASSERT_NOT_NULL_MSG(test, sb, "size %zu",
+							  sizes[i]);
+				KUNIT_EXPECT_EQ(test, pheap_csize(sb->cls),
+						(unsigned int)csize);
+				KUNIT_EXPECT_GE(test, (unsigned int)sb->nblocks,
+						(unsigned int)PHEAP_MIN_BLOCKS);
+			}
 			KUNIT_EXPECT_EQ(test, pheap_usable_size_in(p, q[j]), csize);
 			if (csize == 4096)
 				KUNIT_EXPECT_TRUE(test, PAGE_ALIGNED(q[j]));

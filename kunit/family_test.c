@@ -204,6 +204,8 @@ static void family_bulk_all_or_nothing(struct kunit *test)
 	struct pheap_stats st;
 	void **v;
 
+	if (p->ops->usable_size)	/* page runs: more than 2 runs' worth */
+		n = 3 * PHEAP_RUN_BYTES / 64;
 	v = kunit_kcalloc(test, n, sizeof(*v), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, v);
 	KUNIT_ASSERT_EQ(test, pheap_fault_set(p, 3, 0), 0);

@@ -27,6 +27,7 @@
 #include "../pheap/page.h"
 #include "../pheap/remote.h"
 #include "../pheap/report.h"
+#include "../pheap/run.h"
 #include "../pheap/sb.h"
 #include "../pheap/stats.h"
 

@@ -17,7 +17,7 @@
  * Every return is traced (pheap_alloc, trace.h): one static branch while
  * the event is off.
  *
- * An instance of kheap, serial, class-lock or private takes its design's
+ * An instance of any design but hoard and ownership takes its design's
  * path after the checks every design shares (one static branch while
  * there is none, instance.h's pheap_design_on()).
  *
@@ -86,7 +86,7 @@ static void *pheap_alloc_result(struct pheap *p, void *obj, unsigned int cls,
 }
 
 /*
- * kheap, serial, class-lock and private: their own heaps, through the
+ * The designs but hoard and ownership: their own heaps, through the
  * design's table (design.h), past the checks every design shares and out
  * of hoard's inline path.
  */
@@ -150,6 +150,8 @@ static noinline void pheap_alloc_trace(struct pheap *p, const void *obj,
 		sb = pheap_sb_lookup(obj, &tag);
 		if (sb)
 			cls = sb->cls;
+		else if (bytes && bytes <= PHEAP_MAX_SMALL)	/* a page run's */
+			cls = pheap_size_to_class(bytes);
 	}
 	trace_pheap_alloc(p, caller, obj, size, bytes, gfp, cls);
 }

@@ -89,6 +89,15 @@ int pheap_stats_show(struct seq_file *m, void *v)
 	seq_puts(m, "pagerefs_walked_per_free ");
 	pheap_seq_ratio(m, st.ev[PHEAP_EV_WALKED], st.ev[PHEAP_EV_FREE]);
 	seq_putc(m, '\n');
+	seq_puts(m, "searched_per_alloc ");
+	pheap_seq_ratio(m, st.ev[PHEAP_EV_SEARCHED], st.ev[PHEAP_EV_ALLOC]);
+	seq_putc(m, '\n');
+	seq_printf(m, "search_max %lu\n", st.run.search_max);
+	seq_printf(m, "search_p99 %lu\n", st.run.search_p99);
+	seq_printf(m, "runs %lu\n", st.run.runs);
+	seq_printf(m, "run_free_bytes %lu\n", st.run.free_bytes);
+	seq_printf(m, "run_largest_free %lu\n", st.run.largest_free);
+	seq_printf(m, "hdr_bytes %lu\n", st.run.hdr_bytes);
 	seq_printf(m, "param_f_pct %u\n", st.f_pct);
 	seq_printf(m, "param_k_sb %u\n", st.k_sb);
 	seq_printf(m, "param_sb_bytes %u\n", st.sb_bytes);

@@ -14,6 +14,10 @@
  *		remote.c)
  *   hoard	ownership with the threshold return to a global heap, the
  *		default (heap.c, remote.c, global.c)
+ *   boundary-tag the size-header heap: blocks of any length in page runs,
+ *		one free list, coalescing (btag.c, run.c)
+ *   block-lock	one free list in address order, a lock per free block,
+ *		walked hand over hand (blocklock.c, run.c)
  *
  * This file only names them: it calls nothing.
  */
@@ -31,6 +35,8 @@ const char *const pheap_design_names[PHEAP_DESIGN_NR] = {
 	[PHEAP_DESIGN_PRIVATE]		= "private",
 	[PHEAP_DESIGN_OWNERSHIP]	= "ownership",
 	[PHEAP_DESIGN_HOARD]		= "hoard",
+	[PHEAP_DESIGN_BOUNDARY_TAG]	= "boundary-tag",
+	[PHEAP_DESIGN_BLOCK_LOCK]	= "block-lock",
 };
 EXPORT_SYMBOL_GPL(pheap_design_names);
 static_assert(ARRAY_SIZE(pheap_design_names) == PHEAP_DESIGN_NR);
@@ -42,6 +48,8 @@ const struct pheap_design_ops *const pheap_designs[PHEAP_DESIGN_NR] = {
 	[PHEAP_DESIGN_PRIVATE]		= &pheap_private_design,
 	[PHEAP_DESIGN_OWNERSHIP]	= &pheap_ownership_design,
 	[PHEAP_DESIGN_HOARD]		= &pheap_hoard_design,
+	[PHEAP_DESIGN_BOUNDARY_TAG]	= &pheap_btag_design,
+	[PHEAP_DESIGN_BLOCK_LOCK]	= &pheap_blocklock_design,
 };
 
 static_assert(ARRAY_SIZE(pheap_designs) == PHEAP_DESIGN_NR);
@@ -57,14 +65,20 @@ static_assert(ARRAY_SIZE(pheap_designs) == PHEAP_DESIGN_NR);
  */
 int pheap_design_parse(const char *name)
 {
+	char valid[128] = "";
 	int i;
 
 	if (!name || !*name)
 		return PHEAP_DESIGN_HOARD;
 	i = match_string(pheap_design_names, PHEAP_DESIGN_NR, name);
-	if (i < 0)
-		pr_err("pheap: unknown design '%s': valid are kheap, serial, class-lock, private, ownership, hoard\n",
-		       name);
-	return i;
+	if (i >= 0)
+		return i;
+	for (i = 0; i < PHEAP_DESIGN_NR; i++) {
+		if (i)
+			strlcat(valid, ", ", sizeof(valid));
+		strlcat(valid, pheap_design_names[i], sizeof(valid));
+	}
+	pr_err("pheap: unknown design '%s': valid are %s\n", name, valid);
+	return -EINVAL;
 }
 EXPORT_SYMBOL_GPL(pheap_design_parse);

@@ -3,8 +3,10 @@
  * pheap designs: one table of entry points per design (design.c lists
  * them), and the one branch the entry points take on it.
  *
- * Every design is a complete allocator of the size classes' blocks over
- * pheap's superblocks; what the layers above need of one is this table.
+ * Every design is a complete allocator of the size classes' blocks, over
+ * pheap's superblocks or, for boundary-tag, over page runs (run.h) carved
+ * into blocks of any length; what the layers above need of one is this
+ * table.
  * The entry points (alloc.c, free.c) call a design through it only past
  * pheap_design_on(), a static branch that is a no-op jump while every
  * instance is hoard or ownership: those two, the default, are called
@@ -25,6 +27,7 @@
 
 #include "instance.h"
 
+struct pheap_run;
 struct pheap_sb;
 
 /**
@@ -35,6 +38,8 @@ struct pheap_sb;
  * @global_heap: a threshold returns superblocks to the global heap, and
  *		 refills take them back from it (hoard)
  * @class_locks: a lock per size class rather than one (class-lock)
+ * @locked:      its heap is behind a lock every call takes, counted in
+ *		 lock_acquired (the shared designs, boundary-tag)
  * @debug_mode:  debug mode may wrap it
  * @sb_per_cpu:  its superblocks count as the CPUs' in the statistics
  *		 (else as the global heap's)
@@ -49,19 +54,26 @@ struct pheap_sb;
  * @find_free:   frees @ptr if the design finds its block by its own
  *		 means (kheap's walk of its pagerefs); false if it did not.
  *		 NULL: blocks are found from their struct page
+ * @usable_size: the usable size of a block handed out at @ptr, 0 if
+ *		 @ptr starts none; NULL: found from its superblock
  * @class_stats: superblocks held and blocks in use of class @cls in its
  *		 own heaps; NULL: only the CPU and global heaps hold any
+ * @run_stats:   a page-run design's figures (struct pheap_run_stats);
+ *		 NULL: none
  * @rcu_claim:   claims block @idx of @sb for pheap_free_rcu() (rcu.c):
  *		 until @rcu_done, every other free of it is refused as a
  *		 double free and it is not handed out; nothing is written
  *		 into it. False for a block not live, or claimed already
  * @rcu_done:    frees a block @rcu_claim claimed, a grace period later
+ * @rcu_claim_run: @rcu_claim for the block at @ptr of page run @run
+ * @rcu_done_run: @rcu_done for it
  *
  * Context of each call: as the public function that makes it.
  */
 struct pheap_design_ops {
 	unsigned int id;
-	bool own_heaps, global_heap, class_locks, debug_mode, sb_per_cpu;
+	bool own_heaps, global_heap, class_locks, locked, debug_mode;
+	bool sb_per_cpu;
 	int (*init)(struct pheap *p);
 	unsigned long (*destroy)(struct pheap *p);
 	void *(*alloc)(struct pheap *p, unsigned int cls, size_t size,
@@ -70,12 +82,18 @@ struct pheap_design_ops {
 		     unsigned int idx, unsigned long caller);
 	bool (*find_free)(struct pheap *p, const void *ptr,
 			  unsigned long caller);
+	size_t (*usable_size)(struct pheap *p, const void *ptr);
 	void (*class_stats)(struct pheap *p, unsigned int cls,
 			    unsigned long *nr_sb, unsigned long *inuse);
+	void (*run_stats)(struct pheap *p, struct pheap_run_stats *rs);
 	bool (*rcu_claim)(struct pheap *p, struct pheap_sb *sb,
 			  unsigned int idx);
 	void (*rcu_done)(struct pheap *p, struct pheap_sb *sb,
 			 unsigned int idx);
+	bool (*rcu_claim_run)(struct pheap *p, struct pheap_run *run,
+			      const void *ptr);
+	void (*rcu_done_run)(struct pheap *p, struct pheap_run *run,
+			     const void *ptr);
 };
 
 /* Each design's table, in the file that implements it. */
@@ -85,6 +103,8 @@ extern const struct pheap_design_ops pheap_kheap_design;	/* shared.c */
 extern const struct pheap_design_ops pheap_serial_design;	/* shared.c */
 extern const struct pheap_design_ops pheap_class_lock_design;	/* shared.c */
 extern const struct pheap_design_ops pheap_private_design;	/* private.c */
+extern const struct pheap_design_ops pheap_btag_design;		/* btag.c */
+extern const struct pheap_design_ops pheap_blocklock_design;	/* blocklock.c */
 
 /* design.c */
 extern const struct pheap_design_ops *const pheap_designs[PHEAP_DESIGN_NR];

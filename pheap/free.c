@@ -16,7 +16,7 @@
  * to large.c. Every free of a
  * pointer but NULL and ZERO_SIZE_PTR is traced (pheap_free, trace.h).
  *
- * kheap, serial, class-lock and private instances take their design's
+ * Instances of the designs but hoard and ownership take their design's
  * way (pheap_free_design()) past one static branch.
  *
  * From NMI, which may interrupt the holder of any lock a free takes, a
@@ -82,7 +82,7 @@ static void pheap_free_unknown(struct pheap *p, const void *ptr,
 }
 
 /*
- * kheap, serial, class-lock and private: the block back to their own
+ * The designs but hoard and ownership: the block back to their own
  * heaps, through the design's table (design.h). A design that finds its
  * blocks by its own means (kheap walks its pagerefs first, as OS/161's
  * kfree() does) has only a pointer it did not find looked up by its page.
@@ -384,6 +384,13 @@ void pheap_free_bulk(size_t nr, void **ptrs)
 }
 EXPORT_SYMBOL_GPL(pheap_free_bulk);
 
+/* A page-run design's block (boundary-tag): the design knows its size. */
+static noinline size_t pheap_usable_size_design(struct pheap *p,
+						const void *ptr)
+{
+	return p->ops->usable_size(p, ptr);
+}
+
 /**
  * pheap_usable_size_in() - bytes usable at a pointer, like ksize()
  * @p: the instance that allocated it
@@ -409,6 +416,8 @@ size_t pheap_usable_size_in(struct pheap *p, const void *ptr)
 		size = pheap_sb_block_ok(p, sb, ptr) ? pheap_csize(sb->cls) : 0;
 	else if (tag && pheap_large_owner(tag) == p && PAGE_ALIGNED(ptr))
 		size = PAGE_SIZE << pheap_large_order(tag);
+	else if (pheap_design_on(p) && p->ops->usable_size)
+		size = pheap_usable_size_design(p, ptr);
 	else
 		size = 0;
 	pheap_sb_read_end();

@@ -36,8 +36,12 @@
  *		its owner's lock-free list; collecting those bits
  *     shared.c	the single-heap designs: kheap, serial, class-lock
  *     private.c the pure private heaps design
+ *     btag.c	the boundary-tag design: blocks of any length in page runs,
+ *		size headers, one free list, coalescing
  *   sb.c	superblocks: carved into blocks, their free list, the
  *		bitmaps, pointer -> superblock in O(1)
+ *   run.c	page runs, the boundary-tag design's memory: their bitmaps of
+ *		block starts, pointer -> run in O(1)
  *   link.h	the free-list link of every design and its check
  *   class.c	size classes and each class's superblock geometry
  *   large.c	requests above the largest class: compound pages
@@ -56,7 +60,8 @@
  * is CPU heaps with ownership (heap.c, remote.c) plus the threshold and
  * the global heap (global.c); ownership is the same without the last two
  * (heap.c's file comment); kheap, serial and class-lock share one heap
- * (shared.c); private is per-CPU free lists without owners (private.c).
+ * (shared.c); private is per-CPU free lists without owners (private.c);
+ * boundary-tag is the size-header heap over page runs (btag.c, run.c).
  * Everything below describes hoard unless it says otherwise.
  *
  * Objects:
@@ -102,9 +107,10 @@
  *   pheap.large_lock			raw spinlock, leaf
  *
  * The other designs' locks are not held with any of these: shared.c's
- * lock (raw spinlock, one, or one per class for class-lock) and
- * private.c's local lock, each outermost, and under either nothing but
- * what sb.c's descriptor kmalloc and large.c take when called without it.
+ * lock (raw spinlock, one, or one per class for class-lock), private.c's
+ * local lock and btag.c's raw spinlock, each outermost, and under any of
+ * them nothing but what sb.c's descriptor kmalloc and large.c take when
+ * called without it.
  *
  * No path takes two class locks, or two local locks, at once.
  */
@@ -130,6 +136,8 @@ struct pheap_heap;
 struct pheap_nolock_cpu;
 struct pheap_shared;
 struct pheap_private;
+struct pheap_btag;
+struct pheap_blocklock;
 
 /**
  * struct pheap - an instance
@@ -145,6 +153,8 @@ struct pheap {
 	/* The designs with heaps of their own: the one in force, or NULL. */
 	struct pheap_shared *shared;		/* kheap, serial, class-lock */
 	struct pheap_private *priv;		/* private */
+	struct pheap_btag *btag;		/* boundary-tag */
+	struct pheap_blocklock *blocklock;	/* block-lock */
 	unsigned int sb_bytes;			/* S, the unit of K*S */
 	unsigned long k_bytes;			/* K * S */
 	struct pheap_class_info ci[PHEAP_NR_CLASSES];

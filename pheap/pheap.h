@@ -35,9 +35,11 @@ struct pheap;
  *		   pheap_debug_parse() for the module's debug= letters);
  *		   only with the hoard design
  * @design:	   the heap design, one of pheap_design_names[] ("kheap",
- *		   "serial", "class-lock", "private", "ownership", "hoard");
- *		   NULL for "hoard". f, K and the global heap's reserve are
- *		   Hoard's and mean nothing to the designs without them
+ *		   "serial", "class-lock", "private", "ownership", "hoard",
+ *		   "boundary-tag"); NULL for "hoard". f and K are Hoard's and
+ *		   mean nothing to the designs without them; the reserve is
+ *		   also what kheap, serial, class-lock keep of empty
+ *		   superblocks per class, boundary-tag of empty page runs
  *
  * pheap_default_config() fills in the module's defaults; the idle
  * superblocks of a CPU heap hold at most their in-use bytes plus K*S, or
@@ -65,6 +67,8 @@ enum pheap_design {
 	PHEAP_DESIGN_PRIVATE,	/* per-CPU heaps, a block joins its freer's */
 	PHEAP_DESIGN_OWNERSHIP,	/* per-CPU heaps, a block goes to its owner */
 	PHEAP_DESIGN_HOARD,	/* ownership, threshold and a global heap */
+	PHEAP_DESIGN_BOUNDARY_TAG, /* size headers, one free list, coalescing */
+	PHEAP_DESIGN_BLOCK_LOCK, /* one free list, a lock per free block */
 	PHEAP_DESIGN_NR
 };
 
@@ -158,10 +162,29 @@ enum pheap_event {
 	PHEAP_EV_NMI_FREE,	/* pheap_free() in NMI: done by an irq_work */
 	PHEAP_EV_BULK_ALLOC,	/* blocks of pheap_alloc_bulk() calls that succeeded */
 	PHEAP_EV_BULK_FREE,	/* blocks given to pheap_free_bulk() */
+	PHEAP_EV_SEARCHED,	/* boundary-tag: free blocks a search visited */
+	PHEAP_EV_ALIGN_PAD,	/* boundary-tag: bytes left in front to align */
 	PHEAP_EV_NR
 };
 
 extern const char *const pheap_event_names[PHEAP_EV_NR];
+
+/**
+ * struct pheap_run_stats - a page-run design's figures (boundary-tag)
+ * @runs:	  page runs held
+ * @free_bytes:	  bytes in their free blocks
+ * @largest_free: the largest free block, bytes: external fragmentation
+ *		  is 1 - @largest_free / @free_bytes
+ * @hdr_bytes:	  what the blocks in use take beyond their class size
+ *		  (headers, rounding to 16 bytes)
+ * @search_max:	  the longest search, free blocks visited
+ * @search_p99:	  99 % of the searches visited at most this many (a
+ *		  power of two less one, from a log2 histogram)
+ */
+struct pheap_run_stats {
+	unsigned long runs, free_bytes, largest_free, hdr_bytes;
+	unsigned long search_max, search_p99;
+};
 
 /**
  * struct pheap_stats - instance-wide figures
@@ -184,6 +207,7 @@ extern const char *const pheap_event_names[PHEAP_EV_NR];
  * @global_reserve: empty superblocks the global heap keeps per class and node
  * @debug:	debug mode flags in force (PHEAP_DEBUG_*)
  * @design:	the design in force (enum pheap_design)
+ * @run:	a page-run design's figures; zero for the others
  */
 struct pheap_stats {
 	unsigned long u, a, peak_u, peak_a;
@@ -195,6 +219,7 @@ struct pheap_stats {
 	unsigned int global_reserve;
 	unsigned int debug;
 	unsigned int design;
+	struct pheap_run_stats run;
 };
 
 /**

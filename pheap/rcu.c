@@ -8,14 +8,16 @@
  * (design.h: hoard and ownership set its remote-free bit without naming
  * it, remote.c; the shared designs a held bit under their lock; private
  * clears its live bit), debug mode's record, or for a large allocation
- * its page moved to p->large_rcu. Nothing is written into the block:
+ * its page moved to p->large_rcu; a page-run design's block (run.h), its
+ * design's rcu_claim_run. Nothing is written into the block:
  * readers may still read it. The claim is then recorded, as the
  * superblock and the block's start, in this CPU's batch, a page of
  * entries (kvfree_rcu()'s batching), or, when no batch page can be had,
  * in the superblock's own metadata: the block's bit in sb->rcu_fb, and the
  * superblock on the instance's fallback list, once however many of its
- * blocks wait. A large allocation needs neither. The free never fails,
- * never sleeps and never waits for a grace period.
+ * blocks wait (a page run's: its rcu_fb, the run on run_fallback). A
+ * large allocation needs neither. The free never fails, never sleeps and
+ * never waits for a grace period.
  *
  * One work item per instance, on system_unbound_wq, PHEAP_RCU_DELAY after
  * a free finds it idle, frees them in rounds:
@@ -65,6 +67,7 @@
 #include "page.h"
 #include "rcu.h"
 #include "report.h"
+#include "run.h"
 #include "sb.h"
 #include "trace.h"
 
@@ -75,7 +78,7 @@
 
 /* A block claimed, waiting in a batch. */
 struct pheap_rcu_entry {
-	struct pheap_sb *sb;
+	struct pheap_sb *sb;	/* NULL: a page run's block (run.h) */
 	void *obj;		/* the block's first byte */
 };
 
@@ -93,6 +96,7 @@ struct pheap_rcu_batch {
 struct pheap_rcu_round {
 	struct llist_node *batches;
 	struct pheap_sb *ripe;		/* linked by sb->rcu_ripe_next */
+	struct pheap_run *ripe_runs;	/* linked by run->rcu_ripe_next */
 	struct list_head large;
 };
 
@@ -199,6 +203,30 @@ static void pheap_rcu_free_small(struct pheap *p, struct pheap_sb *sb,
 		pheap_rcu_fallback(p, sb, idx);
 }
 
+/* No page: the block at granule @g of @run recorded in the run. */
+static void pheap_rcu_run_fallback(struct pheap *p, struct pheap_run *run,
+				   unsigned int g)
+{
+	set_bit(g, run->rcu_fb);
+	if (!test_and_set_bit(PHEAP_RUN_RCU_QUEUED, &run->rcu_flags))
+		llist_add(&run->rcu_node, &p->rcu.run_fallback);
+	this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_RCU_FALLBACK]);
+}
+
+/* A page-run design's block: the design's claim, then recorded. */
+static void pheap_rcu_free_run(struct pheap *p, struct pheap_run *run,
+			       const void *ptr, unsigned long caller)
+{
+	if (!p->ops->rcu_claim_run(p, run, ptr)) {
+		pheap_report_bad_free(p, ptr, "not a block of this heap, or a double free",
+				      caller);
+		return;
+	}
+	this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_RCU_FREE]);
+	if (!pheap_rcu_batch_add(p, NULL, (void *)ptr))
+		pheap_rcu_run_fallback(p, run, pheap_run_granule(run, ptr));
+}
+
 /* A large allocation, or a pointer no superblock holds (@tag: its page's). */
 static void pheap_rcu_free_large(struct pheap *p, unsigned long tag,
 				 const void *ptr, unsigned long caller)
@@ -225,6 +253,7 @@ static void pheap_rcu_free_large(struct pheap *p, unsigned long tag,
 static void pheap_free_rcu_caller(struct pheap *p, const void *ptr,
 				  unsigned long caller)
 {
+	struct pheap_run *run = NULL;
 	struct pheap_sb *sb;
 	unsigned long tag;
 
@@ -238,8 +267,12 @@ static void pheap_free_rcu_caller(struct pheap *p, const void *ptr,
 	}
 	pheap_sb_read_begin();
 	sb = pheap_sb_lookup(ptr, &tag);
+	if (!sb && pheap_design_on(p) && p->ops->rcu_claim_run)
+		run = pheap_run_lookup(p, ptr);
 	if (sb)
 		pheap_rcu_free_small(p, sb, ptr, caller);
+	else if (run)
+		pheap_rcu_free_run(p, run, ptr, caller);
 	else
 		pheap_rcu_free_large(p, tag, ptr, caller);
 	pheap_sb_read_end();
@@ -300,6 +333,21 @@ static void pheap_rcu_ripen(struct pheap *p, struct pheap_sb *sb,
 		sb->rcu_ripe[w] = xchg(&sb->rcu_fb[w], 0);
 }
 
+/* A page run off its fallback list, as pheap_rcu_ripen() a superblock. */
+static void pheap_rcu_ripen_run(struct pheap_run *run,
+				struct pheap_rcu_round *r)
+{
+	unsigned int w;
+
+	run->rcu_ripe_next = r->ripe_runs;
+	r->ripe_runs = run;
+	clear_bit(PHEAP_RUN_RCU_QUEUED, &run->rcu_flags);
+	/* the flag clear before the bits are taken: pheap_rcu_run_fallback() */
+	smp_mb__after_atomic();
+	for (w = 0; w < BITS_TO_LONGS(PHEAP_RUN_GRANULES); w++)
+		run->rcu_ripe[w] = xchg(&run->rcu_fb[w], 0);
+}
+
 /* Take everything claimed so far. Return: false if there was nothing. */
 static bool pheap_rcu_gather(struct pheap *p, struct pheap_rcu_round *r)
 {
@@ -318,9 +366,14 @@ static bool pheap_rcu_gather(struct pheap *p, struct pheap_rcu_round *r)
 	llist_for_each_safe(node, next, llist_del_all(&p->rcu.fallback))
 		pheap_rcu_ripen(p, llist_entry(node, struct pheap_sb, rcu_node),
 				r);
+	r->ripe_runs = NULL;
+	llist_for_each_safe(node, next, llist_del_all(&p->rcu.run_fallback))
+		pheap_rcu_ripen_run(llist_entry(node, struct pheap_run,
+						rcu_node), r);
 	INIT_LIST_HEAD(&r->large);
 	pheap_large_rcu_take(p, &r->large);
-	return r->batches || r->ripe || !list_empty(&r->large);
+	return r->batches || r->ripe || r->ripe_runs ||
+	       !list_empty(&r->large);
 }
 
 /* Free block @idx of @sb, claimed a grace period ago. */
@@ -332,6 +385,33 @@ static void pheap_rcu_done(struct pheap *p, struct pheap_sb *sb,
 		pheap_debug_rcu_done(p, sb, idx);
 	else
 		p->ops->rcu_done(p, sb, idx);
+	pheap_sb_read_end();
+}
+
+/*
+ * Free the page-run block at @obj, claimed a grace period ago: its run
+ * cannot go while the block is held.
+ */
+static void pheap_rcu_done_run(struct pheap *p, const void *obj)
+{
+	pheap_sb_read_begin();
+	p->ops->rcu_done_run(p, pheap_run_lookup(p, obj), obj);
+	pheap_sb_read_end();
+}
+
+/*
+ * Free @run's ripe blocks, in one read section: the last of them freed,
+ * the run may be released, and its bits go a grace period later.
+ */
+static void pheap_rcu_free_ripe_run(struct pheap *p, struct pheap_run *run)
+{
+	unsigned int g;
+
+	pheap_sb_read_begin();
+	for_each_set_bit(g, run->rcu_ripe, PHEAP_RUN_GRANULES) {
+		__clear_bit(g, run->rcu_ripe);
+		p->ops->rcu_done_run(p, run, pheap_run_addr(run, g));
+	}
 	pheap_sb_read_end();
 }
 
@@ -353,10 +433,15 @@ static void pheap_rcu_free_batches(struct pheap *p, struct llist_node *list)
 	unsigned int i;
 
 	llist_for_each_entry_safe(b, tmp, list, node) {
-		for (i = 0; i < b->nr; i++)
+		for (i = 0; i < b->nr; i++) {
+			if (!b->e[i].sb) {
+				pheap_rcu_done_run(p, b->e[i].obj);
+				continue;
+			}
 			pheap_rcu_done(p, b->e[i].sb,
 				       reciprocal_divide(b->e[i].obj - b->e[i].sb->base,
 							 p->ci[b->e[i].sb->cls].recip));
+		}
 		pheap_rcu_batch_recycle(p, b);
 		cond_resched();
 	}
@@ -399,6 +484,7 @@ static void pheap_rcu_free_large_list(struct pheap *p, struct list_head *list)
  */
 static bool pheap_rcu_round(struct pheap *p)
 {
+	struct pheap_run *run, *next_run;
 	struct pheap_rcu_round r;
 	struct pheap_sb *sb, *next;
 
@@ -413,6 +499,10 @@ static bool pheap_rcu_round(struct pheap *p)
 	for (sb = r.ripe; sb; sb = next) {
 		next = sb->rcu_ripe_next;	/* the free may unpin it */
 		pheap_rcu_free_ripe(p, sb);
+	}
+	for (run = r.ripe_runs; run; run = next_run) {
+		next_run = run->rcu_ripe_next;	/* the free may release it */
+		pheap_rcu_free_ripe_run(p, run);
 	}
 	pheap_rcu_free_large_list(p, &r.large);
 	mutex_unlock(&p->rcu.round_lock);
@@ -472,6 +562,7 @@ int pheap_rcu_init(struct pheap *p)
 {
 	init_llist_head(&p->rcu.sealed);
 	init_llist_head(&p->rcu.fallback);
+	init_llist_head(&p->rcu.run_fallback);
 	INIT_DELAYED_WORK(&p->rcu.work, pheap_rcu_work);
 	INIT_DELAYED_WORK(&p->rcu.idle, pheap_rcu_idle);
 	mutex_init(&p->rcu.round_lock);

@@ -27,6 +27,7 @@ struct pheap_rcu_cpu {
  * @cpu:	 each CPU's batch pages
  * @sealed:	 full batches (and ones an interrupt's batch displaced)
  * @fallback:	 superblocks with blocks recorded in their rcu_fb bitmap
+ * @run_fallback: page runs (run.h) with blocks recorded in theirs
  * @work:	 a round: take everything claimed, wait, free it
  * @idle:	 gives the spare pages back once no free came for a while
  * @round_lock:	 one round at a time: a superblock's ripe bits are its
@@ -35,6 +36,7 @@ struct pheap_rcu {
 	struct pheap_rcu_cpu __percpu *cpu;
 	struct llist_head sealed;
 	struct llist_head fallback;
+	struct llist_head run_fallback;
 	struct delayed_work work;
 	struct delayed_work idle;
 	struct mutex round_lock;	/* serialises rounds */

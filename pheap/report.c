@@ -69,3 +69,34 @@ void pheap_report_corrupt_link(struct pheap *p, const void *ptr,
 	pr_err_ratelimited("%s: free block %p (%u bytes, superblock %p) was written to after its free (its free-list link is corrupt): %u free blocks quarantined\n",
 			   p->cfg.name, ptr, size, sb, lost);
 }
+
+/**
+ * pheap_report_corrupt_tag() - report a block's tag or link overwritten
+ * @p: instance (boundary-tag)
+ * @blk: the block whose header, footer or free-list link did not agree
+ *	 with pheap's own record of the blocks
+ *
+ * Context: any.
+ */
+void pheap_report_corrupt_tag(struct pheap *p, const void *blk)
+{
+	this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_CORRUPT]);
+	pr_err_ratelimited("%s: block %p: its size tag or free-list link was written to (past the end of a block, or after its free): tags and free list rebuilt from pheap's record, nothing lost\n",
+			   p->cfg.name, blk);
+}
+
+/**
+ * pheap_report_corrupt_list() - report a free-list link overwritten
+ * @p: instance (block-lock)
+ * @blk: the free block whose link named no free block of @p: the list
+ *	 is cut there, the free blocks past it lost to the heap until
+ *	 pheap_destroy()
+ *
+ * Context: any.
+ */
+void pheap_report_corrupt_list(struct pheap *p, const void *blk)
+{
+	this_cpu_inc(p->cpu_heaps->ev[PHEAP_EV_CORRUPT]);
+	pr_err_ratelimited("%s: free block %p was written to after its free (its free-list link names no free block): the list is cut there, the free blocks past it kept out of use until the heap is destroyed\n",
+			   p->cfg.name, blk);
+}

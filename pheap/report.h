@@ -18,5 +18,7 @@ void pheap_report_late_double_free(struct pheap *p, const void *ptr,
 void pheap_report_corrupt_link(struct pheap *p, const void *ptr,
 			       const void *sb, unsigned int size,
 			       unsigned int lost);
+void pheap_report_corrupt_tag(struct pheap *p, const void *blk);
+void pheap_report_corrupt_list(struct pheap *p, const void *blk);
 
 #endif /* _PHEAP_REPORT_H */

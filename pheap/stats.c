@@ -75,6 +75,8 @@ const char *const pheap_event_names[PHEAP_EV_NR] = {
 	[PHEAP_EV_NMI_FREE] = "nmi_frees",
 	[PHEAP_EV_BULK_ALLOC] = "bulk_allocs",
 	[PHEAP_EV_BULK_FREE] = "bulk_frees",
+	[PHEAP_EV_SEARCHED] = "free_list_searched",
+	[PHEAP_EV_ALIGN_PAD] = "align_pad_bytes",
 };
 EXPORT_SYMBOL_GPL(pheap_event_names);
 static_assert(ARRAY_SIZE(pheap_event_names) == PHEAP_EV_NR);
@@ -280,9 +282,10 @@ static void pheap_design_sb(struct pheap *p, struct pheap_stats *st)
  * @p: instance
  * @st: filled in
  *
- * Also samples U into the peak.
+ * Also samples U into the peak. A page-run design's figures are read
+ * under its lock (its free list walked for the largest block).
  *
- * Context: any.
+ * Context: any but NMI.
  */
 void pheap_get_stats(struct pheap *p, struct pheap_stats *st)
 {
@@ -323,6 +326,8 @@ void pheap_get_stats(struct pheap *p, struct pheap_stats *st)
 	st->global_reserve = p->cfg.global_reserve;
 	st->debug = p->cfg.debug;
 	st->design = p->design;
+	if (p->ops->run_stats)
+		p->ops->run_stats(p, &st->run);
 }
 EXPORT_SYMBOL_GPL(pheap_get_stats);
 

@@ -17,10 +17,10 @@
 #   <out>/bench-blowup.png      memory held over memory in use, per round
 #   <out>/bench-ioa<N>.log      the console logs; <out>/bench-env.txt
 #
-# make bench-designs (--designs): pheap's six heap designs side by side
+# make bench-designs (--designs): pheap's eight heap designs side by side
 # in one boot, init_on_alloc=0: for each design (kheap, serial,
-# class-lock, private, ownership, hoard) an instance created with
-# cfg.design, next to kmalloc; no kcache. The result lines name the
+# class-lock, private, ownership, hoard, boundary-tag, block-lock) an
+# instance created with cfg.design, next to kmalloc; no kcache. The result lines name the
 # design (alloc=kheap ... alloc=hoard; "pheap" is only ever hoard in the
 # normal runs). Fewer operations (400000) and repetitions (3), so that
 # it takes minutes, not a quarter of an hour, under TCG with 4 vCPUs on
@@ -34,7 +34,9 @@
 #   designs-table.txt, .md   a row per scenario case x design: ns per op,
 #                            time over kmalloc's, held kB, held/live,
 #                            shared cache lines, lock contention %,
-#                            pagerefs walked per free (kheap)
+#                            pagerefs walked per free (kheap), free
+#                            blocks searched per allocation (boundary-tag,
+#                            block-lock)
 #   designs.csv              every result, the columns of bench.csv
 #   designs-threadtest.png   threadtest throughput against CPUs
 #   designs-prodcons-rounds.png  memory held after each round
@@ -77,7 +79,7 @@ set -euo pipefail
 
 ALL_SCENARIOS="pair pair-after-bulk batch bulk threadtest larson remote-free prodcons blowup active-false passive-false mixed nmi"
 DESIGN_SCENARIOS="prodcons-rounds kheap-walk"
-ALL_DESIGNS="kheap serial class-lock private ownership hoard"
+ALL_DESIGNS="kheap serial class-lock private ownership hoard boundary-tag block-lock"
 
 # compare DIR_A DIR_B: the ratio_km cells of two runs side by side.
 compare() {
@@ -406,11 +408,11 @@ report() {
 table_designs() {
 	awk -F, -v md="$2" -v order="$ALL_DESIGNS kmalloc" '
 	function fmt(v, f) { return v == "" ? "-" : sprintf(f, v) }
-	function row(a, b, c, d, e, f, g, h, i, j) {
+	function row(a, b, c, d, e, f, g, h, i, j, k) {
 		if (md)
-			printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", a, b, c, d, e, f, g, h, i, j
+			printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", a, b, c, d, e, f, g, h, i, j, k
 		else
-			printf "%-15s %-13s %-10s %9s %7s %9s %9s %7s %7s %8s\n", a, b, c, d, e, f, g, h, i, j
+			printf "%-15s %-13s %-12s %9s %7s %9s %9s %7s %7s %8s %7s\n", a, b, c, d, e, f, g, h, i, j, k
 	}
 	NR == 1 { next }
 	$3 ~ /^round/ { next }
@@ -421,8 +423,8 @@ table_designs() {
 	}
 	END {
 		na = split(order, al, " ")
-		row("scenario", "case", "alloc", "ns/op", "x_km", "held_kB", "held/live", "shared", "lock%", "walked")
-		if (md) print "|---|---|---|--:|--:|--:|--:|--:|--:|--:|"
+		row("scenario", "case", "alloc", "ns/op", "x_km", "held_kB", "held/live", "shared", "lock%", "walked", "search")
+		if (md) print "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|"
 		for (i = 1; i <= ng; i++) {
 			g = gorder[i]; split(g, f, SUBSEP)
 			km = med[g, "ns_per_op", "kmalloc"]
@@ -437,7 +439,8 @@ table_designs() {
 				    fmt(med[g, "held_over_live", a], "%.3f"),
 				    fmt(med[g, "shared_lines", a], "%.0f"),
 				    fmt(med[g, "lock_pct", a], "%.2f"),
-				    fmt(med[g, "walked_per_free", a], "%.1f"))
+				    fmt(med[g, "walked_per_free", a], "%.1f"),
+				    fmt(med[g, "searched_per_alloc", a], "%.1f"))
 			}
 		}
 	}' "$1"
@@ -541,8 +544,10 @@ report_designs() {
 	echo "bound); held/live: over the bytes the workload still holds. shared:"
 	echo "cache lines that held blocks of more than one CPU (false sharing)."
 	echo "lock%: acquisitions of the shared heap's lock that found it taken,"
-	echo "per 100 (kheap, serial, class-lock). walked: pagerefs a kheap free"
-	echo "passed. kheap-walk's cases hold the pagerefs they are named for (+1"
+	echo "per 100 (kheap, serial, class-lock, boundary-tag; block-lock: of every"
+	echo "block lock its walks took). walked: pagerefs a kheap free passed."
+	echo "search: free blocks a boundary-tag or block-lock allocation visited"
+	echo "(first fit). kheap-walk's cases hold the pagerefs they are named for (+1"
 	echo "while a pair is in flight); its plot has the curve."
 	cat "$o/designs-table.txt"
 	# prodcons-rounds: held after the first and the last round
@@ -551,7 +556,7 @@ report_designs() {
 		if (!($5 in first) || r + 0 < fr[$5]) { first[$5] = $6; fr[$5] = r + 0 }
 		if (!($5 in last) || r + 0 > lr[$5]) { last[$5] = $6; lr[$5] = r + 0 }
 	}
-	END { for (a in first) printf "prodcons-rounds %-10s held %8.0f kB after round %d, %8.0f kB after round %d\n", a, first[a], fr[a], last[a], lr[a] }' \
+	END { for (a in first) printf "prodcons-rounds %-12s held %8.0f kB after round %d, %8.0f kB after round %d\n", a, first[a], fr[a], last[a], lr[a] }' \
 		"$o/designs.csv" | sort
 	cat "$o/designs-env.txt" 2>/dev/null || true
 	echo
