@@ -581,7 +581,8 @@ static unsigned long bl_p99(struct pheap_blocklock *bl)
 	for (i = 0; i < BL_HIST; i++) {
 		seen += atomic_long_read(&bl->hist[i]);
 		if (seen * 100 >= total * 99)
-			return i ? (1UL << i) - 1 : 0;
+			return min_t(unsigned long, i ? (1UL << i) - 1 : 0,
+				     atomic_long_read(&bl->search_max));
 	}
 	return atomic_long_read(&bl->search_max);
 }

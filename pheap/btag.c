@@ -802,7 +802,7 @@ static unsigned long bt_p99(const struct pheap_btag *bt)
 	for (i = 0; i < BT_HIST; i++) {
 		seen += bt->hist[i];
 		if (seen * 100 >= total * 99)
-			return i ? (1UL << i) - 1 : 0;
+			return min(i ? (1UL << i) - 1 : 0, bt->search_max);
 	}
 	return bt->search_max;
 }

@@ -179,7 +179,8 @@ extern const char *const pheap_event_names[PHEAP_EV_NR];
  *		  (headers, rounding to 16 bytes)
  * @search_max:	  the longest search, free blocks visited
  * @search_p99:	  99 % of the searches visited at most this many (a
- *		  power of two less one, from a log2 histogram)
+ *		  power of two less one, from a log2 histogram, or
+ *		  @search_max if less)
  */
 struct pheap_run_stats {
 	unsigned long runs, free_bytes, largest_free, hdr_bytes;
