@@ -7,7 +7,9 @@
 #   make check   every test: builds, checkpatch, KUnit, VM tests
 #   make check-full  make check and the matrix cells beyond its budget
 #   make bench   pheap next to kmalloc in a VM: table, CSV, plots in results/
-#   make bench-designs  the eight heap designs side by side: results/designs/
+#   make bench-designs  six heap designs side by side: results/designs/
+#   make bench-designs-walk  boundary-tag and block-lock beside serial and
+#                class-lock: results/designs-walk/
 #   make soak    the gate's steadiness: the full VM tests and KUnit, N=10 times
 #
 # KDIR defaults to the running kernel's build directory when it exists,
@@ -18,7 +20,7 @@ STOCK61_KDIR := $(shell bash -c '. scripts/common.sh; r=$$(stock_release 6.1); [
 KDIR ?= $(if $(wildcard $(RUNNING_KDIR)/Makefile),$(RUNNING_KDIR),$(STOCK61_KDIR))
 
 .PHONY: all modules clean install dkms demo check check-full setup kunit \
-	kunit-kcsan kunit-6.12 kunit-rt vmtest bench bench-designs soak
+	kunit-kcsan kunit-6.12 kunit-rt vmtest bench bench-designs bench-designs-walk soak
 
 all: modules
 
@@ -84,3 +86,10 @@ soak:
 # pheap's eight heap designs side by side, in one boot: results/designs/
 bench-designs:
 	bash scripts/bench.sh --designs
+
+# the designs whose calls walk a free list (boundary-tag, block-lock),
+# beside serial and class-lock, with fewer operations: results/designs-walk/
+bench-designs-walk:
+	bash scripts/bench.sh --designs --design-list serial,class-lock,boundary-tag,block-lock \
+		--ops 50000 --reps 1 --scenarios pair,threadtest,larson,active-false \
+		--out results/designs-walk

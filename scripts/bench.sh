@@ -80,6 +80,12 @@ set -euo pipefail
 ALL_SCENARIOS="pair pair-after-bulk batch bulk threadtest larson remote-free prodcons blowup active-false passive-false mixed nmi"
 DESIGN_SCENARIOS="prodcons-rounds kheap-walk"
 ALL_DESIGNS="kheap serial class-lock private ownership hoard boundary-tag block-lock"
+# --designs without --design-list: the six whose calls are bounded. The
+# two whose every call walks one free list (the notes' claim) take 10 to
+# 1000 times as long per operation (block-lock's larson: 1.8 ms under
+# TCG), an hour at these settings: make bench-designs-walk runs them
+# beside serial and class-lock with fewer operations.
+DEFAULT_DESIGNS="kheap serial class-lock private ownership hoard"
 
 # compare DIR_A DIR_B: the ratio_km cells of two runs side by side.
 compare() {
@@ -142,7 +148,7 @@ if [ $designs = 1 ]; then
 	ioa_list=${ioa_list:-0}
 	[ "$(echo "$ioa_list" | wc -w)" = 1 ] ||
 		die "bench: --designs runs one init_on_alloc setting (--init-on-alloc 0 or 1)"
-	design_list=${design_list:-$ALL_DESIGNS}
+	design_list=${design_list:-$DEFAULT_DESIGNS}
 	design_list=${design_list//,/ }
 	for d in $design_list; do
 		case " $ALL_DESIGNS " in
