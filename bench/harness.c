@@ -735,6 +735,10 @@ static void bench_record_slow_path(struct bench_ctx *c,
 				      st->ev[PHEAP_EV_ALLOC]));
 		bench_put(c, cn, "search_max", 1000LL * st->run.search_max);
 		bench_put(c, cn, "search_p99", 1000LL * st->run.search_p99);
+		/* what aligning power-of-two sizes left free in front */
+		bench_put(c, cn, "pad_per_alloc",
+			  bench_ratio(st->ev[PHEAP_EV_ALIGN_PAD],
+				      st->ev[PHEAP_EV_ALLOC]));
 	}
 }
 
