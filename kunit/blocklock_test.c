@@ -146,20 +146,6 @@ static void blocklock_lock_per_block_visited(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pheap_destroy(p), 0UL);
 }
 
-/* Free blocks of @run that follow a free block: 0 if coalesced. */
-static unsigned int bl_adjacent_free(struct pheap_run *run)
-{
-	unsigned int g, n, adjacent = 0;
-
-	for_each_set_bit(g, run->starts, PHEAP_RUN_GRANULES) {
-		n = find_next_bit(run->starts, PHEAP_RUN_GRANULES, g + 1);
-		if (n < PHEAP_RUN_GRANULES && !test_bit(g, run->live) &&
-		    !test_bit(n, run->live))
-			adjacent++;
-	}
-	return adjacent;
-}
-
 /* Mixed sizes freed in a random order: coalesced after every 16 frees. */
 static void blocklock_frees_coalesce(struct kunit *test)
 {
@@ -184,7 +170,7 @@ static void blocklock_frees_coalesce(struct kunit *test)
 		blk[j] = NULL;
 		for (j = 0; !(i % 16) && j < BL_BLOCKS; j++)
 			if (blk[j])
-				adjacent += bl_adjacent_free(pheap_run_lookup(p, blk[j]));
+				adjacent += kt_run_adjacent_free(pheap_run_lookup(p, blk[j]));
 	}
 	KUNIT_EXPECT_EQ(test, adjacent, 0U);
 	for (i = 0; i < BL_BLOCKS; i++)

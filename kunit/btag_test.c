@@ -31,20 +31,6 @@ static struct pheap *bt_create(struct kunit *test)
 	return p;
 }
 
-/* The free blocks of @run that follow a free block: 0 if coalesced. */
-static unsigned int bt_adjacent_free(struct pheap_run *run)
-{
-	unsigned int g, n, adjacent = 0;
-
-	for_each_set_bit(g, run->starts, PHEAP_RUN_GRANULES) {
-		n = find_next_bit(run->starts, PHEAP_RUN_GRANULES, g + 1);
-		if (n < PHEAP_RUN_GRANULES && !test_bit(g, run->live) &&
-		    !test_bit(n, run->live))
-			adjacent++;
-	}
-	return adjacent;
-}
-
 /* Adjacent free blocks in the runs of @n blocks at @blk (NULLs skipped). */
 static unsigned int bt_adjacent_in(struct pheap *p, void **blk, unsigned int n)
 {
@@ -61,7 +47,7 @@ static unsigned int bt_adjacent_in(struct pheap *p, void **blk, unsigned int n)
 		if (j < nseen || nseen == ARRAY_SIZE(seen))
 			continue;
 		seen[nseen++] = run;
-		adjacent += bt_adjacent_free(run);
+		adjacent += kt_run_adjacent_free(run);
 	}
 	return adjacent;
 }

@@ -76,6 +76,23 @@ static inline struct pheap *kt_create(struct kunit *test, unsigned int f_pct,
 	return p;
 }
 
+/*
+ * The free blocks of page run @run (boundary-tag, block-lock) that follow
+ * a free block, from its bitmaps: 0 if its frees coalesced.
+ */
+static inline unsigned int kt_run_adjacent_free(struct pheap_run *run)
+{
+	unsigned int g, n, adjacent = 0;
+
+	for_each_set_bit(g, run->starts, PHEAP_RUN_GRANULES) {
+		n = find_next_bit(run->starts, PHEAP_RUN_GRANULES, g + 1);
+		if (n < PHEAP_RUN_GRANULES && !test_bit(g, run->live) &&
+		    !test_bit(n, run->live))
+			adjacent++;
+	}
+	return adjacent;
+}
+
 /* A private instance in debug mode (PHEAP_DEBUG_* @flags). */
 static inline struct pheap *kt_create_debug(struct kunit *test,
 					    unsigned int flags)

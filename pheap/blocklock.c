@@ -80,7 +80,6 @@
 #include "run.h"
 
 #define BL_MIN		16UL
-#define BL_HIST		16
 
 /* A free block's two words; the sentinel is one too. */
 struct bl_free {
@@ -109,7 +108,7 @@ struct pheap_blocklock {
 	atomic_long_t nr_runs, free_bytes, hdr_bytes;
 	atomic_long_t inuse[PHEAP_NR_CLASSES];
 	atomic_long_t search_max;
-	atomic_long_t hist[BL_HIST];
+	atomic_long_t hist[PHEAP_SEARCH_HIST];
 };
 
 static unsigned long bl_need(unsigned int cls)
@@ -240,9 +239,7 @@ static void bl_searched(struct pheap *p, struct pheap_blocklock *bl,
 {
 	long max = atomic_long_read(&bl->search_max);
 
-	atomic_long_inc(&bl->hist[min_t(unsigned int,
-					steps ? ilog2(steps) + 1 : 0,
-					BL_HIST - 1)]);
+	atomic_long_inc(&bl->hist[pheap_search_bucket(steps)]);
 	while ((long)steps > max &&
 	       !atomic_long_try_cmpxchg(&bl->search_max, &max, steps))
 		;
@@ -545,7 +542,6 @@ static int pheap_blocklock_init(struct pheap *p)
 static unsigned long pheap_blocklock_destroy(struct pheap *p)
 {
 	struct pheap_blocklock *bl = p->blocklock;
-	struct pheap_run *run, *tmp;
 	unsigned long leaked = 0;
 	unsigned int c;
 
@@ -553,10 +549,7 @@ static unsigned long pheap_blocklock_destroy(struct pheap *p)
 		return 0;
 	for (c = 0; c < PHEAP_NR_CLASSES; c++)
 		leaked += atomic_long_read(&bl->inuse[c]);
-	list_for_each_entry_safe(run, tmp, &bl->runs, node) {
-		list_del(&run->node);
-		pheap_run_release(p, run);
-	}
+	pheap_run_release_all(p, &bl->runs);
 	kfree(bl);
 	p->blocklock = NULL;
 	return leaked;
@@ -570,23 +563,6 @@ static void pheap_blocklock_class_stats(struct pheap *p, unsigned int cls,
 	*inuse = atomic_long_read(&p->blocklock->inuse[cls]);
 }
 
-/* The search length 99 % of the searches did not exceed. */
-static unsigned long bl_p99(struct pheap_blocklock *bl)
-{
-	unsigned long total = 0, seen = 0;
-	unsigned int i;
-
-	for (i = 0; i < BL_HIST; i++)
-		total += atomic_long_read(&bl->hist[i]);
-	for (i = 0; i < BL_HIST; i++) {
-		seen += atomic_long_read(&bl->hist[i]);
-		if (seen * 100 >= total * 99)
-			return min_t(unsigned long, i ? (1UL << i) - 1 : 0,
-				     atomic_long_read(&bl->search_max));
-	}
-	return atomic_long_read(&bl->search_max);
-}
-
 /*
  * The figures; the largest free block by a walk hand over hand, as a
  * search is. Context: any but NMI.
@@ -595,14 +571,17 @@ static void pheap_blocklock_run_stats(struct pheap *p,
 				      struct pheap_run_stats *rs)
 {
 	struct pheap_blocklock *bl = p->blocklock;
+	unsigned long flags, hist[PHEAP_SEARCH_HIST];
 	struct bl_free *prev = &bl->head, *cur;
-	unsigned long flags;
+	unsigned int i;
 
 	rs->runs = atomic_long_read(&bl->nr_runs);
 	rs->free_bytes = atomic_long_read(&bl->free_bytes);
 	rs->hdr_bytes = atomic_long_read(&bl->hdr_bytes);
 	rs->search_max = atomic_long_read(&bl->search_max);
-	rs->search_p99 = bl_p99(bl);
+	for (i = 0; i < PHEAP_SEARCH_HIST; i++)
+		hist[i] = atomic_long_read(&bl->hist[i]);
+	rs->search_p99 = pheap_search_p99(hist, rs->search_max);
 	local_irq_save(flags);
 	bl_lock(p, bl, prev, true);
 	while ((cur = bl_next_locked(p, bl, prev, true))) {

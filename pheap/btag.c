@@ -88,7 +88,6 @@
 #define BT_FLAGS	15U
 #define BT_MIN		16U	/* header, two links, footer */
 #define BT_NIL		U32_MAX
-#define BT_HIST		16	/* search lengths: 0, 1, 2-3, 4-7, ... */
 
 /* A run's layout: granule 0 is the prologue, then blocks to the end. */
 #define BT_FIRST_G	1
@@ -114,7 +113,7 @@ struct pheap_btag {
 	unsigned long nr_runs, nr_empty, free_bytes, hdr_bytes;
 	unsigned long inuse[PHEAP_NR_CLASSES];
 	unsigned long search_max;
-	unsigned long hist[BT_HIST];
+	unsigned long hist[PHEAP_SEARCH_HIST];
 };
 
 /* Bytes a block of class @cls takes: object, header, rounded to 16. */
@@ -357,8 +356,7 @@ static void pheap_btag_rebuild(struct pheap *p, struct pheap_btag *bt,
 static void bt_searched(struct pheap *p, struct pheap_btag *bt,
 			unsigned long steps)
 {
-	bt->hist[min_t(unsigned int, steps ? ilog2(steps) + 1 : 0,
-		       BT_HIST - 1)]++;
+	bt->hist[pheap_search_bucket(steps)]++;
 	bt->search_max = max(bt->search_max, steps);
 	this_cpu_add(p->cpu_heaps->ev[PHEAP_EV_SEARCHED], steps);
 }
@@ -766,7 +764,6 @@ static int pheap_btag_init(struct pheap *p)
 static unsigned long pheap_btag_destroy(struct pheap *p)
 {
 	struct pheap_btag *bt = p->btag;
-	struct pheap_run *run, *tmp;
 	unsigned long leaked = 0;
 	unsigned int c;
 
@@ -774,10 +771,7 @@ static unsigned long pheap_btag_destroy(struct pheap *p)
 		return 0;
 	for (c = 0; c < PHEAP_NR_CLASSES; c++)
 		leaked += bt->inuse[c];
-	list_for_each_entry_safe(run, tmp, &bt->runs, node) {
-		list_del(&run->node);
-		pheap_run_release(p, run);
-	}
+	pheap_run_release_all(p, &bt->runs);
 	kfree(bt);
 	p->btag = NULL;
 	return leaked;
@@ -789,22 +783,6 @@ static void pheap_btag_class_stats(struct pheap *p, unsigned int cls,
 	*nr_sb = 0;
 	/* racy read on purpose: a snapshot, as stats.c's */
 	*inuse = data_race(READ_ONCE(p->btag->inuse[cls]));
-}
-
-/* The search length below which 99 % of the searches were. */
-static unsigned long bt_p99(const struct pheap_btag *bt)
-{
-	unsigned long total = 0, seen = 0;
-	unsigned int i;
-
-	for (i = 0; i < BT_HIST; i++)
-		total += bt->hist[i];
-	for (i = 0; i < BT_HIST; i++) {
-		seen += bt->hist[i];
-		if (seen * 100 >= total * 99)
-			return min(i ? (1UL << i) - 1 : 0, bt->search_max);
-	}
-	return bt->search_max;
 }
 
 /**
@@ -829,7 +807,7 @@ static void pheap_btag_run_stats(struct pheap *p, struct pheap_run_stats *rs)
 	rs->free_bytes = bt->free_bytes;
 	rs->hdr_bytes = bt->hdr_bytes;
 	rs->search_max = bt->search_max;
-	rs->search_p99 = bt_p99(bt);
+	rs->search_p99 = pheap_search_p99(bt->hist, bt->search_max);
 	for (link = bt->head; link != BT_NIL; link = *bt_next(bt_at(link))) {
 		if (!bt_free_ok(p, link))
 			break;		/* found and repaired by the next search */

@@ -97,3 +97,44 @@ void pheap_run_release(struct pheap *p, struct pheap_run *run)
 	pheap_pages_given(p, page, PHEAP_RUN_ORDER, PHEAP_RUN_CLS);
 	call_rcu(&run->rcu, pheap_run_free_rcu);
 }
+
+/**
+ * pheap_run_release_all() - give back every run of a list
+ * @p: their instance
+ * @runs: runs linked by their node, none of their blocks in use
+ *
+ * Context: as pheap_run_release().
+ */
+void pheap_run_release_all(struct pheap *p, struct list_head *runs)
+{
+	struct pheap_run *run, *tmp;
+
+	list_for_each_entry_safe(run, tmp, runs, node) {
+		list_del(&run->node);
+		pheap_run_release(p, run);
+	}
+}
+
+/**
+ * pheap_search_p99() - the search length 99 % of the searches did not pass
+ * @hist: PHEAP_SEARCH_HIST counts, by pheap_search_bucket()
+ * @max: the longest search seen
+ *
+ * Context: any.
+ * Return: the upper bound of the bucket that holds the 99th percentile,
+ * or @max if less.
+ */
+unsigned long pheap_search_p99(const unsigned long *hist, unsigned long max)
+{
+	unsigned long total = 0, seen = 0;
+	unsigned int i;
+
+	for (i = 0; i < PHEAP_SEARCH_HIST; i++)
+		total += hist[i];
+	for (i = 0; i < PHEAP_SEARCH_HIST; i++) {
+		seen += hist[i];
+		if (seen * 100 >= total * 99)
+			return min(i ? (1UL << i) - 1 : 0, max);
+	}
+	return max;
+}

@@ -19,6 +19,8 @@
 #include <linux/bitmap.h>
 #include <linux/list.h>
 #include <linux/llist.h>
+#include <linux/log2.h>
+#include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/rcupdate.h>
 #include <linux/types.h>
@@ -77,9 +79,20 @@ struct pheap_run {
 
 #define PHEAP_RUN_RCU_QUEUED	0	/* bit of rcu_flags */
 
+/* Search lengths of a page-run design, in log2 buckets: 0, 1, 2-3, ... */
+#define PHEAP_SEARCH_HIST	16
+
+static inline unsigned int pheap_search_bucket(unsigned long steps)
+{
+	return min_t(unsigned int, steps ? ilog2(steps) + 1 : 0,
+		     PHEAP_SEARCH_HIST - 1);
+}
+
 /* run.c */
 struct pheap_run *pheap_run_new(struct pheap *p, gfp_t gfp, int nid);
 void pheap_run_release(struct pheap *p, struct pheap_run *run);
+void pheap_run_release_all(struct pheap *p, struct list_head *runs);
+unsigned long pheap_search_p99(const unsigned long *hist, unsigned long max);
 
 /**
  * pheap_run_lookup() - the run of @p that holds @ptr, in O(1)
