@@ -487,22 +487,6 @@ static size_t pheap_blocklock_usable_size(struct pheap *p, const void *ptr)
 	return cls < 0 ? 0 : pheap_csize(cls);
 }
 
-/* pheap_free_rcu()'s claim: the live bit taken, the held bit set. */
-static bool pheap_blocklock_rcu_claim_run(struct pheap *p,
-					  struct pheap_run *run,
-					  const void *ptr)
-{
-	int g = pheap_run_granule(run, ptr);
-
-	if (g < 0)
-		return false;
-	set_bit(g, run->rcu_held);
-	if (test_and_clear_bit(g, run->live))
-		return true;
-	clear_bit(g, run->rcu_held);
-	return false;
-}
-
 static void pheap_blocklock_rcu_done_run(struct pheap *p,
 					 struct pheap_run *run,
 					 const void *ptr)
@@ -604,6 +588,6 @@ const struct pheap_design_ops pheap_blocklock_design = {
 	.usable_size	= pheap_blocklock_usable_size,
 	.class_stats	= pheap_blocklock_class_stats,
 	.run_stats	= pheap_blocklock_run_stats,
-	.rcu_claim_run	= pheap_blocklock_rcu_claim_run,
+	.rcu_claim_run	= pheap_run_rcu_claim,
 	.rcu_done_run	= pheap_blocklock_rcu_done_run,
 };

@@ -116,6 +116,33 @@ void pheap_run_release_all(struct pheap *p, struct list_head *runs)
 }
 
 /**
+ * pheap_run_rcu_claim() - pheap_free_rcu()'s claim of a block of a design
+ *			   with no header (block-lock, btree)
+ * @p: its instance
+ * @run: its run
+ * @ptr: the block
+ *
+ * The live bit taken, the held bit set first, so that the block's usable
+ * size is known throughout; every other free of it is then refused.
+ *
+ * Context: any.
+ * Return: false if @ptr starts no block handed out.
+ */
+bool pheap_run_rcu_claim(struct pheap *p, struct pheap_run *run,
+			 const void *ptr)
+{
+	int g = pheap_run_granule(run, ptr);
+
+	if (g < 0)
+		return false;
+	set_bit(g, run->rcu_held);
+	if (test_and_clear_bit(g, run->live))
+		return true;
+	clear_bit(g, run->rcu_held);
+	return false;
+}
+
+/**
  * pheap_search_p99() - the search length 99 % of the searches did not pass
  * @hist: PHEAP_SEARCH_HIST counts, by pheap_search_bucket()
  * @max: the longest search seen

@@ -92,6 +92,8 @@ static inline unsigned int pheap_search_bucket(unsigned long steps)
 struct pheap_run *pheap_run_new(struct pheap *p, gfp_t gfp, int nid);
 void pheap_run_release(struct pheap *p, struct pheap_run *run);
 void pheap_run_release_all(struct pheap *p, struct list_head *runs);
+bool pheap_run_rcu_claim(struct pheap *p, struct pheap_run *run,
+			 const void *ptr);
 unsigned long pheap_search_p99(const unsigned long *hist, unsigned long max);
 
 /**
