@@ -15,6 +15,7 @@
 #include <linux/kthread.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
+#include <linux/timekeeping.h>
 
 #include "helpers.h"
 #include "../pheap/rcu.h"
@@ -57,16 +58,20 @@ struct rcu_reader {
 	bool timed_out;
 };
 
-/* A reader: in a read-side critical section until told to leave. */
+/*
+ * A reader: in a read-side critical section until told to leave, or 5 s
+ * of the clock (not 5000 mdelay(1)s: under TCG a busy-wait's calibration
+ * can run far faster than the clock, seen ending in under a second).
+ */
 static int rcu_reader_fn(void *arg)
 {
 	struct rcu_reader *r = arg;
-	unsigned int ms;
+	u64 end = ktime_get_ns() + 5 * NSEC_PER_SEC;
 
 	rcu_read_lock();
 	complete(&r->in);
-	for (ms = 0; !READ_ONCE(r->leave); ms++) {
-		if (ms > 5000) {	/* the test side never came back */
+	while (!READ_ONCE(r->leave)) {
+		if (ktime_get_ns() > end) {	/* the test side never came back */
 			r->timed_out = true;
 			break;
 		}
