@@ -165,9 +165,10 @@ const char *const bench_alloc_names[BENCH_NR_ALLOCS] = {
 	[BENCH_A_DESIGN + PHEAP_DESIGN_HOARD] = "hoard",
 	[BENCH_A_DESIGN + PHEAP_DESIGN_BOUNDARY_TAG] = "boundary-tag",
 	[BENCH_A_DESIGN + PHEAP_DESIGN_BLOCK_LOCK] = "block-lock",
+	[BENCH_A_DESIGN + PHEAP_DESIGN_BTREE] = "btree",
 };
 
-static_assert(PHEAP_DESIGN_NR == 8);	/* one name above per design */
+static_assert(PHEAP_DESIGN_NR == 9);	/* one name above per design */
 
 /* kmalloc's size classes up to pheap's largest: the kcache set. */
 static const unsigned int bench_kcs_sizes[BENCH_NR_KCS] = {
@@ -724,6 +725,12 @@ static void bench_record_slow_path(struct bench_ctx *c,
 				      st->ev[PHEAP_EV_LOCK]));
 		bench_put(c, cn, "locks_per_op",
 			  bench_ratio(st->ev[PHEAP_EV_LOCK], c->nops));
+	}
+	/* btree: how long its writer lock is held, an acquisition */
+	if (st->run.hold_ns && st->ev[PHEAP_EV_LOCK]) {
+		bench_put(c, cn, "hold_ns_per_lock",
+			  bench_ratio(st->run.hold_ns, st->ev[PHEAP_EV_LOCK]));
+		bench_put(c, cn, "hold_max_ns", 1000LL * st->run.hold_max_ns);
 	}
 	if (st->ev[PHEAP_EV_WALKED] && st->ev[PHEAP_EV_FREE])
 		bench_put(c, cn, "walked_per_free",

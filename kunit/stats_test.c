@@ -254,7 +254,7 @@ static void stats_show_parses(struct kunit *test)
 	 * 11 figures, 2 per online node, the events, the page-run designs'
 	 * 7, 7 parameters
 	 */
-	KUNIT_EXPECT_EQ(test, lines, 11UL + 2 * num_online_nodes() + PHEAP_EV_NR + 7 + 7);
+	KUNIT_EXPECT_EQ(test, lines, 11UL + 2 * num_online_nodes() + PHEAP_EV_NR + 7 + 10);
 	pheap_free_in(p, q);
 	KUNIT_EXPECT_EQ(test, pheap_destroy(p), 0UL);
 }

@@ -98,6 +98,9 @@ int pheap_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "run_free_bytes %lu\n", st.run.free_bytes);
 	seq_printf(m, "run_largest_free %lu\n", st.run.largest_free);
 	seq_printf(m, "hdr_bytes %lu\n", st.run.hdr_bytes);
+	seq_printf(m, "lock_hold_ns %llu\n", st.run.hold_ns);
+	seq_printf(m, "lock_hold_max_ns %llu\n", st.run.hold_max_ns);
+	seq_printf(m, "btree_deferred_frees %lu\n", st.run.deferred);
 	seq_printf(m, "param_f_pct %u\n", st.f_pct);
 	seq_printf(m, "param_k_sb %u\n", st.k_sb);
 	seq_printf(m, "param_sb_bytes %u\n", st.sb_bytes);

@@ -18,6 +18,8 @@
  *		one free list, coalescing (btag.c, run.c)
  *   block-lock	one free list in address order, a lock per free block,
  *		walked hand over hand (blocklock.c, run.c)
+ *   btree	the concurrent B-tree heap: free extents are a maple tree's
+ *		gaps, found in O(log n), one writer lock (btree.c, run.c)
  *
  * This file only names them: it calls nothing.
  */
@@ -37,6 +39,7 @@ const char *const pheap_design_names[PHEAP_DESIGN_NR] = {
 	[PHEAP_DESIGN_HOARD]		= "hoard",
 	[PHEAP_DESIGN_BOUNDARY_TAG]	= "boundary-tag",
 	[PHEAP_DESIGN_BLOCK_LOCK]	= "block-lock",
+	[PHEAP_DESIGN_BTREE]		= "btree",
 };
 EXPORT_SYMBOL_GPL(pheap_design_names);
 static_assert(ARRAY_SIZE(pheap_design_names) == PHEAP_DESIGN_NR);
@@ -50,6 +53,7 @@ const struct pheap_design_ops *const pheap_designs[PHEAP_DESIGN_NR] = {
 	[PHEAP_DESIGN_HOARD]		= &pheap_hoard_design,
 	[PHEAP_DESIGN_BOUNDARY_TAG]	= &pheap_btag_design,
 	[PHEAP_DESIGN_BLOCK_LOCK]	= &pheap_blocklock_design,
+	[PHEAP_DESIGN_BTREE]		= &pheap_btree_design,
 };
 
 static_assert(ARRAY_SIZE(pheap_designs) == PHEAP_DESIGN_NR);

@@ -67,6 +67,8 @@ struct pheap_sb;
  * @rcu_done:    frees a block @rcu_claim claimed, a grace period later
  * @rcu_claim_run: @rcu_claim for the block at @ptr of page run @run
  * @rcu_done_run: @rcu_done for it
+ * @flush:       does the frees the design deferred (pheap_flush()), waited
+ *		 for; NULL: none are
  *
  * Context of each call: as the public function that makes it.
  */
@@ -94,6 +96,7 @@ struct pheap_design_ops {
 			      const void *ptr);
 	void (*rcu_done_run)(struct pheap *p, struct pheap_run *run,
 			     const void *ptr);
+	void (*flush)(struct pheap *p);
 };
 
 /* Each design's table, in the file that implements it. */
@@ -105,6 +108,7 @@ extern const struct pheap_design_ops pheap_class_lock_design;	/* shared.c */
 extern const struct pheap_design_ops pheap_private_design;	/* private.c */
 extern const struct pheap_design_ops pheap_btag_design;		/* btag.c */
 extern const struct pheap_design_ops pheap_blocklock_design;	/* blocklock.c */
+extern const struct pheap_design_ops pheap_btree_design;	/* btree.c */
 
 /* design.c */
 extern const struct pheap_design_ops *const pheap_designs[PHEAP_DESIGN_NR];

@@ -38,9 +38,12 @@
  *     private.c the pure private heaps design
  *     btag.c	the boundary-tag design: blocks of any length in page runs,
  *		size headers, one free list, coalescing
+ *     blocklock.c the block-lock design: one free list, a lock per
+ *		free block
+ *     btree.c	the btree design: free extents as a maple tree's gaps
  *   sb.c	superblocks: carved into blocks, their free list, the
  *		bitmaps, pointer -> superblock in O(1)
- *   run.c	page runs, the boundary-tag design's memory: their bitmaps of
+ *   run.c	page runs, the page-run designs' memory: their bitmaps of
  *		block starts, pointer -> run in O(1)
  *   link.h	the free-list link of every design and its check
  *   class.c	size classes and each class's superblock geometry
@@ -61,7 +64,9 @@
  * the global heap (global.c); ownership is the same without the last two
  * (heap.c's file comment); kheap, serial and class-lock share one heap
  * (shared.c); private is per-CPU free lists without owners (private.c);
- * boundary-tag is the size-header heap over page runs (btag.c, run.c).
+ * boundary-tag is the size-header heap over page runs (btag.c, run.c);
+ * block-lock and btree keep other free lists over page runs
+ * (blocklock.c, btree.c).
  * Everything below describes hoard unless it says otherwise.
  *
  * Objects:
@@ -108,9 +113,11 @@
  *
  * The other designs' locks are not held with any of these: shared.c's
  * lock (raw spinlock, one, or one per class for class-lock), private.c's
- * local lock and btag.c's raw spinlock, each outermost, and under any of
- * them nothing but what sb.c's descriptor kmalloc and large.c take when
- * called without it.
+ * local lock, btag.c's raw spinlock, blocklock.c's bit locks and
+ * btree.c's raw spinlock (its maple tree's external lock), each
+ * outermost, and under any of them nothing but what sb.c's descriptor
+ * kmalloc and large.c take when called without it (btree.c: the maple
+ * tree's call_rcu() of the nodes it replaces).
  *
  * No path takes two class locks, or two local locks, at once.
  */
@@ -138,6 +145,7 @@ struct pheap_shared;
 struct pheap_private;
 struct pheap_btag;
 struct pheap_blocklock;
+struct pheap_btree;
 
 /**
  * struct pheap - an instance
@@ -155,6 +163,7 @@ struct pheap {
 	struct pheap_private *priv;		/* private */
 	struct pheap_btag *btag;		/* boundary-tag */
 	struct pheap_blocklock *blocklock;	/* block-lock */
+	struct pheap_btree *btree;		/* btree */
 	unsigned int sb_bytes;			/* S, the unit of K*S */
 	unsigned long k_bytes;			/* K * S */
 	struct pheap_class_info ci[PHEAP_NR_CLASSES];

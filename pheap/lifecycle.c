@@ -98,6 +98,8 @@ static void pheap_flush_round(struct pheap *p)
 void pheap_flush(struct pheap *p)
 {
 	pheap_rcu_barrier(p);
+	if (p->ops->flush)
+		p->ops->flush(p);
 	pheap_flush_round(p);
 	pheap_flush_round(p);
 }

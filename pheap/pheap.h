@@ -69,6 +69,7 @@ enum pheap_design {
 	PHEAP_DESIGN_HOARD,	/* ownership, threshold and a global heap */
 	PHEAP_DESIGN_BOUNDARY_TAG, /* size headers, one free list, coalescing */
 	PHEAP_DESIGN_BLOCK_LOCK, /* one free list, a lock per free block */
+	PHEAP_DESIGN_BTREE,	/* free extents as a maple tree's gaps */
 	PHEAP_DESIGN_NR
 };
 
@@ -181,10 +182,15 @@ extern const char *const pheap_event_names[PHEAP_EV_NR];
  * @search_p99:	  99 % of the searches visited at most this many (a
  *		  power of two less one, from a log2 histogram, or
  *		  @search_max if less)
+ * @hold_ns:	  btree: its writer lock held, in all, nanoseconds
+ * @hold_max_ns:  btree: the longest hold
+ * @deferred:	  btree: frees its work item did for want of tree nodes
  */
 struct pheap_run_stats {
 	unsigned long runs, free_bytes, largest_free, hdr_bytes;
 	unsigned long search_max, search_p99;
+	u64 hold_ns, hold_max_ns;
+	unsigned long deferred;
 };
 
 /**
