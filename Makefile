@@ -3,13 +3,13 @@
 # pheap: build the module out of tree, and the commands a newcomer runs:
 #   make demo    boot a VM, load pheap, exercise it, print its statistics
 #                (DESIGN=kheap|serial|class-lock|private|ownership|hoard|
-#                boundary-tag|block-lock)
+#                boundary-tag|block-lock|btree)
 #   make check   every test: builds, checkpatch, KUnit, VM tests
 #   make check-full  make check and the matrix cells beyond its budget
 #   make bench   pheap next to kmalloc in a VM: table, CSV, plots in results/
-#   make bench-designs  six heap designs side by side: results/designs/
-#   make bench-designs-walk  boundary-tag and block-lock beside serial and
-#                class-lock: results/designs-walk/
+#   make bench-designs  seven heap designs side by side: results/designs/
+#   make bench-designs-walk  boundary-tag and block-lock beside serial,
+#                class-lock and btree: results/designs-walk/
 #   make soak    the gate's steadiness: the full VM tests and KUnit, N=10 times
 #
 # KDIR defaults to the running kernel's build directory when it exists,
@@ -83,13 +83,15 @@ bench:
 soak:
 	bash scripts/soak.sh $(or $(N),10)
 
-# pheap's eight heap designs side by side, in one boot: results/designs/
+# pheap's bounded heap designs (all but boundary-tag and block-lock) side
+# by side, in one boot: results/designs/
 bench-designs:
 	bash scripts/bench.sh --designs
 
 # the designs whose calls walk a free list (boundary-tag, block-lock),
-# beside serial and class-lock, with fewer operations: results/designs-walk/
+# beside serial, class-lock and btree, with fewer operations:
+# results/designs-walk/
 bench-designs-walk:
-	bash scripts/bench.sh --designs --design-list serial,class-lock,boundary-tag,block-lock \
+	bash scripts/bench.sh --designs --design-list serial,class-lock,boundary-tag,block-lock,btree \
 		--ops 50000 --reps 1 --scenarios pair,threadtest,larson,active-false \
 		--out results/designs-walk

@@ -79,13 +79,14 @@ set -euo pipefail
 
 ALL_SCENARIOS="pair pair-after-bulk batch bulk threadtest larson remote-free prodcons blowup active-false passive-false mixed nmi"
 DESIGN_SCENARIOS="prodcons-rounds kheap-walk"
-ALL_DESIGNS="kheap serial class-lock private ownership hoard boundary-tag block-lock"
-# --designs without --design-list: the six whose calls are bounded. The
+ALL_DESIGNS="kheap serial class-lock private ownership hoard boundary-tag block-lock btree"
+# --designs without --design-list: the seven whose calls are bounded
+# (btree's search is O(log n)). The
 # two whose every call walks one free list (the notes' claim) take 10 to
 # 1000 times as long per operation (block-lock's larson: 1.8 ms under
 # TCG), an hour at these settings: make bench-designs-walk runs them
 # beside serial and class-lock with fewer operations.
-DEFAULT_DESIGNS="kheap serial class-lock private ownership hoard"
+DEFAULT_DESIGNS="kheap serial class-lock private ownership hoard btree"
 
 # compare DIR_A DIR_B: the ratio_km cells of two runs side by side.
 compare() {
@@ -414,11 +415,11 @@ report() {
 table_designs() {
 	awk -F, -v md="$2" -v order="$ALL_DESIGNS kmalloc" '
 	function fmt(v, f) { return v == "" ? "-" : sprintf(f, v) }
-	function row(a, b, c, d, e, f, g, h, i, j, k) {
+	function row(a, b, c, d, e, f, g, h, i, j, k, l) {
 		if (md)
-			printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", a, b, c, d, e, f, g, h, i, j, k
+			printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", a, b, c, d, e, f, g, h, i, j, k, l
 		else
-			printf "%-15s %-13s %-12s %9s %7s %9s %9s %7s %7s %8s %7s\n", a, b, c, d, e, f, g, h, i, j, k
+			printf "%-15s %-13s %-12s %9s %7s %9s %9s %7s %7s %8s %7s %7s\n", a, b, c, d, e, f, g, h, i, j, k, l
 	}
 	NR == 1 { next }
 	$3 ~ /^round/ { next }
@@ -429,8 +430,8 @@ table_designs() {
 	}
 	END {
 		na = split(order, al, " ")
-		row("scenario", "case", "alloc", "ns/op", "x_km", "held_kB", "held/live", "shared", "lock%", "walked", "search")
-		if (md) print "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|"
+		row("scenario", "case", "alloc", "ns/op", "x_km", "held_kB", "held/live", "shared", "lock%", "walked", "search", "hold_ns")
+		if (md) print "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
 		for (i = 1; i <= ng; i++) {
 			g = gorder[i]; split(g, f, SUBSEP)
 			km = med[g, "ns_per_op", "kmalloc"]
@@ -446,7 +447,8 @@ table_designs() {
 				    fmt(med[g, "shared_lines", a], "%.0f"),
 				    fmt(med[g, "lock_pct", a], "%.2f"),
 				    fmt(med[g, "walked_per_free", a], "%.1f"),
-				    fmt(med[g, "searched_per_alloc", a], "%.1f"))
+				    fmt(med[g, "searched_per_alloc", a], "%.1f"),
+				    fmt(med[g, "hold_ns_per_lock", a], "%.0f"))
 			}
 		}
 	}' "$1"
@@ -553,7 +555,8 @@ report_designs() {
 	echo "per 100 (kheap, serial, class-lock, boundary-tag; block-lock: of every"
 	echo "block lock its walks took). walked: pagerefs a kheap free passed."
 	echo "search: free blocks a boundary-tag or block-lock allocation visited"
-	echo "(first fit). kheap-walk's cases hold the pagerefs they are named for (+1"
+	echo "(first fit); btree: tree levels its search descended. hold_ns: btree's"
+	echo "writer lock held per acquisition. kheap-walk's cases hold the pagerefs they are named for (+1"
 	echo "while a pair is in flight); its plot has the curve."
 	cat "$o/designs-table.txt"
 	# prodcons-rounds: held after the first and the last round

@@ -5,8 +5,9 @@
 # with design=<design>, the bad callers, the cross-CPU stress with
 # contents checked (a quarter of vmtest.sh's operations: the locked
 # designs serialise every CPU; boundary-tag an eighth of that, block-lock
-# a 32nd), nothing left in use, unload, every page returned.
-DESIGNS="kheap serial class-lock private ownership boundary-tag block-lock"
+# a 32nd; btree, whose search is O(log n), the quarter), nothing left in
+# use, unload, every page returned.
+DESIGNS="kheap serial class-lock private ownership boundary-tag block-lock btree"
 
 # designs_phases OPS: the bad name refused, then each design, a phase
 # each (lib.sh), with a limit far above the 2-4 s each takes at 4 vCPUs
@@ -32,7 +33,7 @@ designs_refused() {
 	t "insmod pheap.ko design=slab fails with EINVAL" \
 		sh -c "! insmod /mod/pheap.ko design=slab 2>/tmp/err && grep -q 'Invalid argument' /tmp/err"
 	t "design=slab: the message names the valid designs" \
-		sh -c "dmesg | grep -q \"unknown design 'slab': valid are kheap, serial, class-lock, private, ownership, hoard, boundary-tag, block-lock\""
+		sh -c "dmesg | grep -q \"unknown design 'slab': valid are kheap, serial, class-lock, private, ownership, hoard, boundary-tag, block-lock, btree\""
 	t "policy=, design='s earlier name, still picks the design" \
 		sh -c "insmod /mod/pheap.ko policy=serial && grep -qx 'param_design serial' $D/stats"
 	rmmod pheap 2>/dev/null
