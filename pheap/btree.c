@@ -260,13 +260,16 @@ static void bt_store(struct pheap_btree *bt, unsigned long first,
 
 /*
  * Under the lock: the lowest address where @need bytes aligned to @align
- * fit in a gap, or 0; @steps counts the tree levels descended.
+ * fit in a gap, or 0; @steps counts the tree levels descended, @pad the
+ * bytes the alignment leaves free in front.
  */
 static unsigned long bt_find(struct pheap_btree *bt, unsigned long need,
-			     unsigned long align, unsigned long *steps)
+			     unsigned long align, unsigned long *steps,
+			     unsigned long *pad)
 {
 	MA_STATE(mas, &bt->mt, 0, 0);
 
+	*pad = 0;
 	*steps += mt_height(&bt->mt);
 	if (mas_empty_area(&mas, 0, ULONG_MAX, need))
 		return 0;
@@ -276,7 +279,8 @@ static unsigned long bt_find(struct pheap_btree *bt, unsigned long need,
 	*steps += mt_height(&bt->mt);
 	if (mas_empty_area(&mas, 0, ULONG_MAX, need + align - BT_MIN))
 		return 0;
-	return ALIGN(mas.index, align);
+	*pad = ALIGN(mas.index, align) - mas.index;
+	return mas.index + *pad;
 }
 
 static void bt_searched(struct pheap *p, struct pheap_btree *bt,
@@ -298,7 +302,7 @@ static void bt_searched(struct pheap *p, struct pheap_btree *bt,
 static void *bt_take(struct pheap *p, struct pheap_btree *bt,
 		     unsigned int cls, gfp_t gfp)
 {
-	unsigned long need = bt_need(cls), start, flags, steps = 0;
+	unsigned long need = bt_need(cls), start, flags, steps = 0, pad;
 	struct pheap_run *run;
 
 	/* one that may sleep tops the spare up before both run short */
@@ -313,7 +317,7 @@ retry:
 			goto retry;
 		return ERR_PTR(-ENOMEM);
 	}
-	start = bt_find(bt, need, bt_align(cls), &steps);
+	start = bt_find(bt, need, bt_align(cls), &steps, &pad);
 	if (start) {
 		run = pheap_run_lookup(p, (void *)start);
 		if (WARN_ON_ONCE(!run)) {
@@ -325,6 +329,8 @@ retry:
 	}
 	bt_unlock(bt, flags);
 	bt_searched(p, bt, steps);
+	if (start)
+		this_cpu_add(p->cpu_heaps->ev[PHEAP_EV_ALIGN_PAD], pad);
 	return (void *)start;
 }
 
