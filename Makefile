@@ -7,7 +7,7 @@
 #   make check   every test: builds, checkpatch, KUnit, VM tests
 #   make check-full  make check and the matrix cells beyond its budget
 #   make bench   pheap next to kmalloc in a VM: table, CSV, plots in results/
-#   make bench-designs  seven heap designs side by side: results/designs/
+#   make bench-designs  the nine heap designs side by side: results/designs/
 #   make bench-designs-walk  boundary-tag and block-lock beside serial,
 #                class-lock and btree: results/designs-walk/
 #   make soak    the gate's steadiness: the full VM tests and KUnit, N=10 times
@@ -83,15 +83,20 @@ bench:
 soak:
 	bash scripts/soak.sh $(or $(N),10)
 
-# pheap's bounded heap designs (all but boundary-tag and block-lock) side
-# by side, in one boot: results/designs/
+# pheap's nine heap designs side by side, results/designs/: the seven
+# bounded ones in one boot; boundary-tag and block-lock, whose calls walk
+# a free list without bound, in a second with fewer operations
+# (results/designs/walk/), their rows merged into the first's table
+WALK_ARGS = --ops 50000 --reps 1 --scenarios pair,threadtest,larson,active-false
 bench-designs:
 	bash scripts/bench.sh --designs
+	bash scripts/bench.sh --designs --design-list boundary-tag,block-lock $(WALK_ARGS) \
+		--out results/designs/walk
+	bash scripts/bench.sh --merge results/designs/walk
 
 # the designs whose calls walk a free list (boundary-tag, block-lock),
 # beside serial, class-lock and btree, with fewer operations:
 # results/designs-walk/
 bench-designs-walk:
 	bash scripts/bench.sh --designs --design-list serial,class-lock,boundary-tag,block-lock,btree \
-		--ops 50000 --reps 1 --scenarios pair,threadtest,larson,active-false \
-		--out results/designs-walk
+		$(WALK_ARGS) --out results/designs-walk

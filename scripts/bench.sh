@@ -17,9 +17,10 @@
 #   <out>/bench-blowup.png      memory held over memory in use, per round
 #   <out>/bench-ioa<N>.log      the console logs; <out>/bench-env.txt
 #
-# make bench-designs (--designs): pheap's eight heap designs side by side
-# in one boot, init_on_alloc=0: for each design (kheap, serial,
-# class-lock, private, ownership, hoard, boundary-tag, block-lock) an
+# make bench-designs (--designs): pheap's heap designs side by side in
+# one boot, init_on_alloc=0: for each design (kheap, serial, class-lock,
+# private, ownership, hoard, btree; boundary-tag and block-lock in a
+# second boot with fewer operations, merged into the table by --merge) an
 # instance created with cfg.design, next to kmalloc; no kcache. The result lines name the
 # design (alloc=kheap ... alloc=hoard; "pheap" is only ever hoard in the
 # normal runs). Fewer operations (400000) and repetitions (3), so that
@@ -50,6 +51,8 @@
 #                 [--pheap-args "k_sb=8 ..."] [--out DIR] [--timeout SECS]
 #        bench.sh --designs [--design-list kheap,hoard,...] [the above]
 #        bench.sh --report [--quick | --designs] [--out DIR]
+#        bench.sh --merge DIR [--out DIR2]   (designs: DIR's other designs
+#                 into DIR2's table, default results/designs)
 #                 table and plots again, from <out>/bench.csv (designs.csv)
 #        bench.sh --compare DIR_A DIR_B
 #                 two runs' time ratios to kmalloc, cell by cell: each
@@ -121,7 +124,7 @@ compare() {
 }
 
 quick=0 smp=${PHEAP_SMP:-4} reps= ops= scenarios=all ioa_list=
-pheap_args= out= timeout= report_only=0 designs=0 design_list=
+pheap_args= out= timeout= report_only=0 designs=0 design_list= merge_dir=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) quick=1 ;;
@@ -137,6 +140,7 @@ while [ $# -gt 0 ]; do
 	--compare) compare "$2" "$3"; exit ;;
 	--designs) designs=1 ;;
 	--design-list) designs=1 design_list=$2; shift ;;
+	--merge) designs=1 merge_dir=$2; shift ;;
 	*) die "bench: unknown argument $1 (see the header of $0)" ;;
 	esac
 	shift
@@ -537,6 +541,19 @@ plots_designs() {
 	gnuplot "$gp" || { say "bench: gnuplot failed ($gp)"; return 1; }
 }
 
+# merge_designs FROM OUT: the rows of FROM/designs.csv for the designs
+# OUT's run did not measure (not its kmalloc rows: each design's x_km is
+# over the kmalloc slices of its own run) appended to OUT/designs.csv, so
+# that one table shows every design; OUT/designs-env.txt says so.
+merge_designs() {
+	local from=$1/designs.csv to=$2/designs.csv
+	[ -s "$from" ] && [ -s "$to" ] || die "bench: --merge needs $from and $to"
+	awk -F, 'NR == FNR { if (FNR > 1) have[$5] = 1; next }
+		FNR > 1 && $5 != "kmalloc" && !($5 in have)' "$to" "$from" >>"$to"
+	echo "merged from $1: $(grep '^pheap_bench' "$1/designs-env.txt" || true)" \
+		>>"$2/designs-env.txt"
+}
+
 # report_designs OUT: table (printed, .txt, .md) and plots from
 # OUT/designs.csv.
 report_designs() {
@@ -582,6 +599,11 @@ else
 fi
 if [ $report_only = 1 ]; then
 	$report "$out"
+	exit
+fi
+if [ -n "$merge_dir" ]; then
+	merge_designs "$merge_dir" "$out"
+	report_designs "$out"
 	exit
 fi
 
