@@ -451,38 +451,25 @@ static void *pheap_blocklock_alloc(struct pheap *p, unsigned int cls,
 static bool pheap_blocklock_free(struct pheap *p, const void *ptr,
 				 unsigned long caller)
 {
-	struct pheap_run *run = pheap_run_lookup(p, ptr);
+	struct pheap_run *run;
 	int g;
 
+	run = pheap_run_free_check(p, ptr, caller, &g);
 	if (!run)
 		return false;
-	g = pheap_run_granule(run, ptr);
-	if (g < 0 || !test_and_clear_bit(g, run->live)) {
-		pheap_report_bad_free(p, ptr, "not a block of this heap, or a double free",
-				      caller);
-		return true;
-	}
-	bl_put(p, p->blocklock, run, g);
+	if (g >= 0)
+		bl_put(p, p->blocklock, run, g);
 	return true;
 }
 
 static size_t pheap_blocklock_usable_size(struct pheap *p, const void *ptr)
 {
-	struct pheap_run *run = pheap_run_lookup(p, ptr);
-	bool handed_out;
-	int g, cls;
+	struct pheap_run *run;
+	int g = pheap_run_handed_out(p, ptr, &run), cls;
 
-	if (!run)
-		return 0;
-	g = pheap_run_granule(run, ptr);
 	if (g < 0)
 		return 0;
-	/* racy: a snapshot, as usable size is for every design */
-	handed_out = data_race(test_bit(g, run->live));
-	/* racy as above: a claim moves the live bit to the held one */
-	if (!handed_out && !data_race(test_bit(g, run->rcu_held)))
-		return 0;
-	/* racy as above; a handed-out block's end does not move */
+	/* racy: a snapshot; a handed-out block's end does not move */
 	cls = bl_cls_of(data_race(bl_bytes(run, g)));
 	return cls < 0 ? 0 : pheap_csize(cls);
 }

@@ -493,36 +493,25 @@ static void pheap_btree_work(struct work_struct *work)
 static bool pheap_btree_free(struct pheap *p, const void *ptr,
 			     unsigned long caller)
 {
-	struct pheap_run *run = pheap_run_lookup(p, ptr);
+	struct pheap_run *run;
 	int g;
 
+	run = pheap_run_free_check(p, ptr, caller, &g);
 	if (!run)
 		return false;
-	g = pheap_run_granule(run, ptr);
-	if (g < 0 || !test_and_clear_bit(g, run->live)) {
-		pheap_report_bad_free(p, ptr, "not a block of this heap, or a double free",
-				      caller);
-		return true;
-	}
-	bt_put_or_defer(p, p->btree, run, g);
+	if (g >= 0)
+		bt_put_or_defer(p, p->btree, run, g);
 	return true;
 }
 
 /* The usable size, from the tree read under RCU alone: no lock. */
 static size_t pheap_btree_usable_size(struct pheap *p, const void *ptr)
 {
-	struct pheap_run *run = pheap_run_lookup(p, ptr);
+	struct pheap_run *run;
 	unsigned long cls;
 	void *entry;
-	int g;
 
-	if (!run)
-		return 0;
-	g = pheap_run_granule(run, ptr);
-	/* racy: a snapshot, as usable size is for every design */
-	if (g < 0 || (!data_race(test_bit(g, run->live)) &&
-		      /* racy as above: a claim moves the live bit here */
-		      !data_race(test_bit(g, run->rcu_held))))
+	if (pheap_run_handed_out(p, ptr, &run) < 0)
 		return 0;
 	entry = mtree_load(&p->btree->mt, (unsigned long)ptr);
 	cls = xa_is_value(entry) ? xa_to_value(entry) : PHEAP_NR_CLASSES;

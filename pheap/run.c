@@ -25,6 +25,7 @@
 #include "fault.h"
 #include "instance.h"
 #include "page.h"
+#include "report.h"
 #include "run.h"
 
 /**
@@ -113,6 +114,65 @@ void pheap_run_release_all(struct pheap *p, struct list_head *runs)
 		list_del(&run->node);
 		pheap_run_release(p, run);
 	}
+}
+
+/**
+ * pheap_run_free_check() - a free of a design with no header (block-lock,
+ *			    btree), checked against its run's own record
+ * @p: the instance
+ * @ptr: the pointer freed
+ * @caller: for the report of a bad free
+ * @g: set to the block's granule once its live bit is taken (the free
+ *     is then the caller's to do), else to -1 (refused and reported)
+ *
+ * Context: as pheap_free_in().
+ * Return: the run that holds @ptr, or NULL if no run of @p does (the
+ * caller tries the large allocations).
+ */
+struct pheap_run *pheap_run_free_check(struct pheap *p, const void *ptr,
+				       unsigned long caller, int *g)
+{
+	struct pheap_run *run = pheap_run_lookup(p, ptr);
+
+	if (!run)
+		return NULL;
+	*g = pheap_run_granule(run, ptr);
+	if (*g < 0 || !test_and_clear_bit(*g, run->live)) {
+		pheap_report_bad_free(p, ptr, "not a block of this heap, or a double free",
+				      caller);
+		*g = -1;
+	}
+	return run;
+}
+
+/**
+ * pheap_run_handed_out() - the granule of a block handed out, or claimed
+ *			    by pheap_free_rcu(), for a usable size
+ * @p: the instance
+ * @ptr: any pointer
+ * @runp: set to the run that holds @ptr
+ *
+ * A snapshot, racy as a usable size is in every design.
+ *
+ * Context: any, NMI included.
+ * Return: the granule @ptr starts, or -1 if it starts no such block.
+ */
+int pheap_run_handed_out(struct pheap *p, const void *ptr,
+			 struct pheap_run **runp)
+{
+	struct pheap_run *run = pheap_run_lookup(p, ptr);
+	int g;
+
+	if (!run)
+		return -1;
+	g = pheap_run_granule(run, ptr);
+	/* racy: a snapshot; a claim moves the live bit to the held one */
+	if (g < 0 || (!data_race(test_bit(g, run->live)) &&
+		      /* racy as above */
+		      !data_race(test_bit(g, run->rcu_held))))
+		return -1;
+	*runp = run;
+	return g;
 }
 
 /**

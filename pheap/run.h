@@ -94,6 +94,10 @@ void pheap_run_release(struct pheap *p, struct pheap_run *run);
 void pheap_run_release_all(struct pheap *p, struct list_head *runs);
 bool pheap_run_rcu_claim(struct pheap *p, struct pheap_run *run,
 			 const void *ptr);
+struct pheap_run *pheap_run_free_check(struct pheap *p, const void *ptr,
+				       unsigned long caller, int *g);
+int pheap_run_handed_out(struct pheap *p, const void *ptr,
+			 struct pheap_run **runp);
 unsigned long pheap_search_p99(const unsigned long *hist, unsigned long max);
 
 /**
