@@ -193,9 +193,10 @@ static void bt_unlock(struct pheap_btree *bt, unsigned long flags)
 
 /*
  * A full spare outside the lock (a fresh list: mas_expected_entries()
- * topping up a list it did not fill was seen to fail on 6.1), and the
- * fuller list made the stash. Context: may sleep. Return: false if the
- * nodes could not be had.
+ * topping up a list stores had taken nodes from was seen to fail on
+ * 6.1), and the fuller list made the stash; nothing if another filler
+ * has just filled it. Context: may sleep. Return: false if the nodes
+ * could not be had.
  */
 static bool bt_fill_stash(struct pheap *p, struct pheap_btree *bt)
 {
@@ -204,6 +205,10 @@ static bool bt_fill_stash(struct pheap *p, struct pheap_btree *bt)
 	unsigned long flags, want;
 
 	mutex_lock(&bt->fill_lock);
+	if (READ_ONCE(bt->spare_nodes) >= bt_spare_low(bt)) {
+		mutex_unlock(&bt->fill_lock);	/* a store may swap it in */
+		return true;
+	}
 	/* racy: the height only sets how many to take */
 	want = 2 * BT_WORST(data_race(mt_height(&bt->mt))) + BT_STASH_SPARE;
 	/* about one leaf per 7 entries, and a few more: want nodes at least */
