@@ -38,15 +38,22 @@ static unsigned long rcu_settled_u(struct pheap *p)
 /*
  * Every remote free collected, as pheap_flush() does, without waiting for
  * the frees after a grace period: a reader of the caller's holds those.
+ * But not on the reader's CPU @skip: on PREEMPT_RT, RCU boosts a reader
+ * that holds a grace period back for 500 ms to a real-time priority, and
+ * the reader's busy-wait then starves that CPU's workqueue worker, which
+ * a flush there would wait for until the reader gave up (seen on 6.12-rt:
+ * the reader timed out after 5 s and every block was freed). The test
+ * keeps its blocks off that CPU.
  */
-static void rcu_collect(struct pheap *p)
+static void rcu_collect(struct pheap *p, int skip)
 {
 	unsigned int c, round;
 	int cpu;
 
 	for (round = 0; round < 2; round++) {
 		for_each_possible_cpu(cpu)
-			pheap_heap_flush(p, per_cpu_ptr(p->cpu_heaps, cpu));
+			if (cpu != skip)
+				pheap_heap_flush(p, per_cpu_ptr(p->cpu_heaps, cpu));
 		for (c = 0; c < PHEAP_NR_CLASSES; c++)
 			pheap_global_drain(p, c);
 	}
@@ -91,25 +98,37 @@ static void rcu_not_freed_before_grace_period(struct kunit *test)
 	struct pheap *p = kt_create(test, 0, 0);
 	void **blk = kunit_kcalloc(test, RCU_BLOCKS, sizeof(*blk), GFP_KERNEL);
 	struct rcu_reader *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
-	struct task_struct *t;
+	unsigned int i, intact = 0, here, reader_cpu;
+	struct task_struct *t = NULL;
 	unsigned long u0;
-	unsigned int i, intact = 0;
+	int err;
 
 	KUNIT_ASSERT_NOT_NULL(test, blk);
 	KUNIT_ASSERT_NOT_NULL(test, r);
 	if (num_online_cpus() < 2)
 		kunit_skip(test, "a reader spinning on the only CPU would stall the test");
-	KUNIT_ASSERT_EQ(test, kt_alloc_filled(p, blk, RCU_BLOCKS, RCU_SIZE), 0);
+	/* the blocks this CPU's, the reader on another (rcu_collect()) */
+	migrate_disable();
+	here = smp_processor_id();
+	reader_cpu = cpumask_any_but(cpu_online_mask, here);
+	err = kt_alloc_filled(p, blk, RCU_BLOCKS, RCU_SIZE);
+	if (!err) {
+		t = kthread_create(rcu_reader_fn, r, "pheap_kt_reader");
+		err = PTR_ERR_OR_ZERO(t);
+	}
+	if (err)
+		migrate_enable();
+	KUNIT_ASSERT_EQ(test, err, 0);
 	u0 = rcu_settled_u(p);
 	init_completion(&r->in);
-	t = kthread_run(rcu_reader_fn, r, "pheap_kt_reader");
-	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	kthread_bind(t, reader_cpu);
+	wake_up_process(t);
 	wait_for_completion(&r->in);
 
 	for (i = 0; i < RCU_BLOCKS; i++)
 		pheap_free_rcu_in(p, blk[i]);
 	msleep(300);	/* a round has begun, and waits */
-	rcu_collect(p);
+	rcu_collect(p, reader_cpu);
 	for (i = 0; i < RCU_BLOCKS; i++)
 		intact += kt_intact(blk[i], RCU_SIZE);
 	KUNIT_EXPECT_EQ(test, intact, RCU_BLOCKS);
@@ -122,6 +141,7 @@ static void rcu_not_freed_before_grace_period(struct kunit *test)
 	}
 	WRITE_ONCE(r->leave, true);
 	KUNIT_EXPECT_EQ(test, rcu_settled_u(p), 0UL);
+	migrate_enable();
 	KUNIT_EXPECT_FALSE(test, r->timed_out);
 	KUNIT_EXPECT_EQ(test, kt_event(p, PHEAP_EV_RCU_FREE),
 			(unsigned long)RCU_BLOCKS);
