@@ -41,7 +41,9 @@
  * In RCU mode a store copies the nodes it changes, about one per tree
  * level. When both lists run short, an allocation that may not sleep
  * gets NULL (counted as any failed allocation) and a free is done by the
- * work item instead (btree_deferred_frees), once it has filled them.
+ * work item instead, once it has filled them; so is every free made with
+ * interrupts off, which would spend the nodes that the allocations there
+ * need and cannot refill (btree_deferred_frees).
  *
  * pheap's own record: a block handed out has its bit in its run's @live
  * bitmap (run.h); a free is checked against it (test_and_clear_bit(): of
@@ -439,10 +441,9 @@ retry:
 	return true;
 }
 
-/* A free the stash was too short for: the work item does it. */
+/* A free for the work item to do (again, if it found no memory). */
 static void bt_put_later(struct pheap_btree *bt, void *obj)
 {
-	atomic_long_inc(&bt->deferred);
 	if (llist_add(obj, &bt->pending))
 		queue_work(system_unbound_wq, &bt->work);
 }
@@ -455,8 +456,10 @@ static void bt_put_later(struct pheap_btree *bt, void *obj)
 static void bt_put_or_defer(struct pheap *p, struct pheap_btree *bt,
 			    struct pheap_run *run, unsigned int g)
 {
-	if (irqs_disabled() || !bt_put(p, bt, run, g, 0))
+	if (irqs_disabled() || !bt_put(p, bt, run, g, 0)) {
+		atomic_long_inc(&bt->deferred);
 		bt_put_later(bt, pheap_run_addr(run, g));
+	}
 }
 
 /* The frees waiting for nodes. Context: may sleep. */

@@ -39,7 +39,8 @@ struct pheap_sb;
  *		 refills take them back from it (hoard)
  * @class_locks: a lock per size class rather than one (class-lock)
  * @locked:      its heap is behind a lock every call takes, counted in
- *		 lock_acquired (the shared designs, boundary-tag)
+ *		 lock_acquired (the shared designs, boundary-tag,
+ *		 block-lock, btree)
  * @debug_mode:  debug mode may wrap it
  * @sb_per_cpu:  its superblocks count as the CPUs' in the statistics
  *		 (else as the global heap's)

@@ -384,7 +384,7 @@ void pheap_free_bulk(size_t nr, void **ptrs)
 }
 EXPORT_SYMBOL_GPL(pheap_free_bulk);
 
-/* A page-run design's block (boundary-tag, block-lock): its design knows its size. */
+/* A page-run design's block: its design knows its size. */
 static noinline size_t pheap_usable_size_design(struct pheap *p,
 						const void *ptr)
 {

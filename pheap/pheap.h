@@ -184,7 +184,8 @@ extern const char *const pheap_event_names[PHEAP_EV_NR];
  *		  @search_max if less)
  * @hold_ns:	  btree: its writer lock held, in all, nanoseconds
  * @hold_max_ns:  btree: the longest hold
- * @deferred:	  btree: frees its work item did for want of tree nodes
+ * @deferred:	  btree: frees left to its work item (interrupts off, or
+ *		  tree nodes short)
  */
 struct pheap_run_stats {
 	unsigned long runs, free_bytes, largest_free, hdr_bytes;
